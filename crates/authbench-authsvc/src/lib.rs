@@ -1,0 +1,1 @@
+//! authbench-authsvc (work in progress).

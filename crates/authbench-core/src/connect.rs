@@ -1,0 +1,1 @@
+//! Connect parsing (in progress).

@@ -1,0 +1,1 @@
+//! authbench-file (work in progress).

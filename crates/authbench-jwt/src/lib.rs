@@ -1,0 +1,1 @@
+//! authbench-jwt (work in progress).

@@ -1,0 +1,1 @@
+//! authbench-roundtrip (work in progress).

@@ -1,0 +1,1 @@
+//! authbench-scenario (work in progress).
