@@ -92,13 +92,16 @@ impl Capabilities {
 
     /// The members, in [`Capability::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Capability> {
-        Capability::ALL.into_iter().filter(move |c| self.supports(*c))
+        Capability::ALL
+            .into_iter()
+            .filter(move |c| self.supports(*c))
     }
 }
 
 impl FromIterator<Capability> for Capabilities {
     fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
-        iter.into_iter().fold(Capabilities::none(), Capabilities::with)
+        iter.into_iter()
+            .fold(Capabilities::none(), Capabilities::with)
     }
 }
 
@@ -120,9 +123,14 @@ mod tests {
 
     #[test]
     fn set_operations() {
-        let caps: Capabilities = [Capability::Roles, Capability::Expiry].into_iter().collect();
+        let caps: Capabilities = [Capability::Roles, Capability::Expiry]
+            .into_iter()
+            .collect();
         assert!(caps.supports(Capability::Roles));
         assert!(!caps.supports(Capability::Revocation));
-        assert_eq!(caps.iter().collect::<Vec<_>>(), vec![Capability::Roles, Capability::Expiry]);
+        assert_eq!(
+            caps.iter().collect::<Vec<_>>(),
+            vec![Capability::Roles, Capability::Expiry]
+        );
     }
 }

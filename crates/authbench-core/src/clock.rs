@@ -23,7 +23,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Duration {
         // A clock before 1970 is a broken machine; treat it as the epoch rather than panic.
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
     }
 }
 
@@ -58,7 +60,9 @@ impl ManualClock {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         let _ = self
             .nanos
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_add(by)));
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(by))
+            });
     }
 }
 

@@ -21,7 +21,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("duration `{text}` has unknown unit `{unit}` (ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "duration `{text}` has unknown unit `{unit}` (ms, s, m, h or d)"
+            ));
+        }
     };
     n.checked_mul(unit_secs)
         .map(Duration::from_secs)
@@ -88,8 +92,18 @@ mod tests {
 
     #[test]
     fn parses_and_formats() {
-        for (text, secs) in [("60s", 60), ("10m", 600), ("1h", 3600), ("2d", 172_800), ("0", 0)] {
-            assert_eq!(parse_duration(text), Ok(Duration::from_secs(secs)), "{text}");
+        for (text, secs) in [
+            ("60s", 60),
+            ("10m", 600),
+            ("1h", 3600),
+            ("2d", 172_800),
+            ("0", 0),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
         }
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(format_duration(Duration::from_secs(600)), "10m");

@@ -40,7 +40,9 @@ impl FromStr for Action {
         match s.to_ascii_lowercase().as_str() {
             "publish" => Ok(Action::Publish),
             "subscribe" | "play" | "read" => Ok(Action::Subscribe),
-            _ => Err(format!("unknown action `{s}` (expected publish or subscribe)")),
+            _ => Err(format!(
+                "unknown action `{s}` (expected publish or subscribe)"
+            )),
         }
     }
 }
@@ -97,7 +99,9 @@ impl FromStr for Transport {
         Transport::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown transport `{s}` (expected rtmp, rtsp, whip, whep or srt)"))
+            .ok_or_else(|| {
+                format!("unknown transport `{s}` (expected rtmp, rtsp, whip, whep or srt)")
+            })
     }
 }
 
@@ -144,7 +148,10 @@ impl StreamPath {
         if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(StreamPathError::BadCharacter);
         }
-        if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        if path
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
             return Err(StreamPathError::BadSegment);
         }
         Ok(StreamPath {
@@ -324,7 +331,12 @@ pub struct AuthRequest {
 
 impl AuthRequest {
     /// A request with no client address and no request id.
-    pub fn new(action: Action, transport: Transport, path: StreamPath, credentials: Credentials) -> Self {
+    pub fn new(
+        action: Action,
+        transport: Transport,
+        path: StreamPath,
+        credentials: Credentials,
+    ) -> Self {
         AuthRequest {
             action,
             transport,
@@ -343,7 +355,10 @@ mod tests {
     #[test]
     fn stream_path_splits_app_room_stream() {
         let p = StreamPath::new("/live/room1/cam1").expect("valid");
-        assert_eq!((p.app(), p.room(), p.stream()), ("live", Some("room1"), "cam1"));
+        assert_eq!(
+            (p.app(), p.room(), p.stream()),
+            ("live", Some("room1"), "cam1")
+        );
         assert_eq!(p.scope(), "live/room1");
         let p = StreamPath::new("live/a/b/cam1").expect("valid");
         assert_eq!(p.room(), Some("a/b"));
@@ -355,9 +370,18 @@ mod tests {
     fn stream_path_rejects_garbage() {
         assert_eq!(StreamPath::new(""), Err(StreamPathError::Empty));
         assert_eq!(StreamPath::new("live//x"), Err(StreamPathError::BadSegment));
-        assert_eq!(StreamPath::new("live/../x"), Err(StreamPathError::BadSegment));
-        assert_eq!(StreamPath::new("live/a b"), Err(StreamPathError::BadCharacter));
-        assert_eq!(StreamPath::new(&"a".repeat(2000)), Err(StreamPathError::TooLong));
+        assert_eq!(
+            StreamPath::new("live/../x"),
+            Err(StreamPathError::BadSegment)
+        );
+        assert_eq!(
+            StreamPath::new("live/a b"),
+            Err(StreamPathError::BadCharacter)
+        );
+        assert_eq!(
+            StreamPath::new(&"a".repeat(2000)),
+            Err(StreamPathError::TooLong)
+        );
     }
 
     #[test]
