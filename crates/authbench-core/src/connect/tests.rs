@@ -15,7 +15,10 @@ fn err(r: Result<AuthRequest, Deny>) -> Deny {
     }
 }
 
-fn creds(req: &AuthRequest) -> (Option<&str>, Option<&str>, Option<&str>) {
+/// (user name, password, token) as plain strings.
+type Shown<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+fn creds(req: &AuthRequest) -> Shown<'_> {
     let c = &req.credentials;
     (
         c.username.as_deref(),
@@ -26,7 +29,7 @@ fn creds(req: &AuthRequest) -> (Option<&str>, Option<&str>, Option<&str>) {
 
 #[test]
 fn rtmp_forms() {
-    let cases: &[(&str, &str, (Option<&str>, Option<&str>, Option<&str>))] = &[
+    let cases: &[(&str, &str, Shown)] = &[
         (
             "rtmp://h/live/room1/cam1?username=alice&password=s3cret",
             "live/room1/cam1",
