@@ -1,1 +1,7 @@
-//! authbench-scenario (work in progress).
+//! authbench's YAML side: the deployment config (one section per mode, plus identities), and
+//! scenarios that drive every mode from one description.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod yaml;
