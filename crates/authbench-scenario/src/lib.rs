@@ -4,4 +4,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod mode;
+pub mod outcome;
 pub mod yaml;
+
+pub use mode::Mode;
