@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing an authentication mode may or may not be able to enforce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Capability {

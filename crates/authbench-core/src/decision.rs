@@ -99,6 +99,7 @@ macro_rules! deny_reasons {
         /// Why a request was denied. One enum for every mode; each variant has a stable snake_case
         /// code (its serialised form) that is never renamed. New codes may be added.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[serde(rename_all = "snake_case")]
         #[non_exhaustive]
         pub enum DenyReason {

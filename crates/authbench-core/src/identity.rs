@@ -11,6 +11,7 @@ use crate::{Action, Secret, Transport};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// May publish.
@@ -33,6 +34,7 @@ impl Role {
 ///
 /// Empty `roles` means both roles; empty `rooms` and `transports` mean any.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// The user's password (for file and round-trip modes, and the service's `/token`).
