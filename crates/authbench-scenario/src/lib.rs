@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod load;
 mod mode;
 pub mod outcome;
+pub mod spec;
 pub mod yaml;
 
 pub use mode::Mode;
