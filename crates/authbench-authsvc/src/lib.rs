@@ -1,1 +1,90 @@
-//! authbench-authsvc (work in progress).
+//! The authbench reference auth service: a real HTTP server that answers the two round-trip
+//! wire protocols streaming servers speak, issues JWTs for JWT mode, and can be revoked, rotated,
+//! slowed down and broken on demand, so the three authentication modes can be compared on the
+//! same users.
+//!
+//! # Endpoints
+//!
+//! | endpoint | what |
+//! |---|---|
+//! | `POST /validateCredentials` | Red5 Pro Round-Trip validation (see `routes/red5pro.rs`): `{"username", "password", "token", "type": "publisher"\|"subscriber", "streamID", "scope"?}` → `200 {"result": bool}` (+ `"subject"` on allow, `"reason"` on deny) |
+//! | `POST /invalidateCredentials` | Red5 Pro invalidation on publisher disconnect → `200 {"result": true}`; a token the service issued stops being accepted |
+//! | `POST /mediamtx/auth` | MediaMTX `authMethod: http` (`authHTTPAddress`): `{"user", "password", "token", "ip", "action", "path", "protocol", "id", "query"}` → `200 {"subject"}` or `401 {"error", "reason"}` |
+//! | `POST /token` | `{"username", "password"}` → `{"access_token", "token_type": "Bearer", "expires_in", "kid"}` |
+//! | `GET /.well-known/jwks.json` | the signing keys (ES256, P-256) |
+//! | `GET /.well-known/openid-configuration` | `issuer`, `jwks_uri`, `token_endpoint`, … |
+//! | `GET`/`POST /healthz` | `{"status": "ok"}`, touches no state (a reference for raw HTTP cost) |
+//! | `/admin/…` | revocation, passwords, key rotation, faults, stats: loopback only (see [`ServiceHandle`] for the same as Rust calls) |
+//!
+//! Request bodies are limited to [`MAX_REQUEST_BODY`] bytes; connections to
+//! [`ServiceOptions::max_connections`]; request headers must arrive within 10 seconds.
+//!
+//! # Decisions
+//!
+//! Users come from [`authbench_core::Identities`]. A request is decided on the user name and
+//! password, or else on a token this service issued (signature, `kid`, `exp`, `nbf`, `iss`, `aud`,
+//! then the user named by `sub`), then on the user's *current* state: revoked, role, tenant, room,
+//! transport, in that order, each with its own [`DenyReason`](authbench_core::DenyReason). Red5
+//! Pro's wire format carries no transport, so transport restrictions are not applied to it.
+//!
+//! # Example
+//!
+//! ```
+//! use authbench_authsvc::{AuthService, ServiceOptions};
+//! use authbench_core::{Identities, Identity};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut users = Identities::new();
+//! users.insert("alice".into(), Identity { password: "pw".into(), ..Identity::default() });
+//! let service = AuthService::new(&users, ServiceOptions::default())?;
+//! let running = service.spawn_loopback().await?;
+//! println!("Red5 Pro round trip at {}", running.url(authbench_authsvc::PATH_VALIDATE));
+//! running.revoke("alice")?;
+//! running.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod body;
+mod config;
+mod decide;
+pub mod faults;
+mod keys;
+mod password;
+mod routes;
+mod server;
+mod state;
+mod stats;
+mod store;
+
+pub use config::{
+    ClaimsFn, ClaimsInput, DEFAULT_MAX_CONNECTIONS, DEFAULT_PBKDF2_ITERATIONS, DEFAULT_TOKEN_TTL,
+    PasswordHashName, ServiceConfig, ServiceConfigError, ServiceOptions, default_claims,
+};
+pub use faults::{Faults, FaultsError, Latency};
+pub use keys::{KeyError, MAX_RETIRED};
+pub use password::{PasswordScheme, RandomError};
+pub use routes::MAX_REQUEST_BODY;
+pub use server::{AuthService, RunningService};
+pub use state::{IssueError, IssuedToken, ServiceError, ServiceHandle};
+pub use stats::StatsSnapshot;
+pub use store::UserError;
+
+/// Red5 Pro round-trip validation.
+pub const PATH_VALIDATE: &str = "/validateCredentials";
+/// Red5 Pro round-trip invalidation.
+pub const PATH_INVALIDATE: &str = "/invalidateCredentials";
+/// MediaMTX HTTP authentication (`authHTTPAddress`).
+pub const PATH_MEDIAMTX: &str = "/mediamtx/auth";
+/// Token issuance.
+pub const PATH_TOKEN: &str = "/token";
+/// The JWKS.
+pub const PATH_JWKS: &str = "/.well-known/jwks.json";
+/// OpenID Connect discovery.
+pub const PATH_DISCOVERY: &str = "/.well-known/openid-configuration";
+/// Health check.
+pub const PATH_HEALTH: &str = "/healthz";

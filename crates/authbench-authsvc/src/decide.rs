@@ -1,0 +1,344 @@
+//! The decision rules, independent of the wire format: who is asking (password or the service's
+//! own token), then whether they may do this (revoked, role, tenant, room, transport).
+//!
+//! Order: credentials (`missing_credentials`, `unknown_user`, `bad_password`, or the token
+//! checks), then `revoked`, `role_forbidden`, `tenant_mismatch`, `room_forbidden`,
+//! `transport_forbidden`. Revocation is checked only after the password, so it reveals nothing
+//! to someone who does not know it.
+//!
+//! A stream's tenant is the first segment of its room: `live/acme/room1/cam1` belongs to tenant
+//! `acme`; a stream without a room belongs to no tenant. A user with a tenant may only use streams
+//! of that tenant (and so lists rooms in full, `acme/room1`).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use authbench_core::{DenyReason, Identity, Role, StreamPath, Transport};
+use serde_json::Value;
+
+/// Revoked token ids kept at most (`/invalidateCredentials` with a token).
+pub(crate) const MAX_REVOKED_TOKENS: usize = 100_000;
+
+/// What the wire format says about the transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TransportInfo {
+    /// The wire format has no transport field (Red5 Pro round trip): transport restrictions
+    /// cannot be decided and are not applied; the client reports it cannot express them.
+    NotSent,
+    /// One of the model's transports.
+    Known(Transport),
+    /// A protocol outside the model (MediaMTX `hls`): only users without a transport restriction
+    /// may use it.
+    Other(String),
+}
+
+/// One question to the service.
+#[derive(Debug)]
+pub(crate) struct Ask<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) token: &'a str,
+    pub(crate) role: Role,
+    pub(crate) transport: TransportInfo,
+    pub(crate) path: &'a StreamPath,
+}
+
+/// A deny: the reason code and a human detail (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) reason: DenyReason,
+    pub(crate) detail: Cow<'static, str>,
+}
+
+pub(crate) fn refuse(reason: DenyReason, detail: impl Into<Cow<'static, str>>) -> Refusal {
+    Refusal {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+/// The tenant a stream belongs to: the first segment of its room.
+pub(crate) fn stream_tenant(path: &StreamPath) -> Option<&str> {
+    path.room().and_then(|r| r.split('/').next())
+}
+
+/// Whether `identity` may do what `ask` asks, once we know who they are.
+pub(crate) fn authorize(identity: &Identity, revoked: bool, ask: &Ask<'_>) -> Result<(), Refusal> {
+    if revoked {
+        return Err(refuse(DenyReason::Revoked, "the user has been revoked"));
+    }
+    if !identity.has_role(ask.role) {
+        return Err(refuse(
+            DenyReason::RoleForbidden,
+            match ask.role {
+                Role::Publisher => "the user may not publish",
+                Role::Subscriber => "the user may not subscribe",
+            },
+        ));
+    }
+    if let Some(tenant) = &identity.tenant
+        && stream_tenant(ask.path) != Some(tenant.as_str())
+    {
+        return Err(refuse(
+            DenyReason::TenantMismatch,
+            "the stream belongs to another tenant",
+        ));
+    }
+    if !identity.may_use_room(ask.path.room()) {
+        return Err(refuse(
+            DenyReason::RoomForbidden,
+            "the user may not use this room",
+        ));
+    }
+    match &ask.transport {
+        TransportInfo::NotSent => {}
+        TransportInfo::Known(t) => {
+            if !identity.may_use_transport(*t) {
+                return Err(refuse(
+                    DenyReason::TransportForbidden,
+                    format!("the user may not use {t}"),
+                ));
+            }
+        }
+        TransportInfo::Other(_) => {
+            if !identity.transports.is_empty() {
+                return Err(refuse(
+                    DenyReason::TransportForbidden,
+                    "the protocol is outside the user's allowed transports",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn claim_secs(claims: &Value, name: &str) -> Option<Option<u64>> {
+    // Outer None: absent; inner None: present but not a number of seconds.
+    claims.get(name).map(|v| {
+        v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f as u64)
+        })
+    })
+}
+
+/// Checks the time, issuer and audience claims of a verified token and returns its subject.
+pub(crate) fn check_claims<'c>(
+    claims: &'c Value,
+    now_secs: u64,
+    issuer: &str,
+    audience: Option<&str>,
+) -> Result<&'c str, Refusal> {
+    let exp = match claim_secs(claims, "exp") {
+        None => return Err(refuse(DenyReason::MissingClaim, "the token has no exp")),
+        Some(None) => {
+            return Err(refuse(
+                DenyReason::MalformedCredentials,
+                "exp is not a number",
+            ));
+        }
+        Some(Some(exp)) => exp,
+    };
+    if now_secs >= exp {
+        return Err(refuse(DenyReason::Expired, "the token has expired"));
+    }
+    match claim_secs(claims, "nbf") {
+        Some(None) => {
+            return Err(refuse(
+                DenyReason::MalformedCredentials,
+                "nbf is not a number",
+            ));
+        }
+        Some(Some(nbf)) if now_secs < nbf => {
+            return Err(refuse(
+                DenyReason::NotYetValid,
+                "the token is not valid yet",
+            ));
+        }
+        _ => {}
+    }
+    if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+        return Err(refuse(
+            DenyReason::IssuerNotAllowed,
+            "the token was not issued here",
+        ));
+    }
+    if let Some(aud) = audience {
+        let ok = match claims.get("aud") {
+            None => return Err(refuse(DenyReason::MissingClaim, "the token has no aud")),
+            Some(Value::String(s)) => s == aud,
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(aud)),
+            Some(_) => false,
+        };
+        if !ok {
+            return Err(refuse(
+                DenyReason::AudienceMismatch,
+                "the token is for another audience",
+            ));
+        }
+    }
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| refuse(DenyReason::MissingClaim, "the token has no sub"))
+}
+
+/// Token ids revoked through `/invalidateCredentials`, each until its token's `exp`.
+#[derive(Debug, Default)]
+pub(crate) struct RevokedTokens {
+    ids: Mutex<HashMap<String, u64>>,
+}
+
+impl RevokedTokens {
+    /// Records `jti` as revoked until `exp`; false if the set is full of live entries.
+    pub(crate) fn revoke(&self, jti: &str, exp: u64, now_secs: u64) -> bool {
+        let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        if ids.len() >= MAX_REVOKED_TOKENS {
+            ids.retain(|_, e| *e > now_secs);
+        }
+        if ids.len() >= MAX_REVOKED_TOKENS && !ids.contains_key(jti) {
+            return false;
+        }
+        ids.insert(jti.to_owned(), exp);
+        true
+    }
+
+    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
+        self.ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(jti)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ask<'a>(path: &'a StreamPath, role: Role, transport: TransportInfo) -> Ask<'a> {
+        Ask {
+            username: "u",
+            password: "p",
+            token: "",
+            role,
+            transport,
+            path,
+        }
+    }
+
+    #[test]
+    fn rules_in_order() {
+        let id = Identity {
+            roles: vec![Role::Publisher],
+            rooms: vec!["acme/room1".into()],
+            transports: vec![Transport::Rtmp],
+            tenant: Some("acme".into()),
+            ..Identity::default()
+        };
+        let ok = StreamPath::new("live/acme/room1/cam1").expect("path");
+        let other_tenant = StreamPath::new("live/globex/room1/cam1").expect("path");
+        let other_room = StreamPath::new("live/acme/room2/cam1").expect("path");
+        let rtmp = || TransportInfo::Known(Transport::Rtmp);
+        let reason = |r: Result<(), Refusal>| r.err().map(|r| r.reason);
+        assert_eq!(
+            reason(authorize(&id, false, &ask(&ok, Role::Publisher, rtmp()))),
+            None
+        );
+        assert_eq!(
+            reason(authorize(&id, true, &ask(&ok, Role::Publisher, rtmp()))),
+            Some(DenyReason::Revoked)
+        );
+        assert_eq!(
+            reason(authorize(&id, false, &ask(&ok, Role::Subscriber, rtmp()))),
+            Some(DenyReason::RoleForbidden)
+        );
+        assert_eq!(
+            reason(authorize(
+                &id,
+                false,
+                &ask(&other_tenant, Role::Publisher, rtmp())
+            )),
+            Some(DenyReason::TenantMismatch)
+        );
+        assert_eq!(
+            reason(authorize(
+                &id,
+                false,
+                &ask(&other_room, Role::Publisher, rtmp())
+            )),
+            Some(DenyReason::RoomForbidden)
+        );
+        assert_eq!(
+            reason(authorize(
+                &id,
+                false,
+                &ask(&ok, Role::Publisher, TransportInfo::Known(Transport::Srt))
+            )),
+            Some(DenyReason::TransportForbidden)
+        );
+        assert_eq!(
+            reason(authorize(
+                &id,
+                false,
+                &ask(&ok, Role::Publisher, TransportInfo::Other("hls".into()))
+            )),
+            Some(DenyReason::TransportForbidden)
+        );
+        assert_eq!(
+            reason(authorize(
+                &id,
+                false,
+                &ask(&ok, Role::Publisher, TransportInfo::NotSent)
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn claim_checks() {
+        let c = json!({"sub": "alice", "iss": "http://i", "exp": 100, "aud": ["a", "b"]});
+        assert_eq!(
+            check_claims(&c, 50, "http://i", Some("b")).map_err(|r| r.reason),
+            Ok("alice")
+        );
+        let r = |c: &Value, now, aud| {
+            check_claims(c, now, "http://i", aud)
+                .err()
+                .map(|r| r.reason)
+        };
+        assert_eq!(r(&c, 100, None), Some(DenyReason::Expired));
+        assert_eq!(r(&c, 50, Some("z")), Some(DenyReason::AudienceMismatch));
+        assert_eq!(
+            r(&json!({"iss": "http://i"}), 0, None),
+            Some(DenyReason::MissingClaim)
+        );
+        assert_eq!(
+            r(&json!({"iss": "http://x", "exp": 9, "sub": "a"}), 0, None),
+            Some(DenyReason::IssuerNotAllowed)
+        );
+        assert_eq!(
+            r(
+                &json!({"iss": "http://i", "exp": 9, "nbf": 5, "sub": "a"}),
+                1,
+                None
+            ),
+            Some(DenyReason::NotYetValid)
+        );
+        assert_eq!(
+            r(&json!({"iss": "http://i", "exp": 9}), 1, None),
+            Some(DenyReason::MissingClaim)
+        );
+    }
+
+    #[test]
+    fn revoked_tokens_are_bounded() {
+        let r = RevokedTokens::default();
+        assert!(r.revoke("a", 10, 0));
+        assert!(r.is_revoked("a"));
+        assert!(!r.is_revoked("b"));
+    }
+}

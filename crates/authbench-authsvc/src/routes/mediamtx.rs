@@ -1,0 +1,110 @@
+//! MediaMTX HTTP authentication (`authMethod: http`, `authHTTPAddress:
+//! http://127.0.0.1:PORT/mediamtx/auth`).
+//!
+//! Request: `{"user", "password", "token", "ip", "action", "path", "protocol", "id", "query"}` with
+//! `action` one of `publish`, `read`, `playback`, `api`, `metrics`, `pprof` and `protocol` one of
+//! `rtsp`, `rtmp`, `hls`, `webrtc`, `srt`. MediaMTX allows on any 2xx and denies on anything else;
+//! this service answers `200 {"subject": principal}` or `401 {"error": "…", "reason": code}`
+//! (401 also makes MediaMTX ask an RTSP client for credentials it has not sent yet).
+//!
+//! `api`, `metrics` and `pprof` are not stream access; they are denied with `role_forbidden` (list
+//! them in MediaMTX's `authHTTPExclude`, as its default configuration does). `webrtc` maps to the
+//! model's `whip` for `publish` and `whep` for `read`/`playback`; `hls` is outside the model, so
+//! only users without a transport restriction may use it.
+
+use std::sync::Arc;
+
+use authbench_core::{DenyReason, Role, Secret, StreamPath, Transport};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{OwnedAsk, decide, error, parse};
+use crate::decide::{Refusal, TransportInfo, refuse};
+use crate::state::Shared;
+use crate::stats::Endpoint;
+
+/// The body MediaMTX posts. Unknown fields are ignored.
+#[derive(Deserialize)]
+struct MtxRequest {
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    password: Option<Secret>,
+    #[serde(default)]
+    token: Option<Secret>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    protocol: Option<String>,
+}
+
+fn transport(protocol: &str, role: Role) -> TransportInfo {
+    match (protocol, role) {
+        ("rtmp", _) => TransportInfo::Known(Transport::Rtmp),
+        ("rtsp", _) => TransportInfo::Known(Transport::Rtsp),
+        ("srt", _) => TransportInfo::Known(Transport::Srt),
+        ("webrtc", Role::Publisher) => TransportInfo::Known(Transport::Whip),
+        ("webrtc", Role::Subscriber) => TransportInfo::Known(Transport::Whep),
+        (other, _) => TransportInfo::Other(other.to_owned()),
+    }
+}
+
+pub(super) async fn auth(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let req: MtxRequest = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    let role = match req.action.as_deref() {
+        Some("publish") => Role::Publisher,
+        Some("read" | "playback") => Role::Subscriber,
+        Some("api" | "metrics" | "pprof") => {
+            return deny(
+                &shared,
+                refuse(
+                    DenyReason::RoleForbidden,
+                    "this service grants stream access only",
+                ),
+            );
+        }
+        _ => return error(StatusCode::BAD_REQUEST, "unknown action"),
+    };
+    let Some(path) = req.path.as_deref().and_then(|p| StreamPath::new(p).ok()) else {
+        return error(StatusCode::BAD_REQUEST, "path is not a stream path");
+    };
+    let ask = OwnedAsk {
+        username: req.user.unwrap_or_default(),
+        password: req.password.unwrap_or_default(),
+        token: req.token.unwrap_or_default(),
+        role,
+        transport: transport(req.protocol.as_deref().unwrap_or_default(), role),
+        path,
+    };
+    match decide(&shared, ask).await {
+        Ok(principal) => {
+            shared.stats.allow(Endpoint::MediaMtx);
+            Json(json!({ "subject": principal })).into_response()
+        }
+        Err(refusal) => deny(&shared, refusal),
+    }
+}
+
+fn deny(shared: &Shared, refusal: Refusal) -> Response {
+    shared.stats.deny(Endpoint::MediaMtx, refusal.reason);
+    tracing::debug!(reason = %refusal.reason, detail = %refusal.detail, "mediamtx auth denied");
+    let mut body = Map::new();
+    body.insert(
+        "error".into(),
+        Value::String("authentication failed".into()),
+    );
+    if shared.options.expose_reasons {
+        body.insert("reason".into(), Value::String(refusal.reason.code().into()));
+    }
+    (StatusCode::UNAUTHORIZED, Json(Value::Object(body))).into_response()
+}
