@@ -1,1 +1,92 @@
-//! authbench-jwt (work in progress).
+//! The `jwt` mode of authbench: tokens validated locally, the way Red5 Pro's JWT validator and
+//! MediaMTX's `authMethod: jwt` do it.
+//!
+//! * [`JwtAuthenticator`] implements [`authbench_core::Authenticator`]: signature (HS256/384/512,
+//!   RS256/384/512, PS256/384/512, ES256/384, EdDSA; the allowed list is explicit and a token
+//!   whose `alg` does not fit its key is `algorithm_not_allowed`), time claims against the
+//!   injected clock, issuer, audience, then the claim [`Profile`]'s rules, tenants and one-time
+//!   use.
+//! * Keys: a shared secret (at least 32 bytes), PEM public keys, a JWKS file, a JWKS URL or OIDC
+//!   discovery (see *Keys over HTTP* below).
+//! * [`TokenMinter`] and [`claims_for`] make tokens in a profile's shape from an
+//!   [`authbench_core::Identity`].
+//!
+//! # Decision order
+//!
+//! 1. token: `credentials.token`, else a JWT-shaped password (MediaMTX accepts a JWT as the
+//!    password of RTSP/RTMP `user:pass` and SRT `publish:path:user:TOKEN`); none →
+//!    `missing_credentials`;
+//! 2. size ≤ 8 KiB, three base64url parts, header a JSON object without `crit` →
+//!    else `malformed_credentials`;
+//! 3. `alg` supported and allowed → else `algorithm_not_allowed`;
+//! 4. key by `kid` (re-fetching a JWKS once, rate limited, for an unknown one) → `unknown_key`,
+//!    `algorithm_not_allowed` (key of another type), `backend_unavailable` (no keys at all);
+//! 5. signature → `bad_signature`; claims a JSON object with well-typed registered claims →
+//!    `malformed_credentials` (steps 2–5 are skipped on a verified-token cache hit);
+//! 6. `exp` (required unless the profile is mediamtx) → `missing_claim`, `expired`; `nbf` and a
+//!    future `iat` → `not_yet_valid`; `exp` beyond now + `max_ttl` → `ttl_too_long` (all with
+//!    `leeway`; `now ≥ exp + leeway` is expired);
+//! 7. `iss` (when issuers are configured or discovered) → `missing_claim`, `issuer_not_allowed`;
+//!    `aud` (when audiences are configured) → `missing_claim`, `audience_mismatch`;
+//! 8. tenant → `tenant_mismatch`; profile rules → `role_forbidden`, `transport_forbidden`,
+//!    `room_forbidden`; one-time use → `missing_claim` (no `jti`), `token_replayed`,
+//!    `replay_cache_full`.
+
+//!
+//! # Keys over HTTP
+//!
+//! With `jwks_url` or `oidc_discovery`, the key set is fetched by the constructor and then
+//! refreshed lazily on the request path, decided with the injected clock (so tests need no
+//! background task and no sleeping):
+//!
+//! * keys older than `jwks_refresh` are re-fetched by the next request;
+//! * a token whose `kid` is unknown triggers one re-fetch (key rotation);
+//! * whatever the trigger, at most one fetch starts per `jwks_min_refetch`, so clients cannot
+//!   make the server download keys at will with made-up `kid`s;
+//! * fetches are single-flight: concurrent requests wait for the one under way;
+//! * a failed fetch keeps the last good keys; with no keys at all decisions are
+//!   `backend_unavailable`;
+//! * only `kid` selects a key: `jku`, `x5u`, `jwk` and `x5c` headers are never read.
+//!
+//! OIDC discovery takes `jwks_uri` and `issuer` from the provider configuration, checks that the
+//! issuer is the one the document was found under, and expects that issuer in tokens when
+//! `issuers` is empty.
+//!
+//! # One-time tokens and the verified-token cache
+//!
+//! `replay: {max_entries: N}` remembers each `jti` (scoped by `iss`) until its token's `exp` plus
+//! leeway; `exp` and `jti` become required. Expired entries are dropped when room is needed; when
+//! all `N` are unexpired the cache fails closed with `replay_cache_full`. `cache: {max_entries:
+//! N}` keeps verified tokens by SHA-256 until their `exp`: a hit skips signature verification
+//! and parsing only; time, issuer, audience, tenant, profile and replay checks still run.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod build;
+mod cache;
+mod claims;
+mod config;
+mod error;
+mod jwks;
+mod keys;
+mod mint;
+mod profile;
+mod replay;
+mod tenant;
+mod token;
+mod validator;
+mod verify;
+
+pub use config::{
+    CacheConfig, ClaimNames, EffectiveClaimNames, JwtConfig, Profile, ReplayConfig, TenantConfig,
+    TenantSource,
+};
+pub use error::{JwtConfigError, MintError};
+pub use jsonwebtoken::Algorithm;
+pub use keys::{MAX_JWKS_BYTES, MAX_JWKS_KEYS, MIN_HMAC_SECRET_LEN};
+pub use mint::{TokenMinter, claims_for, random_jti};
+pub use profile::{MAX_LIST_ENTRIES, MAX_REGEX_LEN};
+pub use replay::MAX_JTI_LEN;
+pub use token::{MAX_TOKEN_LEN, has_jwt_shape};
+pub use validator::JwtAuthenticator;
