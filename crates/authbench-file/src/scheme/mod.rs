@@ -93,8 +93,9 @@ impl Scheme {
         }
     }
 
-    /// Whether one verification costs enough CPU (about a millisecond or more at default cost)
-    /// to be moved off an async worker thread.
+    /// Whether one verification costs enough CPU to be moved off an async worker thread: over
+    /// about 100µs at default cost (measured: apr1 ≈ 0.12ms, SHA-256-crypt ≈ 0.5ms, bcrypt cost 5
+    /// ≈ 1.8ms; DES crypt ≈ 23µs and `{SHA}` ≈ 0.3µs stay inline).
     pub(crate) fn is_expensive(self) -> bool {
         matches!(
             self,
