@@ -38,6 +38,11 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// * [`reload`](Self::reload) / [`reload_if_changed`](Self::reload_if_changed) swap in a new
 ///   version atomically; a broken new file leaves the previous version in force (and is logged
 ///   with `tracing::warn!`). Requests in flight finish on the version they started with.
+///   Replace files by writing a new file and renaming it over the old one: a file rewritten in
+///   place can be read half-written, and if the cut falls on a line boundary that half is a valid
+///   (shorter) file.
+/// * Timing equalisation is exact for users of the file's dominant scheme and cost; in a file
+///   mixing schemes, users of the other schemes answer faster or slower than unknown users.
 /// * What it cannot do: expiry, rooms, transports, tenants, one-time use and revocation.
 ///   Removing a user (or changing a password) takes effect only once the file has changed and
 ///   been reloaded.
