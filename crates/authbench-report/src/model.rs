@@ -1,0 +1,401 @@
+//! The report's data model: what `report.json` holds. Every type here is part of the versioned
+//! schema (`reports/report.schema.json`); see the crate docs for the versioning rules.
+//!
+//! Reason and capability codes are plain strings here, not the core enums: both sets grow
+//! (new deny reasons, new capabilities), and a reader built before a code existed must still read
+//! a report that contains it.
+
+use authbench_scenario::Mode;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A whole comparison report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(
+    title = "authbench report",
+    description = "The result of one `authbench run`: per scenario, step and mode, the expected and \
+                   actual decision, where the modes differ and why, what each mode can express, \
+                   decision latency, and the machine it ran on."
+)]
+pub struct Report {
+    /// The schema version, `MAJOR` or `MAJOR.MINOR` (see the crate docs for when each changes).
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?$"))]
+    pub schema_version: String,
+    /// When the report was made, RFC 3339 in UTC (`2025-01-31T12:00:00Z`).
+    #[schemars(extend("format" = "date-time"))]
+    pub generated_at: String,
+    /// The authbench version that made the report.
+    pub authbench_version: String,
+    /// How the measuring binary was built.
+    pub build: BuildInfo,
+    /// The machine the run happened on.
+    pub machine: Machine,
+    /// The options the run was started with.
+    pub options: RunOptions,
+    /// Counts over the whole run.
+    pub totals: Totals,
+    /// What each mode can express, one row per capability.
+    pub capabilities: Vec<CapabilityRow>,
+    /// Decision latency per mode, over every decision of the run.
+    pub latency: Vec<ModeLatency>,
+    /// Every scenario, in run order.
+    pub scenarios: Vec<ScenarioReport>,
+    /// Every step where the modes' actual outcomes differ, with an explanation in words.
+    pub differences: Vec<Difference>,
+}
+
+/// How the binary that measured was built (latency from a debug build means little).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BuildInfo {
+    /// `release` or `debug` (whether debug assertions were on).
+    pub profile: String,
+    /// `rustc --version` of the compiler, when known at build time.
+    pub rustc: Option<String>,
+}
+
+/// The machine the run happened on. Fields that could not be read are `null`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Machine {
+    /// Operating system family (`linux`, `macos`, …).
+    pub os: String,
+    /// The distribution's name and version (`PRETTY_NAME` of /etc/os-release).
+    pub os_release: Option<String>,
+    /// Kernel release.
+    pub kernel: Option<String>,
+    /// CPU architecture (`x86_64`, `aarch64`, …).
+    pub arch: String,
+    /// CPU model name from /proc/cpuinfo.
+    pub cpu_model: Option<String>,
+    /// Logical CPUs available.
+    pub cpu_cores: Option<u32>,
+    /// Total memory in bytes (MemTotal of /proc/meminfo).
+    pub memory_bytes: Option<u64>,
+    /// Host name; only filled in when asked for (reports are meant to be committed and shared).
+    pub hostname: Option<String>,
+}
+
+/// The options a run was started with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RunOptions {
+    /// Whether `--quick` shortened the run (fewer repeats, so fewer latency samples).
+    pub quick: bool,
+    /// The modes that were compared, in report order. Left empty when building, it is filled
+    /// with the modes found in the runs.
+    #[schemars(with = "Vec<ModeSchema>")]
+    pub modes: Vec<Mode>,
+}
+
+/// Counts over the whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Totals {
+    /// Whether every expectation held and every mode ran.
+    pub passed: bool,
+    /// Scenarios run.
+    pub scenarios: usize,
+    /// Request steps (each runs once per mode).
+    pub steps: usize,
+    /// Expectations checked (steps × modes that ran them).
+    pub expectations: usize,
+    /// Expectations that held.
+    pub expectations_passed: usize,
+    /// Expectations that did not hold.
+    pub expectations_failed: usize,
+    /// (scenario, mode) pairs that could not run at all.
+    pub mode_errors: usize,
+    /// The same counts per mode.
+    pub modes: Vec<ModeTotals>,
+}
+
+/// Counts for one mode over the whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ModeTotals {
+    /// The mode.
+    #[schemars(with = "ModeSchema")]
+    pub mode: Mode,
+    /// Scenarios this mode ran.
+    pub scenarios: usize,
+    /// Scenarios where every step met its expectation.
+    pub scenarios_passed: usize,
+    /// Scenarios this mode could not run at all.
+    pub errors: usize,
+    /// Steps this mode decided.
+    pub steps: usize,
+    /// Steps whose outcome met the expectation.
+    pub passed: usize,
+    /// Steps whose outcome did not.
+    pub failed: usize,
+    /// Steps the mode allowed.
+    pub allowed: usize,
+    /// Steps the mode denied.
+    pub denied: usize,
+    /// Steps the mode could not express.
+    pub unsupported: usize,
+}
+
+/// Whether a mode can express a capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// In every scenario the mode ran.
+    Yes,
+    /// In some scenarios only: it depends on the mode's configuration.
+    Partial,
+    /// In none.
+    No,
+}
+
+/// One row of the capability matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CapabilityRow {
+    /// The capability's stable code (`rooms`, `revocation`, …).
+    pub capability: String,
+    /// What the capability means.
+    pub description: String,
+    /// Support per mode, in report order.
+    pub modes: Vec<ModeSupport>,
+}
+
+/// One cell of the capability matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ModeSupport {
+    /// The mode.
+    #[schemars(with = "ModeSchema")]
+    pub mode: Mode,
+    /// Whether the configured mode can express the capability.
+    pub support: Support,
+}
+
+/// Decision latency of one mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ModeLatency {
+    /// The mode.
+    #[schemars(with = "ModeSchema")]
+    pub mode: Mode,
+    /// Decisions measured.
+    pub count: u64,
+    /// Percentiles; `null` when nothing was measured.
+    pub summary: Option<LatencyStats>,
+}
+
+/// Latency figures in microseconds. Percentiles come from an HDR histogram with three significant
+/// digits (within 0.1 %); min, max and mean are exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencyStats {
+    /// Fastest decision.
+    pub min_us: f64,
+    /// Median.
+    pub p50_us: f64,
+    /// 90th percentile.
+    pub p90_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// 99.9th percentile.
+    pub p99_9_us: f64,
+    /// Slowest decision.
+    pub max_us: f64,
+    /// Arithmetic mean.
+    pub mean_us: f64,
+    /// Points of the percentile curve, in increasing percentile order, ending with 100 (the max).
+    /// Percentiles finer than the sample count resolves are left out.
+    pub curve: Vec<PercentilePoint>,
+}
+
+/// One point of a percentile curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PercentilePoint {
+    /// The percentile, 0 to 100.
+    pub percentile: f64,
+    /// The latency at that percentile, in microseconds.
+    pub latency_us: f64,
+}
+
+/// One scenario, every mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScenarioReport {
+    /// The scenario's name.
+    pub name: String,
+    /// The real situation it stands for.
+    pub description: String,
+    /// The file it came from, or `builtin:NAME`.
+    pub source: String,
+    /// The use case of the source document it illustrates, if any.
+    pub use_case: Option<String>,
+    /// Whether every mode ran and met every expectation.
+    pub passed: bool,
+    /// Per mode: whether it ran, passed, and what it could express.
+    pub modes: Vec<ScenarioMode>,
+    /// The request steps, in file order.
+    pub steps: Vec<StepReport>,
+}
+
+/// One scenario as one mode ran it, without the steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ScenarioMode {
+    /// The mode.
+    #[schemars(with = "ModeSchema")]
+    pub mode: Mode,
+    /// Whether the mode ran and met every expectation.
+    pub passed: bool,
+    /// Why the mode could not run at all, if it could not.
+    pub error: Option<String>,
+    /// The capability codes the configured authenticator has in this scenario.
+    pub capabilities: Vec<String>,
+}
+
+/// One request step, every mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StepReport {
+    /// 0-based index in the scenario's `steps` list.
+    pub index: usize,
+    /// The step's name.
+    pub name: String,
+    /// The step's line in the scenario file.
+    pub line: usize,
+    /// One result per mode that ran the step, in report order.
+    pub results: Vec<StepResult>,
+}
+
+/// One step as one mode ran it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StepResult {
+    /// The mode.
+    #[schemars(with = "ModeSchema")]
+    pub mode: Mode,
+    /// What the scenario expected of this mode.
+    pub expected: ExpectedOutcome,
+    /// What the mode did.
+    pub actual: ActualOutcome,
+    /// Whether `actual` met `expected`.
+    pub passed: bool,
+    /// Time the decision took, in microseconds (a repeated step records the median).
+    pub latency_us: f64,
+}
+
+/// What a step expected of a mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ExpectedOutcome {
+    /// The request is let in.
+    Allow,
+    /// The request is refused for this reason.
+    Deny {
+        /// The deny reason code (`expired`, `revoked`, …).
+        reason: String,
+    },
+    /// The mode cannot express the rule the step tests.
+    Unsupported,
+}
+
+/// What a mode did with a step's request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ActualOutcome {
+    /// Let in.
+    Allow {
+        /// Who was let in.
+        principal: String,
+    },
+    /// Refused.
+    Deny {
+        /// The deny reason code.
+        reason: String,
+        /// The mode's explanation (never a secret).
+        detail: String,
+    },
+    /// The mode lacks a capability the step needs.
+    Unsupported {
+        /// The capability codes the step needs that the mode lacks.
+        missing: Vec<String>,
+        /// What the mode decided anyway: `allow` or a deny reason code.
+        would: String,
+    },
+}
+
+/// A step where the modes' actual outcomes differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Difference {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario's file.
+    pub source: String,
+    /// The step's index in the scenario.
+    pub step_index: usize,
+    /// The step's name.
+    pub step: String,
+    /// The step's line in the scenario file.
+    pub line: usize,
+    /// Each mode's outcome, in report order.
+    pub outcomes: Vec<DifferenceOutcome>,
+    /// Why the modes differ, in words.
+    pub explanation: String,
+}
+
+/// One mode's side of a [`Difference`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DifferenceOutcome {
+    /// The mode.
+    #[schemars(with = "ModeSchema")]
+    pub mode: Mode,
+    /// The outcome label: `allow`, `deny(REASON)` or `unsupported`.
+    pub outcome: String,
+    /// Why this mode decided so, when there is something specific to say.
+    pub why: Option<String>,
+}
+
+// The schema of `authbench_scenario::Mode`, which does not derive JsonSchema itself.
+/// An authentication mode.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "Mode")]
+#[allow(dead_code)] // only its schema is used
+enum ModeSchema {
+    /// Signed token validated locally.
+    Jwt,
+    /// Each request asked of an external HTTP auth service.
+    Roundtrip,
+    /// Username and password checked against an htpasswd file.
+    File,
+}
+
+impl ExpectedOutcome {
+    /// A short label: `allow`, `deny(expired)`, `unsupported`.
+    pub fn label(&self) -> String {
+        match self {
+            ExpectedOutcome::Allow => "allow".to_owned(),
+            ExpectedOutcome::Deny { reason } => format!("deny({reason})"),
+            ExpectedOutcome::Unsupported => "unsupported".to_owned(),
+        }
+    }
+}
+
+impl ActualOutcome {
+    /// A short label: `allow`, `deny(expired)`, `unsupported`.
+    pub fn label(&self) -> String {
+        match self {
+            ActualOutcome::Allow { .. } => "allow".to_owned(),
+            ActualOutcome::Deny { reason, .. } => format!("deny({reason})"),
+            ActualOutcome::Unsupported { .. } => "unsupported".to_owned(),
+        }
+    }
+
+    /// What to show beside the label: the principal, the deny detail, or what is missing.
+    pub fn detail(&self) -> String {
+        match self {
+            ActualOutcome::Allow { principal } => format!("as {principal}"),
+            ActualOutcome::Deny { detail, .. } => detail.clone(),
+            ActualOutcome::Unsupported { missing, would } => {
+                format!(
+                    "cannot express {}; would decide {would}",
+                    missing.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl Report {
+    /// Whether every expectation held and every mode ran.
+    pub fn passed(&self) -> bool {
+        self.totals.passed
+    }
+}

@@ -1,0 +1,93 @@
+//! The three human-facing renderings of a [`Report`](crate::Report): a plain-text summary for the
+//! terminal, Markdown for CI job summaries and PR comments, and one self-contained HTML file.
+
+pub(crate) mod escape;
+pub(crate) mod html;
+pub(crate) mod markdown;
+mod svg;
+pub(crate) mod text;
+
+use crate::model::{ModeLatency, Report, StepResult, Support};
+use authbench_scenario::Mode;
+
+/// Formats a latency figure in microseconds with a sensible number of digits.
+pub(crate) fn fmt_us(us: f64) -> String {
+    if us >= 100.0 {
+        format!("{us:.0}")
+    } else if us >= 10.0 {
+        format!("{us:.1}")
+    } else {
+        format!("{us:.2}")
+    }
+}
+
+/// The latency entry of a mode, if the report has one.
+pub(crate) fn latency_of(report: &Report, mode: Mode) -> Option<&ModeLatency> {
+    report.latency.iter().find(|l| l.mode == mode)
+}
+
+/// The result of `mode` in a step, if the mode ran it.
+pub(crate) fn result_of(results: &[StepResult], mode: Mode) -> Option<&StepResult> {
+    results.iter().find(|r| r.mode == mode)
+}
+
+/// A symbol and a word for a capability cell.
+pub(crate) fn support_label(s: Support) -> (&'static str, &'static str) {
+    match s {
+        Support::Yes => ("✔", "yes"),
+        Support::Partial => ("◐", "depends on config"),
+        Support::No => ("✘", "no"),
+    }
+}
+
+/// Formats a byte count as GiB with one decimal.
+pub(crate) fn fmt_gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1024.0 * 1024.0 * 1024.0))
+}
+
+/// One line describing the machine and build.
+pub(crate) fn machine_lines(report: &Report) -> Vec<(&'static str, String)> {
+    let m = &report.machine;
+    let unknown = || "unknown".to_owned();
+    let mut lines = vec![
+        (
+            "OS",
+            match &m.os_release {
+                Some(r) => format!("{r} ({}, {})", m.os, m.arch),
+                None => format!("{} ({})", m.os, m.arch),
+            },
+        ),
+        ("Kernel", m.kernel.clone().unwrap_or_else(unknown)),
+        ("CPU", m.cpu_model.clone().unwrap_or_else(unknown)),
+        ("Cores", m.cpu_cores.map_or_else(unknown, |n| n.to_string())),
+        ("Memory", m.memory_bytes.map_or_else(unknown, fmt_gib)),
+    ];
+    if let Some(h) = &m.hostname {
+        lines.push(("Host", h.clone()));
+    }
+    lines.push((
+        "Build",
+        format!(
+            "authbench {}, {} profile, {}",
+            report.authbench_version,
+            report.build.profile,
+            report.build.rustc.as_deref().unwrap_or("rustc unknown")
+        ),
+    ));
+    lines.push((
+        "Run",
+        format!(
+            "{}{}, generated {}",
+            report
+                .options
+                .modes
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if report.options.quick { ", quick" } else { "" },
+            report.generated_at
+        ),
+    ));
+    lines
+}

@@ -1,0 +1,313 @@
+//! Realistic run results, shaped like what the scenario runner produces for the shipped library:
+//! three modes, a revocation where the modes differ, a rule file mode cannot express, an auth
+//! service outage, and one failed expectation.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::time::Duration;
+
+use authbench_core::{Capabilities, Capability, DenyReason};
+use authbench_scenario::Mode;
+use authbench_scenario::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+
+/// What each mode can express in the sample configuration.
+pub fn caps(mode: Mode) -> Capabilities {
+    use Capability::*;
+    let list: &[Capability] = match mode {
+        Mode::Jwt => &[Roles, Rooms, Transports, Tenants, Expiry, OfflineDecision],
+        Mode::Roundtrip => &[
+            Roles,
+            Rooms,
+            Transports,
+            Tenants,
+            Revocation,
+            PasswordChange,
+        ],
+        Mode::File => &[Roles, PasswordChange, OfflineDecision],
+    };
+    list.iter().copied().collect()
+}
+
+pub fn allow(principal: &str) -> Actual {
+    Actual::Allow {
+        principal: principal.to_owned(),
+    }
+}
+
+pub fn deny(reason: DenyReason, detail: &str) -> Actual {
+    Actual::Deny {
+        reason,
+        detail: detail.to_owned(),
+    }
+}
+
+pub fn unsupported(missing: &[Capability], would: &str) -> Actual {
+    Actual::Unsupported {
+        missing: missing.to_vec(),
+        would: would.to_owned(),
+    }
+}
+
+/// A step of one mode; `passed` is computed the way the runner does.
+pub fn step(
+    index: usize,
+    name: &str,
+    line: usize,
+    expected: Expected,
+    actual: Actual,
+    us: u64,
+) -> StepOutcome {
+    StepOutcome {
+        index,
+        name: name.to_owned(),
+        line,
+        passed: actual.meets(expected),
+        expected,
+        actual,
+        latency: Duration::from_micros(us),
+    }
+}
+
+/// A small deterministic generator, so sample latencies look measured but never change.
+pub struct Lcg(u64);
+
+impl Lcg {
+    pub fn new(seed: u64) -> Lcg {
+        Lcg(seed)
+    }
+    /// Uniform in [0, 1).
+    pub fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `n` latencies around `base_us` with a long tail (1 % up to `tail`× slower).
+pub fn samples(seed: u64, n: usize, base_us: f64, tail: f64) -> Vec<Duration> {
+    let mut g = Lcg::new(seed);
+    (0..n)
+        .map(|_| {
+            let jitter = 0.8 + 0.5 * g.next();
+            let slow = if g.next() < 0.01 {
+                1.0 + tail * g.next()
+            } else {
+                1.0
+            };
+            Duration::from_nanos((base_us * jitter * slow * 1000.0) as u64)
+        })
+        .collect()
+}
+
+fn mode_run(mode: Mode, steps: Vec<StepOutcome>, seed: u64) -> ModeRun {
+    let (base, tail) = match mode {
+        Mode::Jwt => (4.0, 8.0),
+        Mode::Roundtrip => (220.0, 6.0),
+        Mode::File => (1150.0, 0.6),
+    };
+    ModeRun {
+        mode,
+        capabilities: caps(mode),
+        samples: samples(seed, 400, base, tail),
+        steps,
+        error: None,
+    }
+}
+
+fn scenario(
+    name: &str,
+    description: &str,
+    use_case: Option<&str>,
+    modes: Vec<ModeRun>,
+) -> ScenarioRun {
+    ScenarioRun {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        source: format!("scenarios/{name}.yaml"),
+        use_case: use_case.map(str::to_owned),
+        modes,
+    }
+}
+
+/// The revocation scenario: after the admin revokes alice, only round-trip mode refuses her.
+pub fn revocation() -> ScenarioRun {
+    use DenyReason::*;
+    let before = |m| {
+        step(
+            0,
+            "alice publishes before revocation",
+            14,
+            Expected::Allow,
+            allow("alice"),
+            lat(m),
+        )
+    };
+    let after = |m: Mode| {
+        let (expected, actual) = match m {
+            Mode::Roundtrip => (
+                Expected::Deny(Revoked),
+                deny(Revoked, "auth service answered 403: user alice is revoked"),
+            ),
+            _ => (Expected::Allow, allow("alice")),
+        };
+        step(
+            1,
+            "alice publishes after revocation",
+            21,
+            expected,
+            actual,
+            lat(m),
+        )
+    };
+    let expired = |m: Mode| {
+        let (expected, actual) = match m {
+            Mode::Jwt => (
+                Expected::Deny(Expired),
+                deny(
+                    Expired,
+                    "token expired at 1700000060, now 1700000061 (leeway 0s)",
+                ),
+            ),
+            Mode::Roundtrip => (
+                Expected::Deny(Revoked),
+                deny(Revoked, "auth service answered 403: user alice is revoked"),
+            ),
+            Mode::File => (Expected::Allow, allow("alice")),
+        };
+        step(
+            2,
+            "alice subscribes after the token's exp",
+            28,
+            expected,
+            actual,
+            lat(m),
+        )
+    };
+    scenario(
+        "revocation-before-expiry",
+        "An operator bans a publisher mid-session; the token they hold is still within its lifetime.",
+        Some("Revoking access before a token expires"),
+        Mode::ALL
+            .iter()
+            .map(|&m| mode_run(m, vec![before(m), after(m), expired(m)], 1 + m as u64))
+            .collect(),
+    )
+}
+
+/// Rooms: file mode cannot express per-room rights.
+pub fn rooms() -> ScenarioRun {
+    use DenyReason::*;
+    let own = |m| {
+        step(
+            0,
+            "alice publishes to room1",
+            12,
+            Expected::Allow,
+            allow("alice"),
+            lat(m),
+        )
+    };
+    let other = |m: Mode| {
+        let (expected, actual) = match m {
+            Mode::File => (
+                Expected::Unsupported,
+                unsupported(&[Capability::Rooms], "allow"),
+            ),
+            Mode::Jwt => (
+                Expected::Deny(RoomForbidden),
+                deny(
+                    RoomForbidden,
+                    "room `room2` is not in the token's rooms claim",
+                ),
+            ),
+            Mode::Roundtrip => (
+                Expected::Deny(RoomForbidden),
+                deny(
+                    RoomForbidden,
+                    "auth service answered 403: room2 not allowed for alice",
+                ),
+            ),
+        };
+        step(1, "alice publishes to room2", 18, expected, actual, lat(m))
+    };
+    let sub = |m| {
+        step(
+            2,
+            "bob subscribes with a publisher-only account",
+            24,
+            Expected::Deny(RoleForbidden),
+            deny(RoleForbidden, "bob may not subscribe"),
+            lat(m),
+        )
+    };
+    scenario(
+        "room-restriction",
+        "A publisher is allowed into one room only; a viewer-only account tries to publish.",
+        Some("Multi-room events with per-room rights"),
+        Mode::ALL
+            .iter()
+            .map(|&m| mode_run(m, vec![own(m), other(m), sub(m)], 10 + m as u64))
+            .collect(),
+    )
+}
+
+/// The auth service goes down: round-trip fails closed; then one failed expectation.
+pub fn outage() -> ScenarioRun {
+    use DenyReason::*;
+    let down = |m: Mode| {
+        let (expected, actual) = match m {
+            Mode::Roundtrip => (
+                Expected::Deny(BackendUnavailable),
+                deny(BackendUnavailable, "connect to 127.0.0.1:41234 refused"),
+            ),
+            _ => (Expected::Allow, allow("alice")),
+        };
+        step(
+            0,
+            "alice publishes while the auth service is down",
+            16,
+            expected,
+            actual,
+            lat(m),
+        )
+    };
+    let restored = |m: Mode| {
+        let actual = match m {
+            // The failed expectation: the service is back but slow, and the client timed out.
+            Mode::Roundtrip => deny(BackendTimeout, "no answer within 2s"),
+            _ => allow("alice"),
+        };
+        step(
+            1,
+            "alice publishes after the service is restored",
+            23,
+            Expected::Allow,
+            actual,
+            lat(m),
+        )
+    };
+    scenario(
+        "auth-service-outage",
+        "The external auth service is unreachable for a while, then comes back.",
+        None,
+        Mode::ALL
+            .iter()
+            .map(|&m| mode_run(m, vec![down(m), restored(m)], 20 + m as u64))
+            .collect(),
+    )
+}
+
+fn lat(mode: Mode) -> u64 {
+    match mode {
+        Mode::Jwt => 4,
+        Mode::Roundtrip => 230,
+        Mode::File => 1180,
+    }
+}
+
+/// The whole sample run.
+pub fn runs() -> Vec<ScenarioRun> {
+    vec![revocation(), rooms(), outage()]
+}

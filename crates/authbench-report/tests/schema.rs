@@ -1,0 +1,137 @@
+//! report.json against its committed JSON Schema (reports/report.schema.json).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use authbench_report::{ReadError, Report, RunOptions};
+use authbench_scenario::Mode;
+use serde_json::{Value, json};
+
+fn schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../reports/report.schema.json")
+}
+
+fn generated_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&Report::json_schema()).unwrap();
+    text.push('\n');
+    text
+}
+
+fn committed_schema() -> Value {
+    let text = std::fs::read_to_string(schema_path()).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; create it with `UPDATE_SCHEMA=1 cargo test -p authbench-report --test schema`",
+            schema_path().display()
+        )
+    });
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Validates `instance` against the committed schema, with format assertions on.
+fn validate(instance: &Value) -> Result<(), String> {
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("urn:authbench:report.schema.json", committed_schema())
+        .unwrap();
+    let index = compiler
+        .compile("urn:authbench:report.schema.json", &mut schemas)
+        .unwrap_or_else(|e| panic!("the committed schema does not compile: {e:#}"));
+    schemas
+        .validate(instance, index)
+        .map_err(|e| format!("{e}"))
+}
+
+fn sample_json() -> Value {
+    let report = Report::build(
+        &common::runs(),
+        &RunOptions {
+            quick: true,
+            modes: Mode::ALL.to_vec(),
+        },
+    );
+    serde_json::from_str(&report.to_json()).unwrap()
+}
+
+#[test]
+fn committed_schema_matches_the_types() {
+    let generated = generated_schema_text();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(schema_path(), &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(schema_path()).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "reports/report.schema.json is out of date with the report types.\n\
+         If the change is intended, regenerate it with\n\
+         \n    UPDATE_SCHEMA=1 cargo test -p authbench-report --test schema\n\n\
+         and follow the schema_version rules in crates/authbench-report/src/lib.rs \
+         (an added optional field bumps the minor version, anything else the major)."
+    );
+}
+
+#[test]
+fn real_output_validates() {
+    let report = sample_json();
+    validate(&report).unwrap_or_else(|e| panic!("report.json does not match its schema: {e}"));
+    // And a report with a mode that could not run and no latency samples.
+    let empty = Report::build(&[], &RunOptions::default());
+    validate(&serde_json::from_str(&empty.to_json()).unwrap()).unwrap();
+}
+
+#[test]
+fn the_schema_rejects_what_is_not_a_report() {
+    let good = sample_json();
+    type Break = fn(&mut Value);
+    let broken: [(&str, Break); 6] = [
+        ("missing totals", |v| {
+            v.as_object_mut().unwrap().remove("totals");
+        }),
+        ("unknown mode", |v| v["options"]["modes"][0] = json!("ldap")),
+        ("unknown outcome", |v| {
+            v["scenarios"][0]["steps"][0]["results"][0]["actual"] = json!({"outcome": "maybe"})
+        }),
+        ("deny without reason", |v| {
+            v["scenarios"][0]["steps"][1]["results"][1]["expected"] = json!({"outcome": "deny"})
+        }),
+        ("bad timestamp", |v| v["generated_at"] = json!("yesterday")),
+        ("bad version", |v| v["schema_version"] = json!("one")),
+    ];
+    for (what, breaks) in broken {
+        let mut v = good.clone();
+        breaks(&mut v);
+        assert!(
+            validate(&v).is_err(),
+            "the schema accepted a report with {what}"
+        );
+    }
+}
+
+/// A later minor version adds an optional `load` section: today's schema and reader accept it.
+#[test]
+fn an_added_optional_section_stays_compatible() {
+    let mut v = sample_json();
+    v["schema_version"] = json!("1.1");
+    v["load"] = json!({
+        "modes": [{"mode": "jwt", "p50_us": 4.1, "p99_us": 9.8, "throughput_per_s": 210000.0,
+                   "reference": {"name": "hmac-sha256 verify", "p50_us": 1.2}}]
+    });
+    validate(&v).unwrap();
+    let report = Report::from_json(&v.to_string()).unwrap();
+    assert_eq!(report.schema_version, "1.1");
+
+    v["schema_version"] = json!("2");
+    match Report::from_json(&v.to_string()) {
+        Err(ReadError::UnsupportedVersion { found }) => assert_eq!(found, "2"),
+        other => panic!("a version 2 report must be refused, got {other:?}"),
+    }
+    assert!(matches!(
+        Report::from_json("{\"schema_version\": \"1\"}"),
+        Err(ReadError::Json(_))
+    ));
+}
