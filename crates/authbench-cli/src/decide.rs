@@ -1,0 +1,126 @@
+//! `authbench decide`: one decision as one JSON object.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use authbench_core::connect::{self, ClientConnect};
+use authbench_core::{AuthRequest, Clock, Credentials, Decision, ManualClock, StreamPath, SystemClock, Transport};
+use authbench_scenario::Mode;
+use authbench_scenario::config;
+use serde::Serialize;
+
+use crate::args::{DecideArgs, ModeArg};
+use crate::{EXIT_DENY, UsageError};
+
+/// The JSON line `decide` prints.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub(crate) struct DecisionJson<'a> {
+    mode: &'a str,
+    decision: &'static str,
+    reason: Option<&'static str>,
+    principal: Option<&'a str>,
+    detail: Option<&'a str>,
+}
+
+impl<'a> DecisionJson<'a> {
+    pub(crate) fn new(mode: &'a str, decision: &'a Decision) -> Self {
+        match decision {
+            Decision::Allow(a) => DecisionJson {
+                mode,
+                decision: "allow",
+                reason: None,
+                principal: Some(&a.principal),
+                detail: a.note.as_deref(),
+            },
+            Decision::Deny(d) => DecisionJson {
+                mode,
+                decision: "deny",
+                reason: Some(d.reason.code()),
+                principal: None,
+                detail: Some(&d.detail),
+            },
+        }
+    }
+}
+
+pub(crate) fn mode_of(arg: ModeArg) -> Mode {
+    match arg {
+        ModeArg::Jwt => Mode::Jwt,
+        ModeArg::Roundtrip => Mode::Roundtrip,
+        ModeArg::File => Mode::File,
+    }
+}
+
+pub(crate) async fn run(args: DecideArgs) -> Result<u8, UsageError> {
+    let loaded = config::load(&args.config)?;
+    let clock: Arc<dyn Clock> = match args.at {
+        Some(at) => Arc::new(ManualClock::new(Duration::from_secs(at))),
+        None => Arc::new(SystemClock),
+    };
+    let mode = mode_of(args.mode);
+    let authenticator = config::build_authenticator(mode, &loaded, clock).await?;
+
+    let decision = match request(&args)? {
+        Ok(req) => authenticator.authenticate(&req).await,
+        // What the client sent could not be parsed: that is a deny, not a usage error.
+        Err(deny) => Decision::Deny(deny),
+    };
+    let json = serde_json::to_string(&DecisionJson::new(authenticator.mode(), &decision))?;
+    println!("{json}");
+    Ok(if decision.is_allow() { 0 } else { EXIT_DENY })
+}
+
+/// Builds the request; the outer error is a usage error, the inner one a malformed-credentials deny.
+fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny>, UsageError> {
+    if let Some(url) = &args.url {
+        let authorization = authorization_header(&args.header)?;
+        return Ok(connect::parse(&ClientConnect {
+            transport: args.transport,
+            action: Some(args.action),
+            url: Some(url),
+            authorization,
+            streamid: None,
+        }));
+    }
+    if let Some(streamid) = &args.streamid {
+        if args.transport != Transport::Srt {
+            return Err(UsageError("--streamid goes with --transport srt".into()));
+        }
+        return Ok(connect::parse(&ClientConnect {
+            transport: Transport::Srt,
+            action: Some(args.action),
+            url: None,
+            authorization: None,
+            streamid: Some(streamid),
+        }));
+    }
+    let stream = args.stream.as_deref().ok_or_else(|| {
+        UsageError("say what the client sent: --url, --streamid, or --stream with --token / --user --password".into())
+    })?;
+    let path = StreamPath::new(stream).map_err(|e| UsageError(format!("--stream: {e}")))?;
+    let mut credentials = Credentials::none();
+    if let Some(token) = &args.token {
+        credentials.token = Some(token.as_str().into());
+    }
+    if let (Some(user), Some(password)) = (&args.user, &args.password) {
+        credentials.username = Some(user.clone());
+        credentials.password = Some(password.as_str().into());
+    }
+    Ok(Ok(AuthRequest::new(args.action, args.transport, path, credentials)))
+}
+
+fn authorization_header(headers: &[String]) -> Result<Option<&str>, UsageError> {
+    let mut found = None;
+    for header in headers {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| UsageError("--header takes `Name: value`".into()))?;
+        if name.trim().eq_ignore_ascii_case("authorization") {
+            if found.is_some() {
+                return Err(UsageError("--header Authorization is given twice".into()));
+            }
+            found = Some(value.trim());
+        }
+    }
+    Ok(found)
+}

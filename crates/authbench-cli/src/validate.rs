@@ -1,0 +1,34 @@
+//! `authbench validate PATH...`: check scenario files without running them.
+
+use std::path::PathBuf;
+
+use authbench_scenario::load;
+
+use crate::UsageError;
+
+pub(crate) fn run(paths: Vec<PathBuf>) -> Result<u8, UsageError> {
+    if paths.is_empty() {
+        return Err(UsageError("name at least one scenario file or folder".into()));
+    }
+    let files = load::collect_paths(&paths)?;
+    if files.is_empty() {
+        return Err(UsageError("no .yaml files found in the paths given".into()));
+    }
+    let mut bad = 0;
+    for file in &files {
+        match load::load_file(file) {
+            Ok(s) => println!("ok    {} ({}, {} steps)", file.display(), s.name, s.scenario.steps.len()),
+            Err(e) => {
+                bad += 1;
+                eprintln!("{e}");
+                if !e.snippet.is_empty() {
+                    eprintln!("{}", e.snippet);
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(UsageError(format!("{bad} of {} scenario files are invalid", files.len())));
+    }
+    Ok(0)
+}
