@@ -1,1 +1,482 @@
-//! authbench-roundtrip (work in progress).
+//! The `roundtrip` authentication mode: every publish or subscribe is asked of an external HTTP
+//! auth service, as Red5 Pro's Round-Trip Authentication validator and MediaMTX's
+//! `authMethod: http` do. The wire formats are described in the `wire` module and followed
+//! exactly; the reference service that answers them is `authbench-authsvc`.
+//!
+//! # Failing closed
+//!
+//! A decision that cannot be made is a deny with a precise reason, never an allow:
+//!
+//! | what happened | reason |
+//! |---|---|
+//! | connection refused / reset while connecting (after `retries` more attempts) | `backend_unavailable` |
+//! | connection closed before an answer | `backend_unavailable` |
+//! | no complete answer within `timeout` | `backend_timeout` |
+//! | red5pro: status other than 200, not JSON, no boolean `result` | `backend_protocol_error` |
+//! | mediamtx: status other than 2xx, 401 or 403 | `backend_protocol_error` |
+//! | an answer over 64 KiB (read with a cap, never buffered whole) | `backend_protocol_error` |
+//! | a redirect (never followed) | `backend_protocol_error` |
+//! | a clear deny | `backend_rejected`, or the service's `reason` when it is a known client-side code (`revoked`, `bad_password`, …) |
+//!
+//! The one exception, Red5 Pro's `lazyAuth`, lives in [`danger`] behind `danger_lazy_auth: true`.
+//!
+//! # Example
+//!
+//! ```
+//! use std::path::Path;
+//! use std::sync::Arc;
+//! use authbench_core::{Action, AuthRequest, Authenticator, Credentials, DenyReason, StreamPath,
+//!     SystemClock, Transport};
+//! use authbench_roundtrip::{Protocol, RoundTripAuthenticator, RoundTripConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // Nothing listens on port 9 here: the decision is a deny, never an allow.
+//! let cfg = RoundTripConfig::new("http://127.0.0.1:9/validateCredentials", Protocol::Red5pro);
+//! let auth = RoundTripAuthenticator::from_config(&cfg, Path::new("."), Arc::new(SystemClock))
+//!     .expect("valid config");
+//! let req = AuthRequest::new(
+//!     Action::Publish,
+//!     Transport::Rtmp,
+//!     StreamPath::new("live/room1/cam1").unwrap(),
+//!     Credentials::user_password("alice", "secret"),
+//! );
+//! let decision = auth.authenticate(&req).await;
+//! assert_eq!(decision.reason(), Some(DenyReason::BackendUnavailable));
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cache;
+mod config;
+pub mod danger;
+mod http;
+mod wire;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use authbench_core::{
+    Action, Allow, AuthRequest, Authenticator, Capabilities, Capability, Clock, Decision, Deny,
+    async_trait,
+};
+use reqwest::Url;
+use tokio::sync::broadcast;
+
+pub use config::{
+    DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_TIMEOUT, MAX_RETRIES, Protocol, RED5PRO_TIMEOUT,
+    RoundTripConfig, RoundTripConfigError,
+};
+pub use http::MAX_ANSWER_BYTES;
+
+use cache::{DecisionCache, KeyMaker};
+use danger::{LAZY_NOTE, LazyOutcome};
+use http::{Sender, shown};
+use wire::Answer;
+
+/// The principal of an allow when the request named nobody and the service named no subject.
+pub const ANONYMOUS: &str = "anonymous";
+/// The note on an allow answered from the cache.
+pub const CACHED_NOTE: &str = "cached decision (may be up to cache_ttl stale)";
+/// Longest accepted timeout.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Counters of what the authenticator did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundTripStats {
+    /// Decisions asked of the service (cache misses).
+    pub questions: u64,
+    /// HTTP attempts made for them (more than `questions` when retries happened).
+    pub attempts: u64,
+    /// Allows answered from the cache.
+    pub cache_hits: u64,
+    /// Clients admitted lazily (danger mode).
+    pub lazy_admitted: u64,
+    /// Lazily admitted clients the service later refused.
+    pub lazy_refused_later: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    questions: AtomicU64,
+    attempts: AtomicU64,
+    cache_hits: AtomicU64,
+    lazy_admitted: AtomicU64,
+    lazy_refused_later: AtomicU64,
+}
+
+/// Why [`RoundTripAuthenticator::invalidate`] did nothing useful.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidateError {
+    /// The protocol or configuration has no invalidation call.
+    #[error("invalidation is not available: {0}")]
+    Unsupported(&'static str),
+    /// The request could not be sent, or the service did not acknowledge it.
+    #[error("invalidation failed: {0}")]
+    Failed(Deny),
+}
+
+struct Inner {
+    protocol: Protocol,
+    url: Url,
+    url_key: String,
+    invalidate_url: Option<Url>,
+    sender: Sender,
+    cache: Option<(DecisionCache, KeyMaker)>,
+    lazy: Option<broadcast::Sender<LazyOutcome>>,
+    counters: Counters,
+}
+
+/// The round-trip authenticator: one pooled HTTP client asking one auth service.
+#[derive(Clone)]
+pub struct RoundTripAuthenticator {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for RoundTripAuthenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoundTripAuthenticator")
+            .field("protocol", &self.inner.protocol)
+            .field("url", &shown(&self.inner.url))
+            .field("cache", &self.inner.cache.is_some())
+            .field("lazy", &self.inner.lazy.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn parse_url(key: &'static str, text: &str) -> Result<Url, RoundTripConfigError> {
+    let err = |problem: String| RoundTripConfigError::Url {
+        key,
+        url: Url::parse(text).map_or_else(|_| redact_userinfo(text), |u| shown(&u)),
+        problem,
+    };
+    let url = Url::parse(text).map_err(|e| err(e.to_string()))?;
+    match url.scheme() {
+        "http" | "https" => {}
+        other => return Err(err(format!("scheme `{other}` is not http or https"))),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(err("no host".into()));
+    }
+    Ok(url)
+}
+
+/// `scheme://user:pass@host/…` → `scheme://[redacted]@host/…`, for text that is not a URL.
+fn redact_userinfo(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{scheme}://[redacted]{}",
+            rest.get(at..).unwrap_or_default()
+        ),
+        None => text.to_owned(),
+    }
+}
+
+/// `…/validateCredentials` → `…/invalidateCredentials`.
+fn derive_invalidate_url(url: &Url) -> Option<Url> {
+    let (dir, last) = url.path().rsplit_once('/')?;
+    (last == "validateCredentials").then(|| {
+        let mut u = url.clone();
+        u.set_path(&format!("{dir}/invalidateCredentials"));
+        u.set_query(None);
+        u
+    })
+}
+
+fn invalid(key: &'static str, problem: &'static str) -> RoundTripConfigError {
+    RoundTripConfigError::Invalid { key, problem }
+}
+
+impl RoundTripAuthenticator {
+    /// Builds the authenticator from the `roundtrip:` section. `base_dir` resolves `ca_file`;
+    /// `clock` times cached decisions.
+    pub fn from_config(
+        cfg: &RoundTripConfig,
+        base_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, RoundTripConfigError> {
+        let url = parse_url("url", &cfg.url)?;
+        let timeout = cfg.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() || timeout > MAX_TIMEOUT {
+            return Err(invalid("timeout", "must be longer than 0 and at most 1h"));
+        }
+        if cfg.retries > MAX_RETRIES {
+            return Err(invalid("retries", "must be at most 5"));
+        }
+        let is_red5 = cfg.protocol == Protocol::Red5pro;
+        if !is_red5 && cfg.invalidate_url.is_some() {
+            return Err(invalid(
+                "invalidate_url",
+                "only applies to protocol red5pro",
+            ));
+        }
+        if !is_red5 && cfg.danger_lazy_auth {
+            return Err(invalid(
+                "danger_lazy_auth",
+                "lazyAuth is a Red5 Pro behaviour; use protocol red5pro",
+            ));
+        }
+        let invalidate_url = match &cfg.invalidate_url {
+            Some(u) => Some(parse_url("invalidate_url", u)?),
+            None if is_red5 => derive_invalidate_url(&url),
+            None => None,
+        };
+        let cache_ttl = cfg.cache_ttl.filter(|t| !t.is_zero());
+        let cache = match (cache_ttl, cfg.cache_max_entries) {
+            (None, Some(_)) => {
+                return Err(invalid("cache_max_entries", "only applies with cache_ttl"));
+            }
+            (Some(_), Some(0)) => return Err(invalid("cache_max_entries", "must be at least 1")),
+            (None, None) => None,
+            (Some(ttl), max) => {
+                let keys = KeyMaker::new()
+                    .ok_or_else(|| RoundTripConfigError::Client("no randomness".into()))?;
+                let max = max.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES);
+                Some((DecisionCache::new(ttl, max, clock), keys))
+            }
+        };
+        let ca_file = cfg.ca_file.as_ref().map(|p| base_dir.join(p));
+        let sender = Sender::new(timeout, cfg.retries, ca_file.as_deref())?;
+        let lazy = cfg.danger_lazy_auth.then(|| broadcast::channel(256).0);
+        Ok(RoundTripAuthenticator {
+            inner: Arc::new(Inner {
+                protocol: cfg.protocol,
+                url_key: url.to_string(),
+                url,
+                invalidate_url,
+                sender,
+                cache,
+                lazy,
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    /// The wire protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.protocol
+    }
+
+    /// A copy of the counters.
+    pub fn stats(&self) -> RoundTripStats {
+        let c = &self.inner.counters;
+        RoundTripStats {
+            questions: c.questions.load(Ordering::Relaxed),
+            attempts: c.attempts.load(Ordering::Relaxed),
+            cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            lazy_admitted: c.lazy_admitted.load(Ordering::Relaxed),
+            lazy_refused_later: c.lazy_refused_later.load(Ordering::Relaxed),
+        }
+    }
+
+    /// With `danger_lazy_auth`, the outcomes of background checks of lazily admitted clients
+    /// (subscribe before authenticating); `None` otherwise.
+    pub fn danger_lazy_outcomes(&self) -> Option<broadcast::Receiver<LazyOutcome>> {
+        self.inner.lazy.as_ref().map(broadcast::Sender::subscribe)
+    }
+
+    /// Tells a Red5 Pro service that a client has gone (`invalidateCredentials`, which Red5 Pro
+    /// sends when a publisher disconnects), and forgets cached allows for these credentials.
+    pub async fn invalidate(&self, req: &AuthRequest) -> Result<(), InvalidateError> {
+        let inner = &self.inner;
+        if inner.protocol != Protocol::Red5pro {
+            return Err(InvalidateError::Unsupported(
+                "MediaMTX HTTP auth has no invalidation call",
+            ));
+        }
+        let Some(url) = &inner.invalidate_url else {
+            return Err(InvalidateError::Unsupported(
+                "no invalidate_url configured and none can be derived from url",
+            ));
+        };
+        let body = wire::red5_body(req, false).map_err(InvalidateError::Failed)?;
+        if let Some((cache, keys)) = &inner.cache {
+            for action in [Action::Publish, Action::Subscribe] {
+                let asked = AuthRequest {
+                    action,
+                    ..req.clone()
+                };
+                if let Ok(b) = wire::red5_body(&asked, true) {
+                    cache.remove(&keys.make(&inner.url_key, &b));
+                }
+            }
+        }
+        let (result, attempts) = inner.sender.post(url, &body).await;
+        inner
+            .counters
+            .attempts
+            .fetch_add(u64::from(attempts), Ordering::Relaxed);
+        match result {
+            Ok(reply) if reply.status == 200 => Ok(()),
+            Ok(reply) => Err(InvalidateError::Failed(Deny::new(
+                authbench_core::DenyReason::BackendProtocolError,
+                format!("invalidateCredentials answered HTTP {}", reply.status),
+            ))),
+            Err(deny) => Err(InvalidateError::Failed(deny)),
+        }
+    }
+}
+
+impl Inner {
+    /// Asks the service (or the cache) about `req`.
+    async fn decide(&self, req: &AuthRequest) -> Decision {
+        let body = match self.protocol {
+            Protocol::Red5pro => wire::red5_body(req, true),
+            Protocol::Mediamtx => wire::mtx_body(req, true),
+        };
+        let body = match body {
+            Ok(b) => b,
+            Err(deny) => return Decision::Deny(deny),
+        };
+        let cache_key = self.cache.as_ref().map(|(cache, keys)| {
+            let key = match self.protocol {
+                Protocol::Red5pro => keys.make(&self.url_key, &body),
+                Protocol::Mediamtx => keys.make(
+                    &self.url_key,
+                    &wire::mtx_body(req, false).unwrap_or_else(|_| body.clone()),
+                ),
+            };
+            (cache, key)
+        });
+        if let Some((cache, key)) = &cache_key
+            && let Some(principal) = cache.get(key)
+        {
+            self.counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Decision::Allow(Allow {
+                principal,
+                expires_at: None,
+                note: Some(CACHED_NOTE.into()),
+            });
+        }
+        self.counters.questions.fetch_add(1, Ordering::Relaxed);
+        let (result, attempts) = self.sender.post(&self.url, &body).await;
+        self.counters
+            .attempts
+            .fetch_add(u64::from(attempts), Ordering::Relaxed);
+        let answer = result.and_then(|reply| match self.protocol {
+            Protocol::Red5pro => wire::red5_answer(reply.status, &reply.body),
+            Protocol::Mediamtx => {
+                wire::mtx_answer(reply.status, &reply.body, !req.credentials.is_empty())
+            }
+        });
+        match answer {
+            Ok(Answer::Allow { subject }) => {
+                let principal = req
+                    .credentials
+                    .username
+                    .clone()
+                    .filter(|u| !u.is_empty())
+                    .or(subject)
+                    .unwrap_or_else(|| ANONYMOUS.to_owned());
+                if let Some((cache, key)) = cache_key {
+                    cache.insert(key, principal.clone());
+                }
+                Decision::allow(principal)
+            }
+            Ok(Answer::Deny(deny)) | Err(deny) => Decision::Deny(deny),
+        }
+    }
+}
+
+#[async_trait]
+impl Authenticator for RoundTripAuthenticator {
+    fn mode(&self) -> &str {
+        "roundtrip"
+    }
+
+    /// What the service can decide over this wire format. Red5 Pro's round-trip body carries no
+    /// transport, so transport restrictions cannot be expressed with `red5pro`. Revocation and
+    /// password changes reach the next decision, or the first after `cache_ttl` with a cache.
+    fn capabilities(&self) -> Capabilities {
+        let caps = Capabilities::none()
+            .with(Capability::Roles)
+            .with(Capability::Rooms)
+            .with(Capability::Tenants)
+            .with(Capability::Revocation)
+            .with(Capability::PasswordChange);
+        match self.inner.protocol {
+            Protocol::Red5pro => caps,
+            Protocol::Mediamtx => caps.with(Capability::Transports),
+        }
+    }
+
+    async fn authenticate(&self, req: &AuthRequest) -> Decision {
+        let Some(lazy) = &self.inner.lazy else {
+            return self.inner.decide(req).await;
+        };
+        // danger: Red5 Pro lazyAuth. Missing parameters are still refused at connect.
+        if let Err(deny) = wire::red5_body(req, true) {
+            return Decision::Deny(deny);
+        }
+        let admitted = req.credentials.username.clone().unwrap_or_default();
+        self.inner
+            .counters
+            .lazy_admitted
+            .fetch_add(1, Ordering::Relaxed);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let inner = self.inner.clone();
+            let tx = lazy.clone();
+            let req = req.clone();
+            let admitted = admitted.clone();
+            rt.spawn(async move {
+                let decision = inner.decide(&req).await;
+                let outcome = LazyOutcome {
+                    request_id: req.request_id.clone(),
+                    admitted,
+                    decision,
+                };
+                if outcome.closes_connection() {
+                    inner
+                        .counters
+                        .lazy_refused_later
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = tx.send(outcome);
+            });
+        }
+        Decision::Allow(Allow {
+            principal: admitted,
+            expires_at: None,
+            note: Some(LAZY_NOTE.into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalidate_url_is_derived_from_the_validate_url() {
+        let u = Url::parse("https://auth.test:8443/api/validateCredentials?x=1").expect("url");
+        assert_eq!(
+            derive_invalidate_url(&u).map(|u| u.to_string()).as_deref(),
+            Some("https://auth.test:8443/api/invalidateCredentials")
+        );
+        let other = Url::parse("http://a/revalidateCredentials").expect("url");
+        assert_eq!(derive_invalidate_url(&other), None);
+    }
+
+    #[test]
+    fn urls_must_be_http_and_hide_user_info() {
+        let err = parse_url("url", "ftp://x/y").expect_err("scheme");
+        assert!(err.to_string().contains("roundtrip.url"), "{err}");
+        let err = parse_url("url", "https://user:hunter2@/x").expect_err("no host");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(parse_url("url", "not a url").is_err());
+        assert_eq!(
+            redact_userinfo("http://u:p@h/x@y"),
+            "http://[redacted]@h/x@y"
+        );
+        assert_eq!(redact_userinfo("http://h/x@y"), "http://h/x@y");
+    }
+}

@@ -1,0 +1,145 @@
+//! The `roundtrip:` section of a deployment config.
+//!
+//! ```yaml
+//! roundtrip:
+//!   url: http://127.0.0.1:8089/validateCredentials
+//!   protocol: red5pro            # red5pro | mediamtx
+//!   timeout: 2s                  # per attempt; Red5 Pro's own validator uses 9s
+//!   retries: 0                   # extra attempts after connection errors only (at most 5)
+//!   cache_ttl: 30s               # cache allows this long (absent or 0: no cache)
+//!   cache_max_entries: 10000
+//!   ca_file: ca.pem              # extra trusted CA for https (PEM, relative to the config file)
+//!   invalidate_url: http://127.0.0.1:8089/invalidateCredentials   # red5pro; derived from url by default
+//!   danger_lazy_auth: false      # red5pro lazyAuth: admit first, check later, FAIL OPEN
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use authbench_core::duration::serde_human_opt;
+use serde::{Deserialize, Serialize};
+
+/// Default time allowed for one attempt.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The timeout Red5 Pro's `RoundTripAuthValidator` uses (connect, pool and socket), for
+/// `timeout: 9s` when reproducing it.
+pub const RED5PRO_TIMEOUT: Duration = Duration::from_secs(9);
+/// Default bound on cached decisions.
+pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
+/// Most retries allowed.
+pub const MAX_RETRIES: u32 = 5;
+
+/// The wire protocol spoken to the auth service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Red5 Pro Round-Trip Authentication (`POST validateCredentials`, `{"result": bool}`).
+    Red5pro,
+    /// MediaMTX `authMethod: http` (`POST authHTTPAddress`, 2xx allows).
+    Mediamtx,
+}
+
+impl Protocol {
+    /// The config name (`red5pro`, `mediamtx`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Red5pro => "red5pro",
+            Protocol::Mediamtx => "mediamtx",
+        }
+    }
+}
+
+/// The `roundtrip:` section. Contract keys: `url`, `protocol`, `timeout`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundTripConfig {
+    /// Where decisions are asked (`http` or `https`).
+    pub url: String,
+    /// The wire protocol.
+    pub protocol: Protocol,
+    /// Time allowed for one attempt, connect to last byte (default 2s).
+    #[serde(default, with = "serde_human_opt")]
+    pub timeout: Option<Duration>,
+    /// Extra attempts after a connection error (refused, reset before connecting); never after a
+    /// timeout or an answer (default 0, at most 5).
+    #[serde(default)]
+    pub retries: u32,
+    /// How long an allow is reused without asking again (absent or `0`: no cache). A cached allow
+    /// outlives a revocation or password change by up to this long: that staleness is the price.
+    #[serde(default, with = "serde_human_opt")]
+    pub cache_ttl: Option<Duration>,
+    /// Most cached allows kept (default 10,000); the oldest go first.
+    #[serde(default)]
+    pub cache_max_entries: Option<usize>,
+    /// A PEM file of extra CA certificates trusted for `https` (besides the system's).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Red5 Pro `invalidateCredentials` URL; by default `url` with its last path segment
+    /// `validateCredentials` replaced by `invalidateCredentials`.
+    #[serde(default)]
+    pub invalidate_url: Option<String>,
+    /// Red5 Pro's `lazyAuth`: admit at once and ask in the background. Fails open (see
+    /// [`danger`](crate::danger)); red5pro only.
+    #[serde(default)]
+    pub danger_lazy_auth: bool,
+}
+
+impl RoundTripConfig {
+    /// A config with only the contract keys set (default timeout, no retries, no cache).
+    pub fn new(url: impl Into<String>, protocol: Protocol) -> Self {
+        RoundTripConfig {
+            url: url.into(),
+            protocol,
+            timeout: None,
+            retries: 0,
+            cache_ttl: None,
+            cache_max_entries: None,
+            ca_file: None,
+            invalidate_url: None,
+            danger_lazy_auth: false,
+        }
+    }
+}
+
+/// Why a [`RoundTripConfig`] cannot become an authenticator. Messages name the config key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoundTripConfigError {
+    /// `url` or `invalidate_url` is not an absolute http(s) URL.
+    #[error("roundtrip.{key}: `{url}` is not a usable URL: {problem}")]
+    Url {
+        /// `url` or `invalidate_url`.
+        key: &'static str,
+        /// The value (user info removed).
+        url: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A value is out of range or does not fit the protocol.
+    #[error("roundtrip.{key}: {problem}")]
+    Invalid {
+        /// The offending key.
+        key: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `ca_file` cannot be read.
+    #[error("roundtrip.ca_file: cannot read {path}: {source}")]
+    CaFileRead {
+        /// The resolved path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `ca_file` holds no usable certificate.
+    #[error("roundtrip.ca_file: {path} holds no PEM certificate: {problem}")]
+    CaFileParse {
+        /// The resolved path.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The HTTP client could not be built (for example no TLS roots could be loaded).
+    #[error("roundtrip: cannot build the HTTP client: {0}")]
+    Client(String),
+}

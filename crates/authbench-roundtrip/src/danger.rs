@@ -1,0 +1,40 @@
+//! Red5 Pro's `lazyAuth`: **fails open**. Only reached with `danger_lazy_auth: true`.
+//!
+//! With `lazyAuth` the Red5 Pro round-trip validator admits a publisher or subscriber at once and
+//! asks the auth service in a background thread; if the answer is a deny it closes the client's
+//! connection, and if the service is down, slow or answers nonsense the client simply stays in.
+//! This mode reproduces that: [`authenticate`](authbench_core::Authenticator::authenticate) allows
+//! (with a note saying so) as soon as user name and password are present, starts the real decision
+//! in the background, and reports its outcome on a channel ([`LazyOutcome`]) where a media server
+//! would close the connection. Use it to measure what admitting first costs in security, never as
+//! a production setting.
+
+use authbench_core::Decision;
+
+/// What the background check decided about a client that was already admitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LazyOutcome {
+    /// The request's id, if it had one (the connection to close).
+    pub request_id: Option<String>,
+    /// The principal admitted before the check.
+    pub admitted: String,
+    /// The decision the service's answer leads to. A deny means a media server would now close
+    /// the connection; an infrastructure deny (`backend_*`) means Red5 Pro would have left the
+    /// client in.
+    pub decision: Decision,
+}
+
+impl LazyOutcome {
+    /// Whether a media server would close the connection now: the service clearly said no.
+    /// Infrastructure failures leave the client in, as Red5 Pro does.
+    pub fn closes_connection(&self) -> bool {
+        use authbench_core::DenyReason as R;
+        matches!(self.decision.reason(), Some(r) if !matches!(
+            r,
+            R::BackendUnavailable | R::BackendTimeout | R::BackendProtocolError
+        ))
+    }
+}
+
+/// The note put on allows admitted lazily.
+pub const LAZY_NOTE: &str = "lazy_auth: admitted before the auth service answered (fails open)";

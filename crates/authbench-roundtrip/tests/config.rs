@@ -1,0 +1,133 @@
+//! The `roundtrip:` config section as YAML, and its validation.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use authbench_roundtrip::{
+    Protocol, RoundTripAuthenticator, RoundTripConfig, RoundTripConfigError,
+};
+use common::clock;
+
+fn parse(yaml: &str) -> Result<RoundTripConfig, String> {
+    serde_saphyr::from_str(yaml).map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_key_parses() {
+    let cfg = parse(
+        "url: http://127.0.0.1:8089/validateCredentials\n\
+         protocol: red5pro\n\
+         timeout: 9s\n\
+         retries: 2\n\
+         cache_ttl: 30s\n\
+         cache_max_entries: 500\n\
+         ca_file: certs/ca.pem\n\
+         invalidate_url: http://127.0.0.1:8089/invalidateCredentials\n\
+         danger_lazy_auth: true\n",
+    )
+    .expect("valid");
+    assert_eq!(cfg.protocol, Protocol::Red5pro);
+    assert_eq!(cfg.timeout, Some(Duration::from_secs(9)));
+    assert_eq!(cfg.retries, 2);
+    assert_eq!(cfg.cache_ttl, Some(Duration::from_secs(30)));
+    assert_eq!(cfg.cache_max_entries, Some(500));
+    assert_eq!(cfg.ca_file.as_deref(), Some(Path::new("certs/ca.pem")));
+    assert!(cfg.danger_lazy_auth);
+    let minimal = parse("url: http://h/mediamtx/auth\nprotocol: mediamtx\n").expect("valid");
+    assert_eq!(
+        (minimal.timeout, minimal.retries, minimal.cache_ttl),
+        (None, 0, None)
+    );
+}
+
+#[test]
+fn unknown_keys_and_values_are_refused() {
+    let err =
+        parse("url: http://h/x\nprotocol: red5pro\ntimeout_ms: 5\n").expect_err("unknown key");
+    assert!(err.contains("timeout_ms"), "{err}");
+    let err = parse("url: http://h/x\nprotocol: wowza\n").expect_err("unknown protocol");
+    assert!(err.contains("wowza"), "{err}");
+    let err = parse("url: http://h/x\nprotocol: red5pro\ntimeout: 2 seconds\n")
+        .expect_err("bad duration");
+    assert!(err.contains("2 seconds"), "{err}");
+}
+
+#[test]
+fn inconsistent_configs_are_refused_with_the_key_named() {
+    let build =
+        |cfg: &RoundTripConfig| RoundTripAuthenticator::from_config(cfg, Path::new("."), clock());
+    let base = RoundTripConfig::new("http://127.0.0.1:1/mediamtx/auth", Protocol::Mediamtx);
+    let cases: Vec<(RoundTripConfig, &str)> = vec![
+        (
+            RoundTripConfig {
+                danger_lazy_auth: true,
+                ..base.clone()
+            },
+            "roundtrip.danger_lazy_auth",
+        ),
+        (
+            RoundTripConfig {
+                invalidate_url: Some("http://h/i".into()),
+                ..base.clone()
+            },
+            "roundtrip.invalidate_url",
+        ),
+        (
+            RoundTripConfig {
+                retries: 9,
+                ..base.clone()
+            },
+            "roundtrip.retries",
+        ),
+        (
+            RoundTripConfig {
+                timeout: Some(Duration::ZERO),
+                ..base.clone()
+            },
+            "roundtrip.timeout",
+        ),
+        (
+            RoundTripConfig {
+                cache_max_entries: Some(10),
+                ..base.clone()
+            },
+            "roundtrip.cache_max_entries",
+        ),
+        (
+            RoundTripConfig {
+                cache_ttl: Some(Duration::from_secs(1)),
+                cache_max_entries: Some(0),
+                ..base.clone()
+            },
+            "roundtrip.cache_max_entries",
+        ),
+        (
+            RoundTripConfig {
+                url: "unix:///tmp/sock".into(),
+                ..base.clone()
+            },
+            "roundtrip.url",
+        ),
+        (
+            RoundTripConfig {
+                url: "127.0.0.1:8089/x".into(),
+                ..base.clone()
+            },
+            "roundtrip.url",
+        ),
+    ];
+    for (cfg, key) in cases {
+        let err = build(&cfg).expect_err(key);
+        assert!(err.to_string().starts_with(key), "{err}");
+    }
+    let err = build(&RoundTripConfig {
+        url: "http://u:s3cret@".into(),
+        ..base.clone()
+    })
+    .expect_err("no host");
+    assert!(matches!(err, RoundTripConfigError::Url { .. }));
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+    assert!(build(&base).is_ok());
+}
