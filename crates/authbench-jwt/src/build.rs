@@ -27,7 +27,11 @@ pub(crate) fn algorithms(cfg: &JwtConfig) -> Result<Vec<Algorithm>, JwtConfigErr
     Ok(out)
 }
 
-fn read(key: &'static str, base_dir: &Path, rel: &Path) -> Result<(PathBuf, Vec<u8>), JwtConfigError> {
+fn read(
+    key: &'static str,
+    base_dir: &Path,
+    rel: &Path,
+) -> Result<(PathBuf, Vec<u8>), JwtConfigError> {
     let path = base_dir.join(rel);
     std::fs::read(&path)
         .map(|bytes| (path.clone(), bytes))
@@ -45,7 +49,8 @@ pub(crate) fn secret(cfg: &JwtConfig, base_dir: &Path) -> Result<Option<Vec<u8>>
             (bytes, format!("secret_file {}", path.display()))
         }
         (None, Some(var)) => {
-            let value = std::env::var(var).map_err(|_| JwtConfigError::SecretEnvMissing(var.clone()))?;
+            let value =
+                std::env::var(var).map_err(|_| JwtConfigError::SecretEnvMissing(var.clone()))?;
             (value.into_bytes(), format!("secret_env {var}"))
         }
     };
@@ -60,22 +65,29 @@ pub(crate) fn secret(cfg: &JwtConfig, base_dir: &Path) -> Result<Option<Vec<u8>>
 }
 
 /// Keys held locally: secret, PEM public keys and the JWKS file.
-pub(crate) fn static_keys(cfg: &JwtConfig, base_dir: &Path) -> Result<Vec<VerifyKey>, JwtConfigError> {
+pub(crate) fn static_keys(
+    cfg: &JwtConfig,
+    base_dir: &Path,
+) -> Result<Vec<VerifyKey>, JwtConfigError> {
     let mut keys = Vec::new();
     if let Some(secret) = secret(cfg, base_dir)? {
-        keys.push(VerifyKey::hmac(&secret).map_err(|reason| JwtConfigError::BadKey {
-            key: "secret",
-            location: "secret".to_owned(),
-            reason,
-        })?);
+        keys.push(
+            VerifyKey::hmac(&secret).map_err(|reason| JwtConfigError::BadKey {
+                key: "secret",
+                location: "secret".to_owned(),
+                reason,
+            })?,
+        );
     }
     for rel in &cfg.public_keys {
         let (path, pem) = read("public_keys", base_dir, rel)?;
-        keys.push(VerifyKey::from_public_pem(&pem).map_err(|reason| JwtConfigError::BadKey {
-            key: "public_keys",
-            location: path.display().to_string(),
-            reason,
-        })?);
+        keys.push(
+            VerifyKey::from_public_pem(&pem).map_err(|reason| JwtConfigError::BadKey {
+                key: "public_keys",
+                location: path.display().to_string(),
+                reason,
+            })?,
+        );
     }
     if let Some(rel) = &cfg.jwks_file {
         let (path, json) = read("jwks_file", base_dir, rel)?;
@@ -123,7 +135,10 @@ pub(crate) fn check_coverage(algs: &[Algorithm], keys: &[VerifyKey]) -> Result<(
 pub(crate) fn claim_spec(cfg: &JwtConfig) -> Result<ClaimSpec, JwtConfigError> {
     let names = cfg.claim_names();
     let c = &cfg.claims;
-    let invalid = |reason: String| JwtConfigError::Invalid { key: "claims", reason };
+    let invalid = |reason: String| JwtConfigError::Invalid {
+        key: "claims",
+        reason,
+    };
     if cfg.profile == Profile::Mediamtx
         && (c.roles.is_some() || c.rooms.is_some() || c.transports.is_some())
     {
@@ -132,7 +147,9 @@ pub(crate) fn claim_spec(cfg: &JwtConfig) -> Result<ClaimSpec, JwtConfigError> {
         ));
     }
     if cfg.profile != Profile::Mediamtx && c.permissions.is_some() {
-        return Err(invalid("the permissions claim applies to the mediamtx profile only".into()));
+        return Err(invalid(
+            "the permissions claim applies to the mediamtx profile only".into(),
+        ));
     }
     let mut wanted: Vec<(String, Slot)> = match cfg.profile {
         Profile::Red5pro | Profile::Generic => vec![
@@ -183,7 +200,10 @@ pub(crate) fn check_options(cfg: &JwtConfig) -> Result<(), JwtConfigError> {
         return Err(JwtConfigError::Conflict("jwks_url", "oidc_discovery"));
     }
     if cfg.has_remote_keys() && (cfg.jwks_timeout.is_zero() || cfg.jwks_refresh.is_zero()) {
-        return Err(invalid("jwks_timeout/jwks_refresh", "must be longer than 0s"));
+        return Err(invalid(
+            "jwks_timeout/jwks_refresh",
+            "must be longer than 0s",
+        ));
     }
     Ok(())
 }

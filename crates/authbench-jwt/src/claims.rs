@@ -96,9 +96,21 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_> {
         let mut c = Claims::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             match &*key {
-                "exp" => once(&mut c.exp, map.next_value_seed(Numeric(Round::Down, "exp"))?, "exp")?,
-                "nbf" => once(&mut c.nbf, map.next_value_seed(Numeric(Round::Up, "nbf"))?, "nbf")?,
-                "iat" => once(&mut c.iat, map.next_value_seed(Numeric(Round::Up, "iat"))?, "iat")?,
+                "exp" => once(
+                    &mut c.exp,
+                    map.next_value_seed(Numeric(Round::Down, "exp"))?,
+                    "exp",
+                )?,
+                "nbf" => once(
+                    &mut c.nbf,
+                    map.next_value_seed(Numeric(Round::Up, "nbf"))?,
+                    "nbf",
+                )?,
+                "iat" => once(
+                    &mut c.iat,
+                    map.next_value_seed(Numeric(Round::Up, "iat"))?,
+                    "iat",
+                )?,
                 "iss" => once(&mut c.iss, map.next_value_seed(Str("iss"))?, "iss")?,
                 "sub" => once(&mut c.sub, map.next_value_seed(Str("sub"))?, "sub")?,
                 "jti" => once(&mut c.jti, map.next_value_seed(Str("jti"))?, "jti")?,
@@ -187,7 +199,7 @@ impl<'de> Visitor<'de> for Numeric {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
         // 2^64 is exactly representable; anything at or above it does not fit.
         const LIMIT: f64 = 18_446_744_073_709_551_616.0;
-        if !v.is_finite() || v < 0.0 || v >= LIMIT {
+        if !v.is_finite() || !(0.0..LIMIT).contains(&v) {
             return Err(self.bad());
         }
         let r = match self.0 {
@@ -227,7 +239,10 @@ impl<'de> DeserializeSeed<'de> for Str {
         let v = serde_json::Value::deserialize(d)?;
         match v {
             serde_json::Value::String(s) => Ok(s),
-            _ => Err(de::Error::custom(format_args!("claim `{}` is not a string", self.0))),
+            _ => Err(de::Error::custom(format_args!(
+                "claim `{}` is not a string",
+                self.0
+            ))),
         }
     }
 }
@@ -262,7 +277,10 @@ mod tests {
 
     fn spec() -> ClaimSpec {
         ClaimSpec {
-            wanted: vec![("roles".into(), Slot::Roles), ("red5-room".into(), Slot::Rooms)],
+            wanted: vec![
+                ("roles".into(), Slot::Roles),
+                ("red5-room".into(), Slot::Rooms),
+            ],
         }
     }
 

@@ -166,7 +166,11 @@ pub struct JwtConfig {
     pub leeway: Duration,
     /// Longest lifetime left a token may claim: `exp` later than now + `max_ttl` is `ttl_too_long`
     /// (Red5 Pro's `jwtTtlMinutes`). Requires `exp`.
-    #[serde(default, with = "serde_human_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "serde_human_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_ttl: Option<Duration>,
     /// Whether `exp` is required. Default: yes for red5pro and generic, no for mediamtx (as MediaMTX).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,7 +251,9 @@ impl JwtConfig {
     /// Whether `exp` must be present: as configured, else per profile, and always when `max_ttl`
     /// or replay protection need it.
     pub fn exp_required(&self) -> bool {
-        let by_profile = self.require_exp.unwrap_or(self.profile != Profile::Mediamtx);
+        let by_profile = self
+            .require_exp
+            .unwrap_or(self.profile != Profile::Mediamtx);
         by_profile || self.max_ttl.is_some() || self.replay.is_some()
     }
 
@@ -258,10 +264,26 @@ impl JwtConfig {
             Profile::Mediamtx | Profile::Generic => ("roles", "rooms", "transports"),
         };
         EffectiveClaimNames {
-            roles: self.claims.roles.clone().unwrap_or_else(|| roles.to_owned()),
-            rooms: self.claims.rooms.clone().unwrap_or_else(|| rooms.to_owned()),
-            transports: self.claims.transports.clone().unwrap_or_else(|| transports.to_owned()),
-            tenant: self.claims.tenant.clone().unwrap_or_else(|| "tenant".to_owned()),
+            roles: self
+                .claims
+                .roles
+                .clone()
+                .unwrap_or_else(|| roles.to_owned()),
+            rooms: self
+                .claims
+                .rooms
+                .clone()
+                .unwrap_or_else(|| rooms.to_owned()),
+            transports: self
+                .claims
+                .transports
+                .clone()
+                .unwrap_or_else(|| transports.to_owned()),
+            tenant: self
+                .claims
+                .tenant
+                .clone()
+                .unwrap_or_else(|| "tenant".to_owned()),
             permissions: self
                 .claims
                 .permissions

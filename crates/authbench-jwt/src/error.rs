@@ -84,7 +84,9 @@ pub enum JwtConfigError {
     #[error("jwt: cannot build the HTTP client for JWKS: {0}")]
     HttpClient(String),
     /// Remote key sources need the async constructor.
-    #[error("jwt: jwks_url / oidc_discovery need the async constructor JwtAuthenticator::from_config")]
+    #[error(
+        "jwt: jwks_url / oidc_discovery need the async constructor JwtAuthenticator::from_config"
+    )]
     RemoteNeedsAsync,
 }
 

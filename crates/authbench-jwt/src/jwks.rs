@@ -172,11 +172,12 @@ impl RemoteKeys {
         match result {
             Ok((keys, issuer, jwks_uri)) => {
                 let old = self.snapshot.load();
-                let generation = if old.keys.fingerprint() == keys.fingerprint() && old.issuer == issuer {
-                    old.generation
-                } else {
-                    old.generation.wrapping_add(1)
-                };
+                let generation =
+                    if old.keys.fingerprint() == keys.fingerprint() && old.issuer == issuer {
+                        old.generation
+                    } else {
+                        old.generation.wrapping_add(1)
+                    };
                 self.snapshot.store(Arc::new(Snapshot {
                     keys,
                     issuer,
@@ -224,7 +225,9 @@ impl RemoteKeys {
             tracing::warn!(url = %jwks_url, "JWKS entry {note}");
         }
         if keys.is_empty() {
-            return Err(format!("{jwks_url}: the key set has no usable signature keys"));
+            return Err(format!(
+                "{jwks_url}: the key set has no usable signature keys"
+            ));
         }
         Ok((KeySet::new(keys), issuer, Some(jwks_url)))
     }
@@ -236,8 +239,9 @@ impl RemoteKeys {
             jwks_uri: String,
         }
         let body = self.get(url).await?;
-        let doc: Doc = serde_json::from_slice(&body)
-            .map_err(|_| format!("{url}: not an OpenID provider configuration (needs issuer and jwks_uri)"))?;
+        let doc: Doc = serde_json::from_slice(&body).map_err(|_| {
+            format!("{url}: not an OpenID provider configuration (needs issuer and jwks_uri)")
+        })?;
         // OpenID Connect Discovery §4.3: the issuer must be the one the document was found under.
         if doc.issuer.trim_end_matches('/') != expected_issuer.trim_end_matches('/') {
             return Err(format!(
@@ -271,8 +275,13 @@ impl RemoteKeys {
         if !resp.status().is_success() {
             return Err(format!("{url}: HTTP status {}", resp.status().as_u16()));
         }
-        if resp.content_length().is_some_and(|n| n > MAX_JWKS_BYTES as u64) {
-            return Err(format!("{url}: document larger than {MAX_JWKS_BYTES} bytes"));
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
+            return Err(format!(
+                "{url}: document larger than {MAX_JWKS_BYTES} bytes"
+            ));
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp
@@ -281,7 +290,9 @@ impl RemoteKeys {
             .map_err(|e| format!("{url}: {}", describe(&e)))?
         {
             if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(format!("{url}: document larger than {MAX_JWKS_BYTES} bytes"));
+                return Err(format!(
+                    "{url}: document larger than {MAX_JWKS_BYTES} bytes"
+                ));
             }
             body.extend_from_slice(&chunk);
         }
@@ -300,7 +311,10 @@ mod tests {
         else {
             panic!("parses");
         };
-        assert_eq!(url.as_str(), "http://127.0.0.1:9/realms/a/.well-known/openid-configuration");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/realms/a/.well-known/openid-configuration"
+        );
         assert_eq!(issuer, "http://127.0.0.1:9/realms/a");
         let Some(RemoteSource::Discovery { issuer, .. }) =
             RemoteSource::discovery("https://idp.test/.well-known/openid-configuration")

@@ -2,9 +2,7 @@
 //! algorithm family (and, for EC, the curve) it can verify, so a token whose `alg` does not fit its
 //! key is refused before any cryptography runs.
 
-use jsonwebtoken::jwk::{
-    AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse,
-};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 
 use crate::error::describe_key_error;
@@ -81,7 +79,9 @@ impl VerifyKey {
             return Err("a private key where a public key is expected".to_owned());
         }
         if text.contains("CERTIFICATE") {
-            return Err("a certificate; give the public key (openssl x509 -pubkey -noout)".to_owned());
+            return Err(
+                "a certificate; give the public key (openssl x509 -pubkey -noout)".to_owned(),
+            );
         }
         if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
             return Ok(VerifyKey {
@@ -130,7 +130,8 @@ impl VerifyKey {
         let alg = match jwk.common.key_algorithm {
             None => None,
             Some(a) => Some(
-                Algorithm::try_from(a).map_err(|_| format!("its `alg` {a} is not a signature algorithm"))?,
+                Algorithm::try_from(a)
+                    .map_err(|_| format!("its `alg` {a} is not a signature algorithm"))?,
             ),
         };
         let (family, curve) = match &jwk.algorithm {
@@ -156,7 +157,9 @@ impl VerifyKey {
         if family == AlgorithmFamily::Hmac {
             let len = key.try_get_as_bytes().map(<[u8]>::len).unwrap_or(0);
             if len < MIN_HMAC_SECRET_LEN {
-                return Err(format!("its HMAC secret is {len} bytes (at least {MIN_HMAC_SECRET_LEN})"));
+                return Err(format!(
+                    "its HMAC secret is {len} bytes (at least {MIN_HMAC_SECRET_LEN})"
+                ));
             }
         }
         if let Some(c) = curve
@@ -190,13 +193,20 @@ pub(crate) fn parse_jwks(bytes: &[u8]) -> Result<(Vec<VerifyKey>, Vec<String>), 
         keys: Vec<serde_json::Value>,
     }
     let doc: Doc = serde_json::from_slice(bytes).map_err(|e| {
-        format!("not a JWKS document (line {} column {}: {})", e.line(), e.column(), classify(&e))
+        format!(
+            "not a JWKS document (line {} column {}: {})",
+            e.line(),
+            e.column(),
+            classify(&e)
+        )
     })?;
     let mut keys = Vec::new();
     let mut skipped = Vec::new();
     for (i, entry) in doc.keys.into_iter().enumerate() {
         if keys.len() >= MAX_JWKS_KEYS {
-            skipped.push(format!("keys[{i}..]: more than {MAX_JWKS_KEYS} keys, rest ignored"));
+            skipped.push(format!(
+                "keys[{i}..]: more than {MAX_JWKS_KEYS} keys, rest ignored"
+            ));
             break;
         }
         let parsed = serde_json::from_value::<Jwk>(entry)
@@ -244,7 +254,9 @@ impl KeySet {
 
     /// Keys whose `kid` is exactly `kid`.
     pub fn with_kid<'a>(&'a self, kid: &'a str) -> impl Iterator<Item = &'a VerifyKey> + 'a {
-        self.keys.iter().filter(move |k| k.kid.as_deref() == Some(kid))
+        self.keys
+            .iter()
+            .filter(move |k| k.kid.as_deref() == Some(kid))
     }
 
     /// Whether some key has this `kid`.
@@ -254,7 +266,10 @@ impl KeySet {
 
     /// The set of `kid`s, for telling whether a refresh changed anything.
     pub fn fingerprint(&self) -> Vec<(Option<String>, AlgorithmFamily)> {
-        self.keys.iter().map(|k| (k.kid.clone(), k.family)).collect()
+        self.keys
+            .iter()
+            .map(|k| (k.kid.clone(), k.family))
+            .collect()
     }
 }
 
@@ -275,7 +290,10 @@ mod tests {
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].kid.as_deref(), Some("ok"));
         assert!(keys[0].fits(Algorithm::HS256));
-        assert!(!keys[0].fits(Algorithm::HS384), "JWK alg pins the algorithm");
+        assert!(
+            !keys[0].fits(Algorithm::HS384),
+            "JWK alg pins the algorithm"
+        );
         assert_eq!(skipped.len(), 4, "{skipped:?}");
     }
 

@@ -215,7 +215,11 @@ pub fn claims_for(cfg: &JwtConfig, name: &str, identity: &Identity, iat: u64, ex
                 m.insert(names.rooms.clone(), json!(identity.rooms.join(",")));
             }
             if !identity.transports.is_empty() {
-                let t: Vec<&str> = identity.transports.iter().map(|t| red5_transport(*t)).collect();
+                let t: Vec<&str> = identity
+                    .transports
+                    .iter()
+                    .map(|t| red5_transport(*t))
+                    .collect();
                 m.insert(names.transports.clone(), json!(t.join(",")));
             }
         }

@@ -146,7 +146,11 @@ pub(crate) fn grants(
 /// A list claim: a comma-separated string (Red5 Pro's form) or an array of strings. Entries are
 /// trimmed; empty ones are dropped.
 fn list(v: &serde_json::Value, name: &str) -> Result<Vec<String>, Deny> {
-    let bad = || malformed(format!("claim `{name}` is not a string or an array of strings"));
+    let bad = || {
+        malformed(format!(
+            "claim `{name}` is not a string or an array of strings"
+        ))
+    };
     let mut out = Vec::new();
     let mut push = |s: &str| -> Result<(), Deny> {
         let s = s.trim();
@@ -201,9 +205,9 @@ fn role_bits(v: &serde_json::Value, name: &str, known: fn(&str) -> u8) -> Result
 
 /// Transports, case-insensitive (`RTMP,WHIP`); unknown names are ignored.
 fn transport_bits(v: &serde_json::Value, name: &str) -> Result<u8, Deny> {
-    Ok(list(v, name)?.iter().fold(0, |acc, t| {
-        acc | t.parse::<Transport>().map_or(0, tbit)
-    }))
+    Ok(list(v, name)?
+        .iter()
+        .fold(0, |acc, t| acc | t.parse::<Transport>().map_or(0, tbit)))
 }
 
 /// MediaMTX permissions: an array of `{action, path}`, or a string holding that JSON (MediaMTX
@@ -216,15 +220,16 @@ fn permissions(
     let parsed;
     let v = match v {
         serde_json::Value::String(s) => {
-            parsed = serde_json::from_str::<serde_json::Value>(s).map_err(|_| {
-                malformed(format!("claim `{name}` is a string that is not JSON"))
-            })?;
+            parsed = serde_json::from_str::<serde_json::Value>(s)
+                .map_err(|_| malformed(format!("claim `{name}` is a string that is not JSON")))?;
             &parsed
         }
         other => other,
     };
     let serde_json::Value::Array(items) = v else {
-        return Err(malformed(format!("claim `{name}` is not a list of permissions")));
+        return Err(malformed(format!(
+            "claim `{name}` is not a list of permissions"
+        )));
     };
     if items.len() > MAX_LIST_ENTRIES {
         return Err(malformed(format!(
@@ -260,7 +265,12 @@ fn permissions(
 
 impl Grants {
     /// Whether these grants allow the request; the deny names what is missing.
-    pub fn check(&self, action: Action, transport: Transport, path: &StreamPath) -> Result<(), Deny> {
+    pub fn check(
+        &self,
+        action: Action,
+        transport: Transport,
+        path: &StreamPath,
+    ) -> Result<(), Deny> {
         match self {
             Grants::Scoped {
                 roles,

@@ -40,7 +40,13 @@ impl ReplayCache {
 
     /// Records a use of `jti` (scoped by issuer) at `now`; `forget_at` is when the token stops
     /// being acceptable (its `exp` plus leeway). Errors on a second use or a full cache.
-    pub fn record(&self, iss: Option<&str>, jti: &str, now: u64, forget_at: u64) -> Result<(), Deny> {
+    pub fn record(
+        &self,
+        iss: Option<&str>,
+        jti: &str,
+        now: u64,
+        forget_at: u64,
+    ) -> Result<(), Deny> {
         if jti.len() > MAX_JTI_LEN {
             return Err(Deny::new(
                 DenyReason::MalformedCredentials,
@@ -49,11 +55,17 @@ impl ReplayCache {
         }
         let key = format!("{}\0{jti}", iss.unwrap_or(""));
         let Ok(mut inner) = self.inner.lock() else {
-            return Err(Deny::new(DenyReason::BackendUnavailable, "replay cache is unusable"));
+            return Err(Deny::new(
+                DenyReason::BackendUnavailable,
+                "replay cache is unusable",
+            ));
         };
         if let Some(&until) = inner.seen.get(&key) {
             if until > now {
-                return Err(Deny::new(DenyReason::TokenReplayed, "this one-time token was already used"));
+                return Err(Deny::new(
+                    DenyReason::TokenReplayed,
+                    "this one-time token was already used",
+                ));
             }
             inner.seen.remove(&key);
         }
@@ -88,7 +100,8 @@ impl ReplayCache {
         }
     }
 
-    /// Entries held (for tests and stats).
+    /// Entries held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.inner.lock().map(|i| i.seen.len()).unwrap_or(0)
     }
@@ -102,14 +115,27 @@ mod tests {
     fn second_use_is_replay_and_expiry_frees_room() {
         let c = ReplayCache::new(2);
         assert!(c.record(Some("i"), "a", 100, 160).is_ok());
-        assert_eq!(c.record(Some("i"), "a", 101, 160).expect_err("replay").reason, DenyReason::TokenReplayed);
-        assert!(c.record(Some("other"), "a", 101, 160).is_ok(), "scoped by issuer");
-        assert_eq!(c.record(None, "b", 102, 170).expect_err("full").reason, DenyReason::ReplayCacheFull);
+        assert_eq!(
+            c.record(Some("i"), "a", 101, 160)
+                .expect_err("replay")
+                .reason,
+            DenyReason::TokenReplayed
+        );
+        assert!(
+            c.record(Some("other"), "a", 101, 160).is_ok(),
+            "scoped by issuer"
+        );
+        assert_eq!(
+            c.record(None, "b", 102, 170).expect_err("full").reason,
+            DenyReason::ReplayCacheFull
+        );
         // At 160 the first two are past their exp: room again.
         assert!(c.record(None, "b", 160, 170).is_ok());
         assert_eq!(c.len(), 1);
         assert_eq!(
-            c.record(None, &"x".repeat(MAX_JTI_LEN + 1), 160, 170).expect_err("long").reason,
+            c.record(None, &"x".repeat(MAX_JTI_LEN + 1), 160, 170)
+                .expect_err("long")
+                .reason,
             DenyReason::MalformedCredentials
         );
     }

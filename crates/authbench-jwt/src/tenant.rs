@@ -31,12 +31,18 @@ impl Tenants {
     pub fn check(&self, v: &Verified, path: &StreamPath) -> Result<(), Deny> {
         let key = match self.source {
             TenantSource::Issuer => v.iss.as_deref().ok_or_else(|| {
-                Deny::new(DenyReason::MissingClaim, "token has no `iss` to tell its tenant")
+                Deny::new(
+                    DenyReason::MissingClaim,
+                    "token has no `iss` to tell its tenant",
+                )
             })?,
             TenantSource::Claim => match &v.tenant {
                 Err(d) => return Err(d.clone()),
                 Ok(None) => {
-                    return Err(Deny::new(DenyReason::MissingClaim, "token has no tenant claim"));
+                    return Err(Deny::new(
+                        DenyReason::MissingClaim,
+                        "token has no tenant claim",
+                    ));
                 }
                 Ok(Some(t)) => t.as_str(),
             },

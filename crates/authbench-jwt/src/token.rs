@@ -64,7 +64,9 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, Deny> {
         return Err(malformed("token is not three dot-separated parts"));
     };
     if payload.contains('.') {
-        return Err(malformed("token has more than three parts (JWE or garbage)"));
+        return Err(malformed(
+            "token has more than three parts (JWE or garbage)",
+        ));
     }
     if header.is_empty() || payload.is_empty() {
         return Err(malformed("token has an empty header or payload"));
@@ -203,23 +205,45 @@ mod tests {
             let e = split(t).expect_err(t);
             assert_eq!(e.reason, DenyReason::MalformedCredentials, "{t}");
         }
-        assert!(split("a.b.").is_ok(), "empty signature is for the alg check to refuse");
+        assert!(
+            split("a.b.").is_ok(),
+            "empty signature is for the alg check to refuse"
+        );
         let big = "a".repeat(MAX_TOKEN_LEN + 1);
-        assert_eq!(split(&big).expect_err("big").reason, DenyReason::MalformedCredentials);
+        assert_eq!(
+            split(&big).expect_err("big").reason,
+            DenyReason::MalformedCredentials
+        );
     }
 
     #[test]
     fn header_checks() {
-        let h = parse_header(&enc(r#"{"alg":"HS256","kid":"k1","jku":"http://evil"}"#)).expect("ok");
-        assert_eq!(h, Header { alg: Algorithm::HS256, kid: Some("k1".into()) });
+        let h =
+            parse_header(&enc(r#"{"alg":"HS256","kid":"k1","jku":"http://evil"}"#)).expect("ok");
+        assert_eq!(
+            h,
+            Header {
+                alg: Algorithm::HS256,
+                kid: Some("k1".into())
+            }
+        );
         let reason = |j: &str| parse_header(&enc(j)).expect_err(j).reason;
         assert_eq!(reason(r#"{"alg":"none"}"#), DenyReason::AlgorithmNotAllowed);
-        assert_eq!(reason(r#"{"alg":"HS256","crit":["x"]}"#), DenyReason::MalformedCredentials);
-        assert_eq!(reason(r#"{"alg":"HS256","crit":null}"#), DenyReason::MalformedCredentials);
+        assert_eq!(
+            reason(r#"{"alg":"HS256","crit":["x"]}"#),
+            DenyReason::MalformedCredentials
+        );
+        assert_eq!(
+            reason(r#"{"alg":"HS256","crit":null}"#),
+            DenyReason::MalformedCredentials
+        );
         assert_eq!(reason(r#"{"typ":"JWT"}"#), DenyReason::MalformedCredentials);
         assert_eq!(reason(r#"[1,2]"#), DenyReason::MalformedCredentials);
         assert_eq!(reason(r#"{"alg":5}"#), DenyReason::MalformedCredentials);
-        assert_eq!(reason(r#"{"alg":"HS256","alg":"none"}"#), DenyReason::MalformedCredentials);
+        assert_eq!(
+            reason(r#"{"alg":"HS256","alg":"none"}"#),
+            DenyReason::MalformedCredentials
+        );
         assert_eq!(
             parse_header("!!!").expect_err("b64").reason,
             DenyReason::MalformedCredentials

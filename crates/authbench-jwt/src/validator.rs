@@ -94,13 +94,13 @@ impl JwtAuthenticator {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, JwtConfigError> {
         let auth = Self::build(cfg, base_dir, clock)?;
-        if let Some(remote) = &auth.remote {
-            if !remote.fetch(auth.clock.now()).await {
-                tracing::warn!(
-                    error = remote.last_error().unwrap_or_default(),
-                    "no JWKS yet; jwt decisions are backend_unavailable until a fetch succeeds"
-                );
-            }
+        if let Some(remote) = &auth.remote
+            && !remote.fetch(auth.clock.now()).await
+        {
+            tracing::warn!(
+                error = remote.last_error().unwrap_or_default(),
+                "no JWKS yet; jwt decisions are backend_unavailable until a fetch succeeds"
+            );
         }
         Ok(auth)
     }
@@ -118,28 +118,43 @@ impl JwtAuthenticator {
         Self::build(cfg, base_dir, clock)
     }
 
-    fn build(cfg: &JwtConfig, base_dir: &Path, clock: Arc<dyn Clock>) -> Result<Self, JwtConfigError> {
+    fn build(
+        cfg: &JwtConfig,
+        base_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, JwtConfigError> {
         let algorithms = build::algorithms(cfg)?;
         build::check_options(cfg)?;
         let spec = build::claim_spec(cfg)?;
         let keys = build::static_keys(cfg, base_dir)?;
         let remote = match (&cfg.jwks_url, &cfg.oidc_discovery) {
-            (Some(url), _) => Some(RemoteSource::jwks(url).ok_or_else(|| JwtConfigError::BadUrl {
-                key: "jwks_url",
-                url: url.clone(),
-            })?),
-            (None, Some(url)) => Some(RemoteSource::discovery(url).ok_or_else(|| {
-                JwtConfigError::BadUrl {
-                    key: "oidc_discovery",
-                    url: url.clone(),
-                }
-            })?),
+            (Some(url), _) => {
+                Some(
+                    RemoteSource::jwks(url).ok_or_else(|| JwtConfigError::BadUrl {
+                        key: "jwks_url",
+                        url: url.clone(),
+                    })?,
+                )
+            }
+            (None, Some(url)) => {
+                Some(
+                    RemoteSource::discovery(url).ok_or_else(|| JwtConfigError::BadUrl {
+                        key: "oidc_discovery",
+                        url: url.clone(),
+                    })?,
+                )
+            }
             (None, None) => None,
         };
         let remote = remote
             .map(|source| {
-                RemoteKeys::new(source, cfg.jwks_timeout, cfg.jwks_refresh, cfg.jwks_min_refetch)
-                    .map_err(JwtConfigError::HttpClient)
+                RemoteKeys::new(
+                    source,
+                    cfg.jwks_timeout,
+                    cfg.jwks_refresh,
+                    cfg.jwks_min_refetch,
+                )
+                .map_err(JwtConfigError::HttpClient)
             })
             .transpose()?;
         if remote.is_none() {
@@ -176,7 +191,10 @@ impl JwtAuthenticator {
             spec,
             tenants: Tenants::from_config(cfg),
             replay: cfg.replay.as_ref().map(|r| ReplayCache::new(r.max_entries)),
-            cache: cfg.cache.as_ref().map(|c| VerifiedCache::new(c.max_entries)),
+            cache: cfg
+                .cache
+                .as_ref()
+                .map(|c| VerifiedCache::new(c.max_entries)),
             regexes: RegexCache::default(),
             token_in_password: cfg.token_in_password,
             clock,
@@ -209,7 +227,10 @@ impl JwtAuthenticator {
     /// The whole decision.
     async fn decide(&self, req: &AuthRequest) -> Result<Allow, Deny> {
         let Some(token) = self.pick_token(&req.credentials) else {
-            return Err(Deny::new(DenyReason::MissingCredentials, "no token presented"));
+            return Err(Deny::new(
+                DenyReason::MissingCredentials,
+                "no token presented",
+            ));
         };
         let now = self.clock.now();
         if let Some(remote) = &self.remote
@@ -238,7 +259,13 @@ impl JwtAuthenticator {
         let v = Arc::new(self.verify_token(token, now).await?);
         if let Some(exp) = v.exp {
             let keep_until = exp.saturating_add(self.leeway.as_secs());
-            cache.insert(digest, Arc::clone(&v), now.as_secs(), keep_until, generation);
+            cache.insert(
+                digest,
+                Arc::clone(&v),
+                now.as_secs(),
+                keep_until,
+                generation,
+            );
         }
         Ok(v)
     }
@@ -252,11 +279,23 @@ impl JwtAuthenticator {
                 format!("token alg {:?} is not in the allowed list", header.alg),
             ));
         }
-        let snapshot = self.select_keys(header.alg, header.kid.as_deref(), now).await?;
-        let candidates = candidates(&self.static_keys, snapshot.as_deref(), header.alg, header.kid.as_deref())?;
+        let snapshot = self
+            .select_keys(header.alg, header.kid.as_deref(), now)
+            .await?;
+        let candidates = candidates(
+            &self.static_keys,
+            snapshot.as_deref(),
+            header.alg,
+            header.kid.as_deref(),
+        )?;
         let mut verified = false;
         for key in candidates {
-            match jsonwebtoken::crypto::verify(parts.signature, parts.signing_input.as_bytes(), &key.key, header.alg) {
+            match jsonwebtoken::crypto::verify(
+                parts.signature,
+                parts.signing_input.as_bytes(),
+                &key.key,
+                header.alg,
+            ) {
                 Ok(true) => {
                     verified = true;
                     break;
@@ -266,7 +305,10 @@ impl JwtAuthenticator {
             }
         }
         if !verified {
-            return Err(Deny::new(DenyReason::BadSignature, "token signature does not verify"));
+            return Err(Deny::new(
+                DenyReason::BadSignature,
+                "token signature does not verify",
+            ));
         }
         let payload = b64(parts.payload, "payload")?;
         let claims = parse_claims(&payload, &self.spec)
@@ -319,7 +361,9 @@ impl JwtAuthenticator {
                 DenyReason::BackendUnavailable,
                 format!(
                     "no keys: the JWKS could not be fetched ({})",
-                    remote.last_error().unwrap_or_else(|| "not fetched yet".to_owned())
+                    remote
+                        .last_error()
+                        .unwrap_or_else(|| "not fetched yet".to_owned())
                 ),
             ));
         }
@@ -334,7 +378,10 @@ impl JwtAuthenticator {
                 return Err(Deny::new(DenyReason::MissingClaim, "token has no `exp`"));
             }
             Some(exp) if secs(exp).checked_add(leeway).is_some_and(|end| now >= end) => {
-                return Err(Deny::new(DenyReason::Expired, format!("token expired at {exp}")));
+                return Err(Deny::new(
+                    DenyReason::Expired,
+                    format!("token expired at {exp}"),
+                ));
             }
             _ => {}
         }
@@ -342,12 +389,18 @@ impl JwtAuthenticator {
         if let Some(nbf) = v.nbf
             && secs(nbf) > horizon
         {
-            return Err(Deny::new(DenyReason::NotYetValid, format!("token is not valid before {nbf}")));
+            return Err(Deny::new(
+                DenyReason::NotYetValid,
+                format!("token is not valid before {nbf}"),
+            ));
         }
         if let Some(iat) = v.iat
             && secs(iat) > horizon
         {
-            return Err(Deny::new(DenyReason::NotYetValid, format!("token is issued in the future ({iat})")));
+            return Err(Deny::new(
+                DenyReason::NotYetValid,
+                format!("token is issued in the future ({iat})"),
+            ));
         }
         if let (Some(max), Some(exp)) = (self.max_ttl, v.exp)
             && secs(exp) > horizon.saturating_add(max)
@@ -367,14 +420,20 @@ impl JwtAuthenticator {
                 return Err(Deny::new(DenyReason::MissingClaim, "token has no `aud`"));
             };
             if !aud.iter().any(|a| self.audiences.contains(a)) {
-                return Err(Deny::new(DenyReason::AudienceMismatch, "token audience is not accepted"));
+                return Err(Deny::new(
+                    DenyReason::AudienceMismatch,
+                    "token audience is not accepted",
+                ));
             }
         }
         if let Some(tenants) = &self.tenants {
             tenants.check(v, &req.path)?;
         }
         if self.replay.is_some() && v.jti.is_none() {
-            return Err(Deny::new(DenyReason::MissingClaim, "one-time tokens need a `jti`"));
+            return Err(Deny::new(
+                DenyReason::MissingClaim,
+                "one-time tokens need a `jti`",
+            ));
         }
         match &v.grants {
             Ok(g) => g.check(req.action, req.transport, &req.path)?,
@@ -428,7 +487,11 @@ fn candidates<'a>(
     alg: Algorithm,
     kid: Option<&'a str>,
 ) -> Result<Vec<&'a VerifyKey>, Deny> {
-    let all = || static_keys.iter().chain(remote.into_iter().flat_map(|s| s.keys.iter()));
+    let all = || {
+        static_keys
+            .iter()
+            .chain(remote.into_iter().flat_map(|s| s.keys.iter()))
+    };
     let pool: Vec<&VerifyKey> = match kid {
         Some(kid) => {
             let named: Vec<_> = all().filter(|k| k.kid.as_deref() == Some(kid)).collect();
@@ -442,7 +505,10 @@ fn candidates<'a>(
     };
     if pool.is_empty() {
         let shown: String = kid.unwrap_or_default().chars().take(64).collect();
-        return Err(Deny::new(DenyReason::UnknownKey, format!("no key has kid `{shown}`")));
+        return Err(Deny::new(
+            DenyReason::UnknownKey,
+            format!("no key has kid `{shown}`"),
+        ));
     }
     let fitting: Vec<_> = pool.into_iter().filter(|k| k.fits(alg)).collect();
     if fitting.is_empty() {

@@ -41,7 +41,9 @@ struct Vector {
 }
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 fn load_config(name: &str) -> JwtConfig {
@@ -60,8 +62,13 @@ fn load_vectors() -> Vec<(String, Vector)> {
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).expect("read vector file");
-        let file: File = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        let file: File =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
         out.extend(file.vectors.into_iter().map(|v| (stem.clone(), v)));
     }
     out
@@ -100,7 +107,11 @@ async fn every_vector_decides_as_expected() {
         for i in 0..v.replays {
             let d = auth.authenticate(&req).await;
             if !d.is_allow() {
-                failures.push(format!("{file}: {}: use {i} before the last: {}", v.name, outcome(&d)));
+                failures.push(format!(
+                    "{file}: {}: use {i} before the last: {}",
+                    v.name,
+                    outcome(&d)
+                ));
             }
         }
         let d = auth.authenticate(&req).await;
@@ -122,10 +133,19 @@ async fn every_vector_decides_as_expected() {
         if let (Decision::Deny(deny), Some(t)) = (&d, &v.token)
             && t.len() > 20
         {
-            assert!(!deny.detail.contains(t.as_str()), "{}: token in detail", v.name);
+            assert!(
+                !deny.detail.contains(t.as_str()),
+                "{}: token in detail",
+                v.name
+            );
         }
     }
-    assert!(failures.is_empty(), "{} failing vectors:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing vectors:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -153,7 +173,10 @@ fn vectors_cover_every_reason_and_algorithm() {
     ] {
         assert!(expected.contains(reason), "no vector expects {reason}");
         if reason != "allow" {
-            assert!(reason.parse::<DenyReason>().is_ok(), "{reason} is a core code");
+            assert!(
+                reason.parse::<DenyReason>().is_ok(),
+                "{reason} is a core code"
+            );
         }
     }
     let allowed_algs: BTreeSet<String> = vectors
@@ -171,7 +194,15 @@ fn vectors_cover_every_reason_and_algorithm() {
     }
     let mut names = BTreeSet::new();
     for (file, v) in &vectors {
-        assert!(names.insert((file.clone(), v.name.clone())), "duplicate vector {}", v.name);
-        assert!(!v.minted_by.contains("jsonwebtoken"), "{}: vectors are minted outside the crate", v.name);
+        assert!(
+            names.insert((file.clone(), v.name.clone())),
+            "duplicate vector {}",
+            v.name
+        );
+        assert!(
+            !v.minted_by.contains("jsonwebtoken"),
+            "{}: vectors are minted outside the crate",
+            v.name
+        );
     }
 }
