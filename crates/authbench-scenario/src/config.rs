@@ -95,7 +95,8 @@ pub async fn build_authenticator(
     match mode {
         Mode::File => {
             let section = loaded.config.file.as_ref().ok_or_else(missing)?;
-            let auth = FileAuthenticator::from_config(section, &loaded.base_dir).map_err(|e| refused(e.to_string()))?;
+            let auth = FileAuthenticator::from_config(section, &loaded.base_dir)
+                .map_err(|e| refused(e.to_string()))?;
             Ok(Arc::new(auth))
         }
         Mode::Jwt | Mode::Roundtrip => Err(missing()),

@@ -5,9 +5,13 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod fixture;
+pub mod library;
 pub mod load;
 mod mode;
 pub mod outcome;
+mod request;
+pub mod runner;
 pub mod spec;
 pub mod yaml;
 

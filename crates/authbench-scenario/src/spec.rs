@@ -360,6 +360,8 @@ pub enum Present {
     /// What a client of this mode sends: a token for jwt, user name and password otherwise.
     #[default]
     Native,
+    /// A user name and password, whatever the mode (a client that has no token).
+    Password,
     /// Nothing.
     Nothing,
 }

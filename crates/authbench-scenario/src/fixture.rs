@@ -1,0 +1,475 @@
+//! One scenario's world for one mode: the injected clock, the reference auth service on loopback
+//! (the user database every deployment has; whether the mode asks it is the mode's business), the
+//! mode's own files and keys, and the authenticator under test — all built from the scenario's
+//! identities, and changed by its events.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use authbench_authsvc::{
+    AuthService, ClaimsInput, Faults, RunningService, ServiceHandle, ServiceOptions,
+};
+use authbench_core::{
+    Authenticator, Capabilities, Clock, Identities, Identity, ManualClock, Secret,
+};
+use authbench_file::{FileAuthenticator, FileConfig, Scheme};
+use authbench_jwt::{JwtAuthenticator, JwtConfig, TokenMinter};
+use authbench_roundtrip::{RoundTripAuthenticator, RoundTripConfig};
+use serde_json::{Value, json};
+
+use crate::Mode;
+use crate::load::LoadedScenario;
+use crate::spec::{HashScheme, Scenario, ServiceEvent, Step, TokenSource, WireProtocol};
+
+/// Something the fixture could not build or do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FixtureError(pub String);
+
+fn err(context: &str, e: impl std::fmt::Display) -> FixtureError {
+    FixtureError(format!("{context}: {e}"))
+}
+
+/// Everything one mode needs to run one scenario.
+pub struct ModeFixture {
+    mode: Mode,
+    clock: Arc<ManualClock>,
+    dir: tempfile::TempDir,
+    identities: Identities,
+    removed: BTreeSet<String>,
+    authenticator: Arc<dyn Authenticator>,
+    file: Option<Arc<FileAuthenticator>>,
+    service: AuthService,
+    running: Option<RunningService>,
+    service_addr: SocketAddr,
+    jwt: Option<JwtTokens>,
+    file_scheme: (Scheme, u32),
+}
+
+/// How the fixture gets tokens for JWT mode.
+enum JwtTokens {
+    /// Minted locally with the shared secret.
+    Local {
+        minter: TokenMinter,
+        config: JwtConfig,
+        ttl: Duration,
+    },
+    /// Issued by the reference service.
+    Service,
+}
+
+impl std::fmt::Debug for ModeFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModeFixture")
+            .field("mode", &self.mode)
+            .field("dir", &self.dir.path())
+            .field("service", &self.service_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The identities of a scenario, generated ones included.
+pub fn identities_of(scenario: &Scenario) -> Identities {
+    let mut ids = scenario.identities.clone();
+    if let Some(g) = &scenario.generate {
+        for n in 1..=g.count {
+            let name = format!("{}{n}", g.prefix);
+            let password = Secret::new(format!("{name}-pw"));
+            ids.entry(name).or_insert_with(|| Identity {
+                password,
+                ..Identity::default()
+            });
+        }
+    }
+    ids
+}
+
+impl ModeFixture {
+    /// Builds the fixture for `mode`: clock, service, files, keys, authenticator.
+    pub async fn build(loaded: &LoadedScenario, mode: Mode) -> Result<ModeFixture, FixtureError> {
+        let scenario = &loaded.scenario;
+        let setup = &scenario.setup;
+        let start = scenario.start.unwrap_or(crate::spec::DEFAULT_START);
+        let clock = Arc::new(ManualClock::at_secs(start));
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let dir = tempfile::tempdir().map_err(|e| err("cannot make a fixture folder", e))?;
+        let identities = identities_of(scenario);
+
+        let mut options = ServiceOptions::with_clock(dyn_clock.clone());
+        options.token_ttl = setup.jwt.token_ttl;
+        options.audience = setup.jwt.audience.clone();
+        // Tokens the service issues carry the claims of the scenario's JWT profile.
+        let profile_config = jwt_config(scenario, None)?;
+        options.claims =
+            Arc::new(move |input: &ClaimsInput<'_>| service_claims(&profile_config, input));
+        let service =
+            AuthService::new(&identities, options).map_err(|e| err("reference service", e))?;
+        let running = service
+            .spawn_loopback()
+            .await
+            .map_err(|e| err("cannot start the reference service", e))?;
+        let service_addr = running.local_addr();
+        let base_url = running.base_url().to_owned();
+
+        let file_scheme = (file_scheme(setup.file.scheme), setup.file.cost);
+        let mut fixture_file = None;
+        let mut jwt = None;
+        let authenticator: Arc<dyn Authenticator> = match mode {
+            Mode::File => {
+                write_htpasswd(dir.path(), &identities, &BTreeSet::new(), file_scheme)?;
+                let mut config = FileConfig::new("users.htpasswd");
+                if identities.values().any(|i| !i.roles.is_empty()) {
+                    std::fs::write(
+                        dir.path().join("users.htgroup"),
+                        authbench_file::fixture::htgroup_for(&identities),
+                    )
+                    .map_err(|e| err("cannot write the group file", e))?;
+                    config = config.with_groups("users.htgroup");
+                }
+                let auth = Arc::new(
+                    FileAuthenticator::from_config(&config, dir.path())
+                        .map_err(|e| err("file mode", e))?,
+                );
+                fixture_file = Some(auth.clone());
+                auth
+            }
+            Mode::Jwt => {
+                let config = jwt_config(scenario, Some((&base_url, dir.path())))?;
+                let auth = JwtAuthenticator::from_config(&config, dir.path(), dyn_clock.clone())
+                    .await
+                    .map_err(|e| err("jwt mode", e))?;
+                jwt = Some(match setup.jwt.source {
+                    TokenSource::Local => JwtTokens::Local {
+                        minter: TokenMinter::from_config(&config, dir.path())
+                            .map_err(|e| err("jwt minter", e))?,
+                        config,
+                        ttl: setup.jwt.token_ttl,
+                    },
+                    TokenSource::Service => JwtTokens::Service,
+                });
+                Arc::new(auth)
+            }
+            Mode::Roundtrip => {
+                let rt = &setup.roundtrip;
+                let path = match rt.protocol {
+                    WireProtocol::Red5pro => authbench_authsvc::PATH_VALIDATE,
+                    WireProtocol::Mediamtx => authbench_authsvc::PATH_MEDIAMTX,
+                };
+                let mut section = json!({
+                    "url": format!("{base_url}{path}"),
+                    "protocol": match rt.protocol { WireProtocol::Red5pro => "red5pro", WireProtocol::Mediamtx => "mediamtx" },
+                    "timeout": authbench_core::duration::format_duration(rt.timeout),
+                });
+                if let Some(ttl) = rt.cache_ttl {
+                    section["cache_ttl"] = json!(authbench_core::duration::format_duration(ttl));
+                }
+                let config: RoundTripConfig =
+                    serde_json::from_value(section).map_err(|e| err("round-trip config", e))?;
+                Arc::new(
+                    RoundTripAuthenticator::from_config(&config, dir.path(), dyn_clock.clone())
+                        .map_err(|e| err("round-trip mode", e))?,
+                )
+            }
+        };
+        Ok(ModeFixture {
+            mode,
+            clock,
+            dir,
+            identities,
+            removed: BTreeSet::new(),
+            authenticator,
+            file: fixture_file,
+            service,
+            running: Some(running),
+            service_addr,
+            jwt,
+            file_scheme,
+        })
+    }
+
+    /// The authenticator under test.
+    pub fn authenticator(&self) -> &Arc<dyn Authenticator> {
+        &self.authenticator
+    }
+
+    /// What the authenticator can express.
+    pub fn capabilities(&self) -> Capabilities {
+        self.authenticator.capabilities()
+    }
+
+    /// The injected clock.
+    pub fn clock(&self) -> &Arc<ManualClock> {
+        &self.clock
+    }
+
+    /// The reference service's handle (stats, admin operations).
+    pub fn service(&self) -> ServiceHandle {
+        self.service.handle()
+    }
+
+    /// The identity `name` as it stands now.
+    pub fn identity(&self, name: &str) -> Option<&Identity> {
+        self.identities.get(name)
+    }
+
+    /// A token for `name` issued now, valid for `ttl` (the scenario's default when `None`), with
+    /// `audience` instead of the configured one when given.
+    pub fn token_for(&self, name: &str, ttl: Option<Duration>) -> Result<String, FixtureError> {
+        let identity = self
+            .identities
+            .get(name)
+            .ok_or_else(|| FixtureError(format!("unknown identity `{name}`")))?;
+        match &self.jwt {
+            Some(JwtTokens::Local {
+                minter,
+                ttl: default,
+                ..
+            }) => minter
+                .mint(
+                    name,
+                    identity,
+                    self.clock.now_secs(),
+                    ttl.unwrap_or(*default),
+                )
+                .map_err(|e| err("cannot mint a token", e)),
+            Some(JwtTokens::Service) => {
+                if ttl.is_some() {
+                    return Err(FixtureError(
+                        "`token_ttl` needs locally minted tokens (`source: local`)".into(),
+                    ));
+                }
+                self.service
+                    .handle()
+                    .issue_token(name)
+                    .map(|t| t.token.expose().to_owned())
+                    .map_err(|e| err("the reference service refused to issue a token", e))
+            }
+            None => Err(FixtureError("tokens exist only in jwt mode".into())),
+        }
+    }
+
+    /// Whether tokens are minted locally (so their claims can be shaped per request).
+    pub fn jwt_config(&self) -> Option<&JwtConfig> {
+        match &self.jwt {
+            Some(JwtTokens::Local { config, .. }) => Some(config),
+            _ => None,
+        }
+    }
+
+    /// Applies an event step (a step without `request`).
+    pub async fn apply(&mut self, step: &Step) -> Result<(), FixtureError> {
+        let handle = self.service.handle();
+        if let Some(by) = step.advance {
+            self.clock.advance(by);
+        } else if let Some(user) = &step.revoke {
+            handle.revoke(user).map_err(|e| err("revoke", e))?;
+            if let Some(i) = self.identities.get_mut(user) {
+                i.revoked = true;
+            }
+        } else if let Some(user) = &step.restore {
+            handle.restore(user).map_err(|e| err("restore", e))?;
+            if let Some(i) = self.identities.get_mut(user) {
+                i.revoked = false;
+            }
+        } else if let Some(change) = &step.set_password {
+            handle
+                .set_password(&change.user, &change.password)
+                .map_err(|e| err("set_password", e))?;
+            if let Some(i) = self.identities.get_mut(&change.user) {
+                i.password = Secret::new(change.password.clone());
+            }
+            self.rewrite_htpasswd()?;
+        } else if let Some(user) = &step.remove_user {
+            // The service has no deletion; revoking is how its operators lock an account.
+            handle.revoke(user).map_err(|e| err("remove_user", e))?;
+            self.removed.insert(user.clone());
+            self.rewrite_htpasswd()?;
+        } else if step.corrupt_htpasswd.is_some() {
+            if let Some(file) = &self.file {
+                replace_file(
+                    &self.dir.path().join("users.htpasswd"),
+                    "this line has no colon\n",
+                )?;
+                // The reload is expected to fail and keep the previous good file in force.
+                let _ = file.reload();
+            }
+        } else if step.rotate_keys.is_some() {
+            handle.rotate_keys().map_err(|e| err("rotate_keys", e))?;
+        } else if let Some(event) = &step.service {
+            self.service_event(event).await?;
+        }
+        Ok(())
+    }
+
+    async fn service_event(&mut self, event: &ServiceEvent) -> Result<(), FixtureError> {
+        let handle = self.service.handle();
+        let faults = |value: Value| -> Result<(), FixtureError> {
+            let faults: Faults =
+                serde_json::from_value(value).map_err(|e| err("service faults", e))?;
+            handle
+                .set_faults(faults)
+                .map_err(|e| err("service faults", e))
+        };
+        match event {
+            ServiceEvent::Down => {
+                if let Some(running) = self.running.take() {
+                    running.shutdown().await;
+                }
+            }
+            ServiceEvent::Up => {
+                if self.running.is_none() {
+                    let running = self
+                        .service
+                        .spawn(self.service_addr)
+                        .await
+                        .map_err(|e| err("cannot restart the reference service", e))?;
+                    self.running = Some(running);
+                }
+            }
+            ServiceEvent::Latency(d) => faults(
+                json!({"latency": {"fixed": authbench_core::duration::format_duration(*d)}}),
+            )?,
+            ServiceEvent::Hang => faults(json!({"hang": true}))?,
+            ServiceEvent::Malformed => faults(json!({"malformed_rate": 1.0}))?,
+            ServiceEvent::Healthy => handle.clear_faults(),
+        }
+        Ok(())
+    }
+
+    fn rewrite_htpasswd(&self) -> Result<(), FixtureError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        write_htpasswd(
+            self.dir.path(),
+            &self.identities,
+            &self.removed,
+            self.file_scheme,
+        )?;
+        file.reload().map_err(|e| err("htpasswd reload", e))?;
+        Ok(())
+    }
+
+    /// Stops the service and removes the fixture's files.
+    pub async fn shutdown(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+}
+
+fn file_scheme(s: HashScheme) -> Scheme {
+    match s {
+        HashScheme::Bcrypt => Scheme::Bcrypt,
+        HashScheme::Apr1 => Scheme::Apr1,
+        HashScheme::Sha1 => Scheme::Sha1,
+        HashScheme::Sha256 => Scheme::Sha256Crypt,
+        HashScheme::Sha512 => Scheme::Sha512Crypt,
+    }
+}
+
+fn write_htpasswd(
+    dir: &Path,
+    identities: &Identities,
+    removed: &BTreeSet<String>,
+    (scheme, cost): (Scheme, u32),
+) -> Result<(), FixtureError> {
+    let kept: Identities = identities
+        .iter()
+        .filter(|(name, _)| !removed.contains(*name))
+        .map(|(n, i)| (n.clone(), i.clone()))
+        .collect();
+    let text = authbench_file::fixture::htpasswd_for(&kept, scheme, cost)
+        .map_err(|e| err("htpasswd", e))?;
+    replace_file(&dir.join("users.htpasswd"), &text)
+}
+
+/// Writes by rename, as file mode requires: a reader never sees half a file.
+fn replace_file(path: &Path, text: &str) -> Result<(), FixtureError> {
+    let tmp: PathBuf = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| err("cannot write a fixture file", e))?;
+    std::fs::rename(&tmp, path).map_err(|e| err("cannot replace a fixture file", e))
+}
+
+/// The `jwt:` section for the scenario. `service` is the reference service's base URL and the
+/// fixture folder (for the secret file); `None` gives a key-less config for shaping claims only.
+fn jwt_config(
+    scenario: &Scenario,
+    service: Option<(&str, &Path)>,
+) -> Result<JwtConfig, FixtureError> {
+    let s = &scenario.setup.jwt;
+    let mut section = json!({ "profile": s.profile });
+    let audiences: Vec<String> = if s.audiences.is_empty() {
+        s.audience.iter().cloned().collect()
+    } else {
+        s.audiences.clone()
+    };
+    if !audiences.is_empty() {
+        section["audiences"] = json!(audiences);
+    }
+    if let Some(max) = s.max_ttl {
+        section["max_ttl"] = json!(authbench_core::duration::format_duration(max));
+    }
+    if s.one_time {
+        section["replay"] = json!({"max_entries": 100_000});
+    }
+    match (s.source, service) {
+        (TokenSource::Service, Some((base_url, _))) => {
+            section["algorithms"] = json!(["ES256"]);
+            section["oidc_discovery"] =
+                json!(format!("{base_url}{}", authbench_authsvc::PATH_DISCOVERY));
+        }
+        (TokenSource::Local, Some((_, dir))) => {
+            section["algorithms"] = json!([s.algorithm]);
+            std::fs::write(dir.join("jwt.secret"), random_secret()?)
+                .map_err(|e| err("cannot write the JWT secret", e))?;
+            section["secret_file"] = json!("jwt.secret");
+            let mut issuers: Vec<String> = s.issuer.iter().cloned().collect();
+            let mut tenants = serde_json::Map::new();
+            for (name, tenant) in &s.tenants {
+                issuers.push(tenant.issuer.clone());
+                tenants.insert(
+                    tenant.issuer.clone(),
+                    json!({"name": name, "rooms": tenant.rooms}),
+                );
+            }
+            if !issuers.is_empty() {
+                section["issuers"] = json!(issuers);
+            }
+            if !tenants.is_empty() {
+                section["tenants"] = Value::Object(tenants);
+            }
+        }
+        (_, None) => section["algorithms"] = json!([s.algorithm]),
+    }
+    serde_json::from_value(section).map_err(|e| err("jwt config", e))
+}
+
+/// The claims of a token the reference service issues: the JWT profile's shape, with the
+/// service's own issuer, audience and token id.
+fn service_claims(profile_config: &JwtConfig, input: &ClaimsInput<'_>) -> Value {
+    let mut claims = authbench_jwt::claims_for(
+        profile_config,
+        input.username,
+        input.identity,
+        input.issued_at,
+        input.expires_at,
+    );
+    if let Value::Object(map) = &mut claims {
+        map.insert("iss".into(), json!(input.issuer));
+        match input.audience {
+            Some(aud) => map.insert("aud".into(), json!(aud)),
+            None => map.remove("aud"),
+        };
+        map.insert("jti".into(), json!(input.jwt_id));
+    }
+    claims
+}
+
+/// Three random 128-bit values: 66 characters, well above Red5 Pro's 32-byte minimum.
+fn random_secret() -> Result<String, FixtureError> {
+    Ok((0..3).map(|_| authbench_jwt::random_jti()).collect())
+}

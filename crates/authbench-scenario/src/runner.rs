@@ -1,0 +1,176 @@
+//! Runs scenarios: each against each of its modes, with a fresh fixture and the injected clock;
+//! records expected vs actual per step and every decision's latency.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use authbench_core::{Capability, Decision};
+
+use crate::Mode;
+use crate::fixture::ModeFixture;
+use crate::load::LoadedScenario;
+use crate::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use crate::request;
+use crate::spec::{RequestSpec, Step};
+
+/// Runs one scenario against `modes` (those it does not run are skipped), one mode after another.
+pub async fn run_scenario(loaded: &LoadedScenario, modes: &[Mode]) -> ScenarioRun {
+    let mut runs = Vec::new();
+    for mode in loaded.scenario.modes() {
+        if modes.contains(&mode) {
+            runs.push(run_mode(loaded, mode).await);
+        }
+    }
+    ScenarioRun {
+        name: loaded.name.clone(),
+        description: loaded.scenario.description.trim().to_owned(),
+        source: loaded.source.clone(),
+        use_case: loaded.scenario.use_case.clone(),
+        modes: runs,
+    }
+}
+
+/// Runs one scenario against one mode.
+pub async fn run_mode(loaded: &LoadedScenario, mode: Mode) -> ModeRun {
+    let mut run = ModeRun {
+        mode,
+        capabilities: Default::default(),
+        steps: Vec::new(),
+        samples: Vec::new(),
+        error: None,
+    };
+    let mut fixture = match ModeFixture::build(loaded, mode).await {
+        Ok(f) => f,
+        Err(e) => {
+            run.error = Some(format!("could not build the {mode} fixture: {e}"));
+            return run;
+        }
+    };
+    run.capabilities = fixture.capabilities();
+    let mut tokens = HashMap::new();
+    for (index, spanned) in loaded.scenario.steps.iter().enumerate() {
+        let step = &spanned.value;
+        let line = spanned.referenced.line() as usize;
+        let Some(spec) = &step.request else {
+            if let Err(e) = fixture.apply(step).await {
+                run.error = Some(format!("step {} (line {line}): {e}", index + 1));
+                break;
+            }
+            continue;
+        };
+        let expected = step
+            .expect
+            .as_ref()
+            .and_then(|e| e.for_mode(mode))
+            .unwrap_or(Expected::Allow);
+        match decide(&fixture, mode, spec, step, &mut tokens, &mut run.samples).await {
+            Ok((actual, latency)) => run.steps.push(StepOutcome {
+                index,
+                name: step_name(step, spec),
+                line,
+                expected,
+                passed: actual.meets(expected),
+                actual,
+                latency,
+            }),
+            Err(e) => {
+                run.error = Some(format!("step {} (line {line}): {e}", index + 1));
+                break;
+            }
+        }
+    }
+    fixture.shutdown().await;
+    run
+}
+
+/// Decides a request step (`repeat` times); returns the outcome and the median latency. When a
+/// repeated request's answers differ, the first one that does not meet the expectation is kept.
+async fn decide(
+    fixture: &ModeFixture,
+    mode: Mode,
+    spec: &RequestSpec,
+    step: &Step,
+    tokens: &mut HashMap<String, String>,
+    samples: &mut Vec<Duration>,
+) -> Result<(Actual, Duration), crate::fixture::FixtureError> {
+    let missing: Vec<Capability> = step
+        .needs
+        .iter()
+        .copied()
+        .filter(|c| !fixture.capabilities().supports(*c))
+        .collect();
+    let expected = step.expect.as_ref().and_then(|e| e.for_mode(mode));
+    let mut kept: Option<Actual> = None;
+    let mut latencies = Vec::new();
+    for _ in 0..spec.repeat.unwrap_or(1) {
+        let decision = match request::build(spec, fixture, mode, tokens)? {
+            Ok(req) => {
+                let started = Instant::now();
+                let decision = fixture.authenticator().authenticate(&req).await;
+                let took = started.elapsed();
+                latencies.push(took);
+                samples.push(took);
+                decision
+            }
+            // What the client sent does not parse: the server refuses it before any mode runs.
+            Err(deny) => Decision::Deny(deny),
+        };
+        let actual = actual_of(&decision, &missing);
+        let meets = expected.is_some_and(|e| actual.meets(e));
+        if kept.is_none()
+            || (!meets
+                && kept
+                    .as_ref()
+                    .is_some_and(|k| expected.is_some_and(|e| k.meets(e))))
+        {
+            kept = Some(actual);
+        }
+    }
+    latencies.sort();
+    let median = latencies
+        .get(latencies.len() / 2)
+        .copied()
+        .unwrap_or_default();
+    let actual =
+        kept.ok_or_else(|| crate::fixture::FixtureError("a request step ran zero times".into()))?;
+    Ok((actual, median))
+}
+
+fn actual_of(decision: &Decision, missing: &[Capability]) -> Actual {
+    if !missing.is_empty() {
+        let would = match decision {
+            Decision::Allow(_) => "allow".to_owned(),
+            Decision::Deny(d) => format!("deny({})", d.reason),
+        };
+        return Actual::Unsupported {
+            missing: missing.to_vec(),
+            would,
+        };
+    }
+    match decision {
+        Decision::Allow(a) => Actual::Allow {
+            principal: a.principal.clone(),
+        },
+        Decision::Deny(d) => Actual::Deny {
+            reason: d.reason,
+            detail: d.detail.clone(),
+        },
+    }
+}
+
+fn step_name(step: &Step, spec: &RequestSpec) -> String {
+    if let Some(name) = &step.name {
+        return name.clone();
+    }
+    let who = spec.identity.as_deref().unwrap_or("anonymous");
+    let what = spec
+        .stream
+        .as_deref()
+        .or(spec.url.as_deref())
+        .or(spec.streamid.as_deref())
+        .unwrap_or_default();
+    match spec.action {
+        Some(action) => format!("{who} {action}s over {} to {what}", spec.transport),
+        None => format!("{who} over {} to {what}", spec.transport),
+    }
+}
