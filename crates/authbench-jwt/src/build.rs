@@ -189,10 +189,11 @@ pub(crate) fn check_options(cfg: &JwtConfig) -> Result<(), JwtConfigError> {
         return Err(invalid("max_ttl", "must be longer than 0s"));
     }
     for (key, t) in &cfg.tenants {
-        if t.rooms.is_empty() || t.rooms.iter().any(String::is_empty) {
+        // An empty prefix is allowed and means every room (a single-tenant deployment).
+        if t.rooms.is_empty() {
             return Err(JwtConfigError::Invalid {
                 key: "tenants",
-                reason: format!("tenant `{key}` needs non-empty room prefixes"),
+                reason: format!("tenant `{key}` lists no room prefixes"),
             });
         }
     }

@@ -52,8 +52,8 @@ pub struct TenantConfig {
     /// the issuer of a tenant. Optional for validation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Room prefixes this tenant owns (`acme-` owns `live/acme-1/cam`). A room outside every prefix
-    /// is `tenant_mismatch`.
+    /// Room prefixes this tenant owns (`acme-` owns `live/acme-1/cam`; `""` owns every room). A
+    /// room outside every prefix, or a stream with no room, is `tenant_mismatch`.
     pub rooms: Vec<String>,
 }
 

@@ -11,6 +11,47 @@
 //! * [`TokenMinter`] and [`claims_for`] make tokens in a profile's shape from an
 //!   [`authbench_core::Identity`].
 //!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! use authbench_core::{
+//!     Action, AuthRequest, Authenticator, Credentials, DenyReason, Identity, ManualClock,
+//!     StreamPath, Transport,
+//! };
+//! use authbench_jwt::{JwtAuthenticator, JwtConfig, Profile, TokenMinter};
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     use std::task::{Context, Poll, Waker};
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop {
+//! #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+//! #             return v;
+//! #         }
+//! #     }
+//! # }
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("hs.secret"), "a-shared-secret-of-at-least-32-bytes")?;
+//! let mut cfg = JwtConfig::new(Profile::Red5pro, &["HS256"]);
+//! cfg.secret_file = Some("hs.secret".into());
+//! cfg.max_ttl = Some(Duration::from_secs(300));
+//!
+//! let t0 = 1_700_000_000;
+//! let clock = Arc::new(ManualClock::at_secs(t0));
+//! let auth = JwtAuthenticator::from_static_config(&cfg, dir.path(), clock.clone())?;
+//! let minter = TokenMinter::from_config(&cfg, dir.path())?;
+//! let token = minter.mint("alice", &Identity::default(), t0, Duration::from_secs(60))?;
+//!
+//! let path = StreamPath::new("live/room1/cam1")?;
+//! let req = AuthRequest::new(Action::Publish, Transport::Rtmp, path, Credentials::token(token.as_str()));
+//! assert!(block_on(auth.authenticate(&req)).is_allow());
+//! clock.advance(Duration::from_secs(60));
+//! assert_eq!(block_on(auth.authenticate(&req)).reason(), Some(DenyReason::Expired));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Decision order
 //!
 //! 1. token: `credentials.token`, else a JWT-shaped password (MediaMTX accepts a JWT as the
@@ -32,6 +73,33 @@
 //!    `room_forbidden`; one-time use → `missing_claim` (no `jti`), `token_replayed`,
 //!    `replay_cache_full`.
 
+//!
+//! # Profiles
+//!
+//! * `red5pro` (Red5 Pro's JWT validator): `roles` is a comma-separated string (an array is
+//!   accepted too) of `red5-publisher` / `red5-subscriber`; other roles are ignored, so a claim
+//!   naming only others grants nothing; absent means both. `red5-room` lists rooms, compared
+//!   exactly with the scope under the app ([`StreamPath::room`](authbench_core::StreamPath::room):
+//!   `live/room1/cam1` → `room1`); absent means any, and a stream with no room matches no list.
+//!   `red5-transport` lists `RTMP,RTSP,WHIP,WHEP,SRT`, case-insensitive; absent means any.
+//!   `exp` is required; `iss` must match exactly (case-sensitive) when `issuers` is set;
+//!   `max_ttl` plays `jwtTtlMinutes`.
+//! * `mediamtx` (MediaMTX `authMethod: jwt`): the `mediamtx_permissions` claim (name
+//!   configurable, MediaMTX's `authJWTClaimKey`) is a list of `{action, path}`, or a string
+//!   holding that JSON. `publish` grants publish, `read` grants subscribe; `playback`, `api`,
+//!   `metrics`, `pprof` grant no live stream. An empty or absent path is any path, `~re` is a
+//!   regular expression matched unanchored against the whole path (as Go's `MatchString`),
+//!   anything else must equal the path. Expressions are size-limited and compiled once; a bad one
+//!   never matches (a deny, not a panic). No permission for the action is `role_forbidden`, none
+//!   matching the path `room_forbidden`; an absent claim is `missing_claim`. `exp` is optional,
+//!   as in MediaMTX. Transports cannot be restricted.
+//! * `generic`: claim names from `claims:`; roles `publisher` / `subscriber` (string,
+//!   comma-separated string or array); rooms a list of globs where `*` matches any run of
+//!   characters; transports a list, case-insensitive; a tenant claim.
+//!
+//! Tenants (`tenants:`, keyed by issuer or, with `tenant_from: claim`, by the tenant claim) own
+//! room prefixes; a token of one tenant for a room of another is `tenant_mismatch`, and so is an
+//! unknown tenant or a stream without a room.
 //!
 //! # Keys over HTTP
 //!
