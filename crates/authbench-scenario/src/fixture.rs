@@ -217,7 +217,12 @@ impl ModeFixture {
 
     /// A token for `name` issued now, valid for `ttl` (the scenario's default when `None`), with
     /// `audience` instead of the configured one when given.
-    pub fn token_for(&self, name: &str, ttl: Option<Duration>) -> Result<String, FixtureError> {
+    pub fn token_for(
+        &self,
+        name: &str,
+        ttl: Option<Duration>,
+        audience: Option<&[String]>,
+    ) -> Result<String, FixtureError> {
         let identity = self
             .identities
             .get(name)
@@ -225,20 +230,27 @@ impl ModeFixture {
         match &self.jwt {
             Some(JwtTokens::Local {
                 minter,
+                config,
                 ttl: default,
-                ..
-            }) => minter
-                .mint(
-                    name,
-                    identity,
-                    self.clock.now_secs(),
-                    ttl.unwrap_or(*default),
-                )
-                .map_err(|e| err("cannot mint a token", e)),
+            }) => {
+                let iat = self.clock.now_secs();
+                let exp = iat.saturating_add(ttl.unwrap_or(*default).as_secs());
+                let mut claims = authbench_jwt::claims_for(config, name, identity, iat, exp);
+                if let Value::Object(map) = &mut claims {
+                    map.insert("jti".into(), json!(authbench_jwt::random_jti()));
+                    if let Some(aud) = audience {
+                        map.insert("aud".into(), json!(aud));
+                    }
+                }
+                minter
+                    .sign(&claims)
+                    .map_err(|e| err("cannot mint a token", e))
+            }
             Some(JwtTokens::Service) => {
-                if ttl.is_some() {
+                if ttl.is_some() || audience.is_some() {
                     return Err(FixtureError(
-                        "`token_ttl` needs locally minted tokens (`source: local`)".into(),
+                        "`token_ttl` and `token_audience` need locally minted tokens (`source: local`)"
+                            .into(),
                     ));
                 }
                 self.service

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use authbench_core::{StreamPath, Transport};
 
 use crate::Mode;
-use crate::spec::{Expect, RequestSpec, Scenario, Step, TokenSource};
+use crate::spec::{Expect, RequestSpec, Scenario, ServiceCalls, Step, TokenSource};
 use crate::yaml::{self, YamlError};
 
 /// A scenario that parsed and passed validation.
@@ -177,8 +177,8 @@ fn check_step(step: &Step, modes: &[Mode], known: &dyn Fn(&str) -> bool) -> Resu
         }
     }
     let Some(request) = &step.request else {
-        if step.expect.is_some() || !step.needs.is_empty() {
-            return Err("`expect` and `needs` go with a `request`".to_owned());
+        if step.expect.is_some() || !step.needs.is_empty() || step.service_calls.is_some() {
+            return Err("`expect`, `needs` and `service_calls` go with a `request`".to_owned());
         }
         return Ok(());
     };
@@ -197,6 +197,11 @@ fn check_step(step: &Step, modes: &[Mode], known: &dyn Fn(&str) -> bool) -> Resu
                 "`expect` names mode `{extra}`, which this scenario does not run"
             ));
         }
+    }
+    if let Some(ServiceCalls::PerMode(map)) = &step.service_calls
+        && let Some(mode) = modes.iter().find(|m| !map.contains_key(m))
+    {
+        return Err(format!("`service_calls` has no count for mode `{mode}`"));
     }
     check_request(request, known)
 }

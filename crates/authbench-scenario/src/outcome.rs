@@ -90,7 +90,11 @@ pub struct StepOutcome {
     pub expected: Expected,
     /// What happened.
     pub actual: Actual,
-    /// Whether `actual` meets `expected`.
+    /// Requests the auth service received while this step ran (validation, token, keys).
+    pub service_calls: u64,
+    /// The count the step expected, if it said.
+    pub expected_service_calls: Option<u64>,
+    /// Whether `actual` meets `expected` (and the service calls match, when expected).
     pub passed: bool,
     /// Time the authenticator took to decide (one call; a `repeat`ed step records the median).
     #[serde(with = "duration_micros")]

@@ -109,11 +109,11 @@ fn present(
             uses_token: false,
         });
     }
-    let fresh = spec.fresh_token || spec.token_ttl.is_some();
+    let fresh = spec.fresh_token || spec.token_ttl.is_some() || spec.token_audience.is_some();
     let token = match tokens.get(name) {
         Some(t) if !fresh => t.clone(),
         _ => {
-            let t = fixture.token_for(name, spec.token_ttl)?;
+            let t = fixture.token_for(name, spec.token_ttl, spec.token_audience.as_deref())?;
             tokens.insert(name.clone(), t.clone());
             t
         }

@@ -63,16 +63,23 @@ pub async fn run_mode(loaded: &LoadedScenario, mode: Mode) -> ModeRun {
             .as_ref()
             .and_then(|e| e.for_mode(mode))
             .unwrap_or(Expected::Allow);
+        let calls_before = service_calls(&fixture);
         match decide(&fixture, mode, spec, step, &mut tokens, &mut run.samples).await {
-            Ok((actual, latency)) => run.steps.push(StepOutcome {
-                index,
-                name: step_name(step, spec),
-                line,
-                expected,
-                passed: actual.meets(expected),
-                actual,
-                latency,
-            }),
+            Ok((actual, latency)) => {
+                let calls = service_calls(&fixture).saturating_sub(calls_before);
+                let expected_calls = step.service_calls.as_ref().and_then(|c| c.for_mode(mode));
+                run.steps.push(StepOutcome {
+                    index,
+                    name: step_name(step, spec),
+                    line,
+                    expected,
+                    passed: actual.meets(expected) && expected_calls.is_none_or(|n| n == calls),
+                    actual,
+                    latency,
+                    service_calls: calls,
+                    expected_service_calls: expected_calls,
+                })
+            }
             Err(e) => {
                 run.error = Some(format!("step {} (line {line}): {e}", index + 1));
                 break;
@@ -134,6 +141,22 @@ async fn decide(
     let actual =
         kept.ok_or_else(|| crate::fixture::FixtureError("a request step ran zero times".into()))?;
     Ok((actual, median))
+}
+
+/// Requests the reference service has received on the endpoints a streaming server would call.
+fn service_calls(fixture: &ModeFixture) -> u64 {
+    let stats = fixture.service().stats();
+    [
+        "validate_credentials",
+        "invalidate_credentials",
+        "mediamtx_auth",
+        "token",
+        "jwks",
+        "openid_configuration",
+    ]
+    .iter()
+    .map(|e| stats.requests_to(e))
+    .sum()
 }
 
 fn actual_of(decision: &Decision, missing: &[Capability]) -> Actual {

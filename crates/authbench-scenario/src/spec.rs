@@ -293,6 +293,10 @@ pub struct Step {
     /// Capabilities the rule under test needs; a mode without them reports `unsupported`.
     #[serde(default)]
     pub needs: Vec<Capability>,
+    /// How many requests the request may make to the auth service (validation, token, key and
+    /// discovery endpoints), for every mode or per mode: `0` proves a decision was local.
+    #[serde(default)]
+    pub service_calls: Option<ServiceCalls>,
     /// Event: move the clock forward.
     #[serde(default, with = "authbench_core::duration::serde_human_opt")]
     #[schemars(with = "Option<String>")]
@@ -406,6 +410,10 @@ pub struct RequestSpec {
     #[serde(default, with = "authbench_core::duration::serde_human_opt")]
     #[schemars(with = "Option<String>")]
     pub token_ttl: Option<Duration>,
+    /// JWT mode: a fresh token with this audience instead of the configured one (implies
+    /// `fresh_token`; local tokens only).
+    #[serde(default)]
+    pub token_audience: Option<Vec<String>>,
     /// JWT mode: present this token tampered with.
     #[serde(default)]
     pub tamper: Option<Tamper>,
@@ -442,6 +450,26 @@ impl Expect {
         match self {
             Expect::All(e) => Some(*e),
             Expect::PerMode(map) => map.get(&mode).copied(),
+        }
+    }
+}
+
+/// Expected auth-service requests: one count for every mode, or one per mode.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ServiceCalls {
+    /// The same count for every mode.
+    All(u64),
+    /// `{jwt: 0, roundtrip: 1, file: 0}`.
+    PerMode(BTreeMap<Mode, u64>),
+}
+
+impl ServiceCalls {
+    /// The count for `mode`, if given.
+    pub fn for_mode(&self, mode: Mode) -> Option<u64> {
+        match self {
+            ServiceCalls::All(n) => Some(*n),
+            ServiceCalls::PerMode(map) => map.get(&mode).copied(),
         }
     }
 }

@@ -60,6 +60,14 @@ fn main() -> ExitCode {
                 trials.push(Trial::test(label, move || {
                     if step.passed {
                         Ok(())
+                    } else if step.actual.meets(step.expected) {
+                        Err(Failed::from(format!(
+                            "{source}:{}: `{}` expected {} auth-service requests, the service received {}",
+                            step.line,
+                            step.name,
+                            step.expected_service_calls.unwrap_or_default(),
+                            step.service_calls,
+                        )))
                     } else {
                         Err(Failed::from(format!(
                             "{source}:{}: `{}` expected {}, got {} ({})",

@@ -65,6 +65,8 @@ pub fn step(
         expected,
         actual,
         latency: Duration::from_micros(us),
+        service_calls: 0,
+        expected_service_calls: None,
     }
 }
 
