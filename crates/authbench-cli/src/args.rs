@@ -23,10 +23,34 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run scenarios against every mode and write the comparison report. Exit 0 when every
+    /// expectation held, 1 when any failed, 2 on bad input.
+    Run(RunArgs),
     /// One decision, printed as one JSON object. Exit 0 allow, 1 deny, 2 usage / config error.
     Decide(DecideArgs),
     /// Check scenario files without running them. Exit 0 valid, 2 invalid (file:line:col).
     Validate(ValidateArgs),
+}
+
+/// Arguments of `authbench run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or folders (default: the shipped library, embedded in the binary).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Modes to run, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = parse_mode)]
+    pub modes: Option<Vec<authbench_scenario::Mode>>,
+    /// Where report.{md,json,html} go.
+    #[arg(long, value_name = "DIR", default_value = "reports/latest")]
+    pub out: PathBuf,
+    /// A smoke run for CI: skips scenarios marked `heavy`.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+fn parse_mode(s: &str) -> Result<authbench_scenario::Mode, String> {
+    s.parse()
 }
 
 /// Arguments of `authbench validate`.

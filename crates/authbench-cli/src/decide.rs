@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authbench_core::connect::{self, ClientConnect};
-use authbench_core::{AuthRequest, Clock, Credentials, Decision, ManualClock, StreamPath, SystemClock, Transport};
+use authbench_core::{
+    AuthRequest, Clock, Credentials, Decision, ManualClock, StreamPath, SystemClock, Transport,
+};
 use authbench_scenario::Mode;
 use authbench_scenario::config;
 use serde::Serialize;
@@ -106,7 +108,12 @@ fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny
         credentials.username = Some(user.clone());
         credentials.password = Some(password.as_str().into());
     }
-    Ok(Ok(AuthRequest::new(args.action, args.transport, path, credentials)))
+    Ok(Ok(AuthRequest::new(
+        args.action,
+        args.transport,
+        path,
+        credentials,
+    )))
 }
 
 fn authorization_header(headers: &[String]) -> Result<Option<&str>, UsageError> {

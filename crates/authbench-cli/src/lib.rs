@@ -11,6 +11,7 @@
 
 mod args;
 mod decide;
+mod run;
 mod validate;
 
 use std::ffi::OsString;
@@ -56,7 +57,10 @@ where
         }
     };
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("authbench: error: cannot start the async runtime: {e}");
@@ -67,6 +71,7 @@ where
         match cli.command {
             Command::Decide(a) => decide::run(a).await,
             Command::Validate(a) => validate::run(a.paths),
+            Command::Run(a) => run::run(a).await,
         }
     });
     match outcome {

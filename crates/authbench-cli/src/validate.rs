@@ -8,7 +8,9 @@ use crate::UsageError;
 
 pub(crate) fn run(paths: Vec<PathBuf>) -> Result<u8, UsageError> {
     if paths.is_empty() {
-        return Err(UsageError("name at least one scenario file or folder".into()));
+        return Err(UsageError(
+            "name at least one scenario file or folder".into(),
+        ));
     }
     let files = load::collect_paths(&paths)?;
     if files.is_empty() {
@@ -17,7 +19,12 @@ pub(crate) fn run(paths: Vec<PathBuf>) -> Result<u8, UsageError> {
     let mut bad = 0;
     for file in &files {
         match load::load_file(file) {
-            Ok(s) => println!("ok    {} ({}, {} steps)", file.display(), s.name, s.scenario.steps.len()),
+            Ok(s) => println!(
+                "ok    {} ({}, {} steps)",
+                file.display(),
+                s.name,
+                s.scenario.steps.len()
+            ),
             Err(e) => {
                 bad += 1;
                 eprintln!("{e}");
@@ -28,7 +35,10 @@ pub(crate) fn run(paths: Vec<PathBuf>) -> Result<u8, UsageError> {
         }
     }
     if bad > 0 {
-        return Err(UsageError(format!("{bad} of {} scenario files are invalid", files.len())));
+        return Err(UsageError(format!(
+            "{bad} of {} scenario files are invalid",
+            files.len()
+        )));
     }
     Ok(0)
 }

@@ -41,6 +41,9 @@ pub struct Scenario {
     /// The use case it illustrates (e.g. a heading of the JWT use-case page), if any.
     #[serde(default)]
     pub use_case: Option<String>,
+    /// Slow to run (large fixtures): `authbench run --quick` skips it.
+    #[serde(default)]
+    pub heavy: bool,
     /// The modes it runs against; default all three.
     #[serde(default)]
     pub modes: Option<Vec<Mode>>,

@@ -1,0 +1,124 @@
+//! `authbench run`: scenarios against every mode, the comparison report, a summary table.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use authbench_report::{Report, RunOptions};
+use authbench_scenario::Mode;
+use authbench_scenario::load::{self, LoadedScenario};
+use authbench_scenario::outcome::ScenarioRun;
+use authbench_scenario::{library, runner};
+
+use crate::args::RunArgs;
+use crate::{EXIT_DENY, UsageError};
+
+pub(crate) async fn run(args: RunArgs) -> Result<u8, UsageError> {
+    let scenarios = load_scenarios(&args.paths)?;
+    let scenarios: Vec<LoadedScenario> = if args.quick {
+        scenarios
+            .into_iter()
+            .filter(|s| !s.scenario.heavy)
+            .collect()
+    } else {
+        scenarios
+    };
+    if scenarios.is_empty() {
+        return Err(UsageError("no scenarios to run".into()));
+    }
+    let modes = args.modes.clone().unwrap_or_else(|| Mode::ALL.to_vec());
+    let runs = run_all(scenarios, &modes).await;
+    let report = Report::build(
+        &runs,
+        &RunOptions {
+            quick: args.quick,
+            modes,
+        },
+    );
+    report.write_all(&args.out).map_err(|e| {
+        UsageError(format!(
+            "cannot write the report to {}: {e}",
+            args.out.display()
+        ))
+    })?;
+    println!("{}", report.summary_table());
+    println!(
+        "report: {0}/report.md, {0}/report.html, {0}/report.json",
+        args.out.display()
+    );
+    Ok(if report.passed() { 0 } else { EXIT_DENY })
+}
+
+/// The shipped library when no path is given; otherwise the files and folders named.
+pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, UsageError> {
+    if paths.is_empty() {
+        return library::load_library().map_err(|e| UsageError(format!("{e}\n{}", e.snippet)));
+    }
+    let files = load::collect_paths(paths)?;
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for file in &files {
+        match load::load_file(file) {
+            Ok(s) => loaded.push(s),
+            Err(e) => errors.push(format!("{e}\n{}", e.snippet)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(UsageError(errors.join("\n")));
+    }
+    if loaded.is_empty() {
+        return Err(UsageError(
+            "no .yaml scenario files in the paths given".into(),
+        ));
+    }
+    Ok(loaded)
+}
+
+/// Runs the scenarios concurrently (each mode has its own fixture and clock), printing a line
+/// per finished scenario on stderr.
+async fn run_all(scenarios: Vec<LoadedScenario>, modes: &[Mode]) -> Vec<ScenarioRun> {
+    let total = scenarios.len();
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, loaded) in scenarios.into_iter().enumerate() {
+        let modes = modes.to_vec();
+        set.spawn(async move { (i, runner::run_scenario(&loaded, &modes).await) });
+    }
+    let mut done = Vec::with_capacity(total);
+    while let Some(joined) = set.join_next().await {
+        let Ok((i, run)) = joined else {
+            // A panicking scenario task is a bug; the others still report.
+            eprintln!("authbench: a scenario task panicked; its results are missing");
+            continue;
+        };
+        let marks: Vec<String> = run
+            .modes
+            .iter()
+            .map(|m| {
+                let failed = m.steps.iter().filter(|s| !s.passed).count();
+                let mark = match (&m.error, failed) {
+                    (Some(_), _) => "error".to_owned(),
+                    (None, 0) => "ok".to_owned(),
+                    (None, n) => format!("{n} failed"),
+                };
+                format!("{} {mark}", m.mode)
+            })
+            .collect();
+        let line = format!(
+            "[{:>2}/{total}] {:<32} {}  ({:.1}s)",
+            done.len() + 1,
+            run.name,
+            marks.join(", "),
+            started.elapsed().as_secs_f64()
+        );
+        if tty {
+            eprintln!("\x1b[2K{line}");
+        } else {
+            eprintln!("{line}");
+        }
+        done.push((i, run));
+    }
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
