@@ -65,6 +65,11 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The JSON Schema of scenario files (committed as `scenarios/scenario.schema.json`).
+    pub fn json_schema() -> schemars::Schema {
+        schemars::schema_for!(Scenario)
+    }
+
     /// The modes this scenario runs against.
     pub fn modes(&self) -> Vec<Mode> {
         self.modes.clone().unwrap_or_else(|| Mode::ALL.to_vec())
