@@ -28,6 +28,10 @@ pub enum Command {
     Run(RunArgs),
     /// One decision, printed as one JSON object. Exit 0 allow, 1 deny, 2 usage / config error.
     Decide(DecideArgs),
+    /// Run the reference auth service (round-trip endpoints, token issuer, admin API).
+    Serve(ServeArgs),
+    /// Mint a JWT for an identity of the config, for tests and for trying a config.
+    Token(TokenArgs),
     /// Check scenario files without running them. Exit 0 valid, 2 invalid (file:line:col).
     Validate(ValidateArgs),
 }
@@ -116,9 +120,9 @@ pub struct DecideArgs {
 /// Arguments of `authbench serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
-    pub listen: SocketAddr,
+    /// Address to listen on (default: the config's `service.listen`, else 127.0.0.1:8089).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
     /// A deployment config whose `identities:` (and optional `service:`) section the service serves.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

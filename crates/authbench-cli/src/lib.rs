@@ -12,6 +12,8 @@
 mod args;
 mod decide;
 mod run;
+mod serve;
+mod token;
 mod validate;
 
 use std::ffi::OsString;
@@ -72,6 +74,8 @@ where
             Command::Decide(a) => decide::run(a).await,
             Command::Validate(a) => validate::run(a.paths),
             Command::Run(a) => run::run(a).await,
+            Command::Serve(a) => serve::run(a).await,
+            Command::Token(a) => token::run(a).await,
         }
     });
     match outcome {

@@ -5,8 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use authbench_authsvc::ServiceConfig;
 use authbench_core::{Authenticator, Clock, Identities};
 use authbench_file::{FileAuthenticator, FileConfig};
+use authbench_jwt::{JwtAuthenticator, JwtConfig};
+use authbench_roundtrip::{RoundTripAuthenticator, RoundTripConfig};
 use serde::Deserialize;
 
 use crate::Mode;
@@ -19,6 +22,15 @@ pub struct DeploymentConfig {
     /// File mode: htpasswd (+ group) file.
     #[serde(default)]
     pub file: Option<FileConfig>,
+    /// JWT mode: keys, claim profile, issuers, audiences, TTL cap.
+    #[serde(default)]
+    pub jwt: Option<JwtConfig>,
+    /// Round-trip mode: the auth service's URL, wire protocol, timeout.
+    #[serde(default)]
+    pub roundtrip: Option<RoundTripConfig>,
+    /// The reference auth service (`authbench serve`).
+    #[serde(default)]
+    pub service: Option<ServiceConfig>,
     /// The users (for the reference service and `authbench token`).
     #[serde(default)]
     pub identities: Identities,
@@ -80,7 +92,7 @@ pub fn load(path: &Path) -> Result<LoadedConfig, YamlError> {
 pub async fn build_authenticator(
     mode: Mode,
     loaded: &LoadedConfig,
-    _clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
 ) -> Result<Arc<dyn Authenticator>, ConfigError> {
     let file = loaded.path.display().to_string();
     let missing = || ConfigError::MissingSection {
@@ -99,6 +111,18 @@ pub async fn build_authenticator(
                 .map_err(|e| refused(e.to_string()))?;
             Ok(Arc::new(auth))
         }
-        Mode::Jwt | Mode::Roundtrip => Err(missing()),
+        Mode::Jwt => {
+            let section = loaded.config.jwt.as_ref().ok_or_else(missing)?;
+            let auth = JwtAuthenticator::from_config(section, &loaded.base_dir, clock)
+                .await
+                .map_err(|e| refused(e.to_string()))?;
+            Ok(Arc::new(auth))
+        }
+        Mode::Roundtrip => {
+            let section = loaded.config.roundtrip.as_ref().ok_or_else(missing)?;
+            let auth = RoundTripAuthenticator::from_config(section, &loaded.base_dir, clock)
+                .map_err(|e| refused(e.to_string()))?;
+            Ok(Arc::new(auth))
+        }
     }
 }

@@ -1,0 +1,53 @@
+//! `authbench serve`: the reference auth service, until Ctrl-C.
+
+use std::sync::Arc;
+
+use authbench_authsvc::{AuthService, ServiceConfig, ServiceOptions};
+use authbench_core::{Clock, Identities, SystemClock};
+use authbench_scenario::config;
+
+use crate::UsageError;
+use crate::args::ServeArgs;
+
+pub(crate) async fn run(args: ServeArgs) -> Result<u8, UsageError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (identities, section) = match &args.config {
+        Some(path) => {
+            let loaded = config::load(path)?;
+            (
+                loaded.config.identities,
+                loaded.config.service.unwrap_or_default(),
+            )
+        }
+        None => (Identities::new(), ServiceConfig::default()),
+    };
+    if identities.is_empty() {
+        eprintln!(
+            "authbench serve: no identities configured; every request will be denied as unknown_user"
+        );
+    }
+    let options: ServiceOptions = section.options(clock)?;
+    let listen = args
+        .listen
+        .or(section.listen)
+        .unwrap_or_else(|| ([127, 0, 0, 1], 8089).into());
+    let service = AuthService::new(&identities, options)?;
+    let running = service
+        .spawn(listen)
+        .await
+        .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
+    eprintln!(
+        "authbench serve: listening on {} ({} identities); Red5 Pro round trip at {}, MediaMTX auth at {}, \
+         JWKS at {}; Ctrl-C stops",
+        running.base_url(),
+        identities.len(),
+        running.url(authbench_authsvc::PATH_VALIDATE),
+        running.url(authbench_authsvc::PATH_MEDIAMTX),
+        running.url(authbench_authsvc::PATH_JWKS),
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| UsageError(format!("cannot wait for Ctrl-C: {e}")))?;
+    running.shutdown().await;
+    Ok(0)
+}

@@ -1,0 +1,41 @@
+//! `authbench token`: mint a JWT for an identity of the config (tests, trying a config).
+
+use std::time::Duration;
+
+use authbench_core::{Clock, SystemClock};
+use authbench_jwt::TokenMinter;
+use authbench_scenario::config;
+
+use crate::UsageError;
+use crate::args::TokenArgs;
+
+pub(crate) async fn run(args: TokenArgs) -> Result<u8, UsageError> {
+    let loaded = config::load(&args.config)?;
+    let file = args.config.display();
+    let jwt = loaded
+        .config
+        .jwt
+        .as_ref()
+        .ok_or_else(|| UsageError(format!("{file}: has no `jwt:` section")))?;
+    let identity = loaded
+        .config
+        .identities
+        .get(&args.identity)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{file}: no identity `{}` under `identities:`",
+                args.identity
+            ))
+        })?;
+    if args.ttl < Duration::from_secs(1) {
+        return Err(UsageError("--ttl must be at least 1s".into()));
+    }
+    let minter = TokenMinter::from_config(jwt, &loaded.base_dir)
+        .map_err(|e| UsageError(format!("{file}: `jwt:` section: {e}")))?;
+    let at = args.at.unwrap_or_else(|| SystemClock.now_secs());
+    let token = minter
+        .mint(&args.identity, identity, at, args.ttl)
+        .map_err(|e| UsageError(format!("cannot mint: {e}")))?;
+    println!("{token}");
+    Ok(0)
+}
