@@ -52,13 +52,16 @@ pub struct ModeFixture {
 /// How the fixture gets tokens for JWT mode.
 enum JwtTokens {
     /// Minted locally with the shared secret.
-    Local {
-        minter: TokenMinter,
-        config: JwtConfig,
-        ttl: Duration,
-    },
+    Local(Box<LocalTokens>),
     /// Issued by the reference service.
     Service,
+}
+
+/// What minting locally needs.
+struct LocalTokens {
+    minter: TokenMinter,
+    config: JwtConfig,
+    ttl: Duration,
 }
 
 impl std::fmt::Debug for ModeFixture {
@@ -70,6 +73,23 @@ impl std::fmt::Debug for ModeFixture {
             .finish_non_exhaustive()
     }
 }
+
+/// What a custom authenticator can be built from.
+pub struct FixtureContext<'a> {
+    /// The scenario's clock; advance events move it.
+    pub clock: Arc<dyn Clock>,
+    /// The identities, as the scenario starts.
+    pub identities: &'a Identities,
+    /// Base URL of the reference auth service (`http://127.0.0.1:PORT`), for adapters that ask
+    /// a service; its paths are `authbench_authsvc::PATH_*`.
+    pub service_url: &'a str,
+    /// The fixture folder: `users.htpasswd`, `users.htgroup`, `jwt.secret` as the mode has them.
+    pub dir: &'a Path,
+}
+
+/// Builds a user's own authenticator for a scenario run.
+pub type CustomBuilder =
+    Box<dyn FnOnce(&FixtureContext<'_>) -> Result<Arc<dyn Authenticator>, String> + Send>;
 
 /// The identities of a scenario, generated ones included.
 pub fn identities_of(scenario: &Scenario) -> Identities {
@@ -90,6 +110,17 @@ pub fn identities_of(scenario: &Scenario) -> Identities {
 impl ModeFixture {
     /// Builds the fixture for `mode`: clock, service, files, keys, authenticator.
     pub async fn build(loaded: &LoadedScenario, mode: Mode) -> Result<ModeFixture, FixtureError> {
+        Self::build_with(loaded, mode, None).await
+    }
+
+    /// Like [`build`](Self::build), then puts `custom`'s authenticator under test in place of the
+    /// mode's own. Everything else — clock, service, files, keys, how clients present
+    /// credentials, which expectations apply — is `mode`'s.
+    pub async fn build_with(
+        loaded: &LoadedScenario,
+        mode: Mode,
+        custom: Option<CustomBuilder>,
+    ) -> Result<ModeFixture, FixtureError> {
         let scenario = &loaded.scenario;
         let setup = &scenario.setup;
         let start = scenario.start.unwrap_or(crate::spec::DEFAULT_START);
@@ -142,12 +173,12 @@ impl ModeFixture {
                     .await
                     .map_err(|e| err("jwt mode", e))?;
                 jwt = Some(match setup.jwt.source {
-                    TokenSource::Local => JwtTokens::Local {
+                    TokenSource::Local => JwtTokens::Local(Box::new(LocalTokens {
                         minter: TokenMinter::from_config(&config, dir.path())
                             .map_err(|e| err("jwt minter", e))?,
                         config,
                         ttl: setup.jwt.token_ttl,
-                    },
+                    })),
                     TokenSource::Service => JwtTokens::Service,
                 });
                 Arc::new(auth)
@@ -173,6 +204,16 @@ impl ModeFixture {
                         .map_err(|e| err("round-trip mode", e))?,
                 )
             }
+        };
+        let authenticator = match custom {
+            Some(build) => build(&FixtureContext {
+                clock: dyn_clock.clone(),
+                identities: &identities,
+                service_url: &base_url,
+                dir: dir.path(),
+            })
+            .map_err(|e| FixtureError(format!("custom authenticator: {e}")))?,
+            None => authenticator,
         };
         Ok(ModeFixture {
             mode,
@@ -228,11 +269,12 @@ impl ModeFixture {
             .get(name)
             .ok_or_else(|| FixtureError(format!("unknown identity `{name}`")))?;
         match &self.jwt {
-            Some(JwtTokens::Local {
-                minter,
-                config,
-                ttl: default,
-            }) => {
+            Some(JwtTokens::Local(local)) => {
+                let LocalTokens {
+                    minter,
+                    config,
+                    ttl: default,
+                } = local.as_ref();
                 let iat = self.clock.now_secs();
                 let exp = iat.saturating_add(ttl.unwrap_or(*default).as_secs());
                 let mut claims = authbench_jwt::claims_for(config, name, identity, iat, exp);
@@ -260,14 +302,6 @@ impl ModeFixture {
                     .map_err(|e| err("the reference service refused to issue a token", e))
             }
             None => Err(FixtureError("tokens exist only in jwt mode".into())),
-        }
-    }
-
-    /// Whether tokens are minted locally (so their claims can be shaped per request).
-    pub fn jwt_config(&self) -> Option<&JwtConfig> {
-        match &self.jwt {
-            Some(JwtTokens::Local { config, .. }) => Some(config),
-            _ => None,
         }
     }
 

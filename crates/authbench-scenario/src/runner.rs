@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use authbench_core::{Capability, Decision};
 
 use crate::Mode;
-use crate::fixture::ModeFixture;
+use crate::fixture::{CustomBuilder, ModeFixture};
 use crate::load::LoadedScenario;
 use crate::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
 use crate::request;
@@ -32,6 +32,21 @@ pub async fn run_scenario(loaded: &LoadedScenario, modes: &[Mode]) -> ScenarioRu
 
 /// Runs one scenario against one mode.
 pub async fn run_mode(loaded: &LoadedScenario, mode: Mode) -> ModeRun {
+    run_mode_with(loaded, mode, None).await
+}
+
+/// Runs one scenario with a user's own authenticator in place of `mode`'s: clients present
+/// credentials as they would to `mode`, and `mode`'s expectations apply. See
+/// `examples/custom_authenticator.rs`.
+pub async fn run_custom(loaded: &LoadedScenario, mode: Mode, build: CustomBuilder) -> ModeRun {
+    run_mode_with(loaded, mode, Some(build)).await
+}
+
+async fn run_mode_with(
+    loaded: &LoadedScenario,
+    mode: Mode,
+    custom: Option<CustomBuilder>,
+) -> ModeRun {
     let mut run = ModeRun {
         mode,
         capabilities: Default::default(),
@@ -39,7 +54,7 @@ pub async fn run_mode(loaded: &LoadedScenario, mode: Mode) -> ModeRun {
         samples: Vec::new(),
         error: None,
     };
-    let mut fixture = match ModeFixture::build(loaded, mode).await {
+    let mut fixture = match ModeFixture::build_with(loaded, mode, custom).await {
         Ok(f) => f,
         Err(e) => {
             run.error = Some(format!("could not build the {mode} fixture: {e}"));
