@@ -1,0 +1,416 @@
+//! The `authbench` binary as users and scripts run it: real processes, real files, exit codes.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn authbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_line(out: &Output) -> Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("not one JSON object ({e}): {text}"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// A config with an htpasswd file written by the file mode's fixture writer (bcrypt, cost 4).
+fn file_config(dir: &Path) -> String {
+    let identities: authbench_core::Identities =
+        serde_json::from_value(serde_json::json!({"alice": {"password": "alice-pw"}})).unwrap();
+    let text =
+        authbench_file::fixture::htpasswd_for(&identities, authbench_file::Scheme::Bcrypt, 4)
+            .unwrap();
+    write(dir, "users.htpasswd", &text);
+    write(dir, "c.yaml", "file:\n  htpasswd: users.htpasswd\n")
+}
+
+#[test]
+fn decide_file_mode_allow_bad_password_unknown_user_and_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = file_config(dir.path());
+    let decide = |url: &str| {
+        authbench(&[
+            "decide",
+            "--config",
+            &config,
+            "--mode",
+            "file",
+            "--action",
+            "publish",
+            "--transport",
+            "rtmp",
+            "--url",
+            url,
+        ])
+    };
+
+    let out = decide("rtmp://h/live/room1/cam1?username=alice&password=alice-pw");
+    assert_eq!(out.status.code(), Some(0));
+    let v = json_line(&out);
+    assert_eq!(
+        (
+            v["mode"].as_str(),
+            v["decision"].as_str(),
+            v["principal"].as_str()
+        ),
+        (Some("file"), Some("allow"), Some("alice"))
+    );
+    assert!(v["reason"].is_null());
+
+    let out = decide("rtmp://h/live/room1/cam1?username=alice&password=wrong");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "bad_password");
+
+    let out = decide("rtmp://h/live/room1/cam1?username=mallory&password=x");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "unknown_user");
+
+    let out = decide("rtmp://h/live/room1/cam1");
+    assert_eq!(json_line(&out)["reason"], "missing_credentials");
+
+    let out = decide("rtmp://h/live//cam1?username=alice&password=alice-pw");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "malformed_credentials");
+
+    // A malformed htpasswd line is a config error naming the line, before any decision.
+    let mut text = std::fs::read_to_string(dir.path().join("users.htpasswd")).unwrap();
+    text.push_str("# a comment\nbob:$apr1$abc\n");
+    write(dir.path(), "users.htpasswd", &text);
+    let out = decide("rtmp://h/live/room1/cam1?username=alice&password=alice-pw");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("users.htpasswd:3:"), "{err}");
+    assert!(
+        !err.contains("$apr1$abc"),
+        "the hash must not be echoed: {err}"
+    );
+}
+
+#[test]
+fn token_then_decide_jwt_allow_expired_and_alg_none() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hs.secret",
+        "0123456789abcdef0123456789abcdef-secret\n",
+    );
+    let config = write(
+        dir.path(),
+        "c.yaml",
+        "jwt:\n  algorithms: [HS256]\n  secret_file: hs.secret\nidentities:\n  alice: {roles: [publisher]}\n",
+    );
+    let at = 1_767_225_600u64;
+    let out = authbench(&[
+        "token",
+        "--config",
+        &config,
+        "--identity",
+        "alice",
+        "--at",
+        &at.to_string(),
+        "--ttl",
+        "60s",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.split('.').count(), 3);
+
+    let decide = |token: &str, at: u64| {
+        authbench(&[
+            "decide",
+            "--config",
+            &config,
+            "--mode",
+            "jwt",
+            "--action",
+            "publish",
+            "--transport",
+            "whip",
+            "--url",
+            "https://h/live/room1/cam1/whip",
+            "--header",
+            &format!("Authorization: Bearer {token}"),
+            "--at",
+            &at.to_string(),
+        ])
+    };
+    let out = decide(&token, at + 30);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(json_line(&out)["principal"], "alice");
+
+    let out = decide(&token, at + 61);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "expired");
+
+    let payload = token.split('.').nth(1).unwrap();
+    let none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
+    let out = decide(&format!("{none_header}.{payload}."), at + 30);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "algorithm_not_allowed");
+
+    // The token never appears in an answer.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(payload));
+}
+
+#[test]
+fn usage_and_config_errors_exit_2() {
+    assert_eq!(
+        authbench(&["decide", "--mode", "file"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(authbench(&["no-such-command"]).status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "c.yaml",
+        "file:\n  htpasswd: users.htpasswd\n  grups: x\n",
+    );
+    let out = authbench(&[
+        "decide",
+        "--config",
+        &config,
+        "--mode",
+        "file",
+        "--action",
+        "publish",
+        "--transport",
+        "rtmp",
+        "--url",
+        "rtmp://h/a/b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("c.yaml:3:3: unknown field `grups`"));
+    let out = authbench(&[
+        "decide",
+        "--config",
+        &config,
+        "--mode",
+        "jwt",
+        "--action",
+        "publish",
+        "--transport",
+        "rtmp",
+        "--url",
+        "rtmp://h/a/b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(authbench(&["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn validate_names_file_line_and_column_of_a_typo() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "typo.yaml",
+        "description: d\nidentities:\n  alice: {password: pw}\nsteps:\n  - request: {as: alice, action: publish, transport: rtmp, stream: live/a}\n    expcet: allow\n",
+    );
+    let out = authbench(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("typo.yaml:6:5: unknown field `expcet`"),
+        "{err}"
+    );
+
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let out = authbench(&["validate", scenarios.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn run_writes_the_three_reports_and_exits_1_on_a_failed_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "description: d\nidentities:\n  alice: {password: pw, roles: [subscriber]}\nsteps:\n  \
+        - request: {as: alice, action: subscribe, transport: rtmp, stream: live/room1/cam1}\n    expect: allow\n";
+    let good = write(dir.path(), "good.yaml", scenario);
+    let out_dir = dir.path().join("out");
+    let out = authbench(&["run", &good, "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["report.json", "report.md", "report.html"] {
+        assert!(out_dir.join(f).is_file(), "{f} missing");
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["scenarios"][0]["name"], "good");
+
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        &scenario.replace("action: subscribe", "action: publish"),
+    );
+    let out = authbench(&[
+        "run",
+        &bad,
+        "--modes",
+        "file",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(md.contains("role_forbidden"), "{md}");
+
+    let out = authbench(&["run", dir.path().join("missing.yaml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Starts `authbench serve` on a free loopback port; returns the child and its base URL.
+fn serve(config: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config", config])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines
+        .find_map(|l| l.ok().filter(|l| l.contains("listening on")))
+        .unwrap();
+    let url = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    (child, url)
+}
+
+fn post(base_url: &str, path: &str) -> u16 {
+    let addr = base_url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn decide_roundtrip_against_a_served_service_revoked_then_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = write(
+        dir.path(),
+        "users.yaml",
+        "identities:\n  alice: {password: alice-pw}\n",
+    );
+    let (mut child, base) = serve(&users);
+    let config = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "roundtrip:\n  url: {base}/validateCredentials\n  protocol: red5pro\n  timeout: 2s\n"
+        ),
+    );
+    let decide = || {
+        authbench(&[
+            "decide",
+            "--config",
+            &config,
+            "--mode",
+            "roundtrip",
+            "--action",
+            "publish",
+            "--transport",
+            "rtmp",
+            "--url",
+            "rtmp://h/live/room1/cam1?username=alice&password=alice-pw",
+        ])
+    };
+    let out = decide();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    assert_eq!(post(&base, "/admin/users/alice/revoke"), 200);
+    let out = decide();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "revoked");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = decide();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_line(&out)["reason"], "backend_unavailable");
+}
+
+#[test]
+fn in_process_run_gives_the_same_exit_codes() {
+    use std::process::ExitCode;
+    assert_eq!(
+        authbench_cli::run(["authbench", "validate"]),
+        ExitCode::from(2)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = file_config(dir.path());
+    let args = [
+        "authbench",
+        "decide",
+        "--config",
+        &config,
+        "--mode",
+        "file",
+        "--action",
+        "subscribe",
+        "--transport",
+        "rtsp",
+        "--url",
+    ];
+    let ok: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["rtsp://alice:alice-pw@h/live/cam1"])
+        .collect();
+    assert_eq!(authbench_cli::run(ok), ExitCode::from(0));
+    let bad: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["rtsp://alice:nope@h/live/cam1"])
+        .collect();
+    assert_eq!(authbench_cli::run(bad), ExitCode::from(1));
+}
