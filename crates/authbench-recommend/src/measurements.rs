@@ -1,0 +1,310 @@
+//! The measured figures recommendations are checked against: decision latency per mode and,
+//! when a load run is at hand, p99 and throughput at given rates. Both `--report` and the quick
+//! in-process measurement end up here, through [`Measurements::from_report`].
+
+use authbench_report::Report;
+use authbench_scenario::Mode;
+use serde::Serialize;
+
+/// Where the figures came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FigureSource {
+    /// A `report.json` given with `--report`.
+    Report {
+        /// The file.
+        path: String,
+        /// When the report was made.
+        generated_at: String,
+        /// `release` or `debug`.
+        build_profile: String,
+    },
+    /// Measured just now, in-process, with the scenario runner.
+    Quick {
+        /// Decisions timed per mode.
+        decisions_per_mode: u32,
+        /// `release` or `debug`.
+        build_profile: String,
+    },
+    /// Nothing was measured (every option that needs a figure was ruled out beforehand).
+    None,
+}
+
+/// Decision latency at one arrival rate, from a load run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadPoint {
+    /// Requests per second asked for.
+    pub rate_per_s: f64,
+    /// Requests completed per second.
+    pub throughput_per_s: f64,
+    /// 99th percentile latency at that rate, queueing included, in microseconds.
+    pub p99_us: f64,
+    /// Requests that got no well-formed answer (a rate with errors is not kept up with).
+    pub errors: u64,
+    /// Which run it comes from (`steady load`, `capacity search`).
+    pub run: String,
+}
+
+/// The figures for one mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModeFigures {
+    /// The mode.
+    pub mode: Mode,
+    /// Decisions timed.
+    pub decisions: u64,
+    /// Median decision latency, in microseconds.
+    pub p50_us: f64,
+    /// 99th percentile decision latency, in microseconds.
+    pub p99_us: f64,
+    /// Latency at given arrival rates, in increasing rate order (empty without a load run).
+    pub load: Vec<LoadPoint>,
+}
+
+/// Every figure at hand.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurements {
+    /// Where they came from.
+    pub source: FigureSource,
+    /// Per mode; a mode that was not measured is absent.
+    pub modes: Vec<ModeFigures>,
+    /// What to keep in mind about the figures (a debug build, a mode that could not run).
+    pub notes: Vec<String>,
+}
+
+/// A throughput within this fraction of the asked-for rate counts as keeping up.
+pub const KEEPS_UP: f64 = 0.95;
+
+impl Measurements {
+    /// No figures at all.
+    pub fn none() -> Self {
+        Measurements {
+            source: FigureSource::None,
+            modes: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The figures in a report: per-mode decision latency, plus the `load` section's steady runs
+    /// and capacity search when present.
+    pub fn from_report(report: &Report, source: FigureSource) -> Self {
+        let mut modes: Vec<ModeFigures> = report
+            .latency
+            .iter()
+            .filter_map(|ml| {
+                let s = ml.summary.as_ref()?;
+                Some(ModeFigures {
+                    mode: ml.mode,
+                    decisions: ml.count,
+                    p50_us: s.p50_us,
+                    p99_us: s.p99_us,
+                    load: Vec::new(),
+                })
+            })
+            .collect();
+        for (mode, point) in crate::load::points(report) {
+            match modes.iter_mut().find(|m| m.mode == mode) {
+                Some(m) => m.load.push(point),
+                // A load-only report (`authbench bench`) has no single-decision figures: the
+                // lowest-rate run stands in for them.
+                None => modes.push(ModeFigures {
+                    mode,
+                    decisions: 0,
+                    p50_us: point.p99_us,
+                    p99_us: point.p99_us,
+                    load: vec![point],
+                }),
+            }
+        }
+        for m in &mut modes {
+            m.load.sort_by(|a, b| a.rate_per_s.total_cmp(&b.rate_per_s));
+        }
+        let mut notes = Vec::new();
+        if report.build.profile == "debug" {
+            notes.push(
+                "figures measured by a debug build: expect them several times slower than a \
+                 release build"
+                    .to_owned(),
+            );
+        }
+        Measurements {
+            source,
+            modes,
+            notes,
+        }
+    }
+
+    /// The figures for `mode`, if it was measured.
+    pub fn mode(&self, mode: Mode) -> Option<&ModeFigures> {
+        self.modes.iter().find(|m| m.mode == mode)
+    }
+}
+
+impl LoadPoint {
+    /// Whether the mode kept up with the rate: throughput close to it and no failed requests.
+    pub fn keeps_up(&self) -> bool {
+        self.errors == 0 && self.throughput_per_s >= KEEPS_UP * self.rate_per_s
+    }
+}
+
+/// What one mode costs at the rate it must carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostAtRate {
+    /// p99 decision latency in microseconds.
+    pub p99_us: f64,
+    /// How the figure was chosen, in words: `at 2 000 joins/s (steady load)`,
+    /// `over 200 single decisions`.
+    pub basis: String,
+    /// The arrival rate the p99 was measured at, when it comes from a load run.
+    pub at_rate: Option<f64>,
+    /// When a load run shows the mode falling behind the rate: the best throughput seen.
+    pub short_of_rate: Option<f64>,
+}
+
+impl ModeFigures {
+    /// The p99 to compare with a budget when the mode must carry `rate` joins per second: from
+    /// the slowest load run at or above `rate` when there is one, else the single-decision p99;
+    /// and whether load runs show the mode cannot keep up with `rate`.
+    pub fn cost_at(&self, rate: f64) -> CostAtRate {
+        let at_or_above = self.load.iter().find(|p| p.rate_per_s >= rate);
+        let best = self
+            .load
+            .iter()
+            .map(|p| p.throughput_per_s)
+            .fold(None, |acc: Option<f64>, t| {
+                Some(acc.map_or(t, |a| a.max(t)))
+            });
+        match at_or_above {
+            Some(p) => CostAtRate {
+                p99_us: p.p99_us,
+                basis: format!("at {} joins/s ({})", fmt_rate(p.rate_per_s), p.run),
+                at_rate: Some(p.rate_per_s),
+                short_of_rate: (!p.keeps_up()).then_some(p.throughput_per_s),
+            },
+            None => CostAtRate {
+                p99_us: self.p99_us,
+                basis: if self.load.is_empty() {
+                    format!("over {} single decisions", fmt_rate(self.decisions as f64))
+                } else {
+                    format!(
+                        "over {} single decisions (load runs reached only {} joins/s)",
+                        fmt_rate(self.decisions as f64),
+                        fmt_rate(self.load.last().map_or(0.0, |p| p.rate_per_s))
+                    )
+                },
+                at_rate: None,
+                // Load runs below the rate that already fell behind, or never reached it.
+                short_of_rate: best
+                    .filter(|&b| b < KEEPS_UP * rate && self.load.iter().any(|p| !p.keeps_up())),
+            },
+        }
+    }
+}
+
+/// `2 000`, `150`, `2.5`: a rate for people.
+pub fn fmt_rate(rate: f64) -> String {
+    if rate >= 1000.0 {
+        let whole = rate.round() as u64;
+        let mut digits = whole.to_string();
+        let mut out = String::new();
+        while digits.len() > 3 {
+            let tail = digits.split_off(digits.len() - 3);
+            out = format!(" {tail}{out}");
+        }
+        format!("{digits}{out}")
+    } else if rate >= 10.0 || rate.fract() == 0.0 {
+        format!("{}", rate.round() as u64)
+    } else {
+        format!("{rate:.1}")
+    }
+}
+
+/// `41 ms`, `850 µs`, `0.8 µs`: a latency for people.
+pub fn fmt_us(us: f64) -> String {
+    if us >= 1_000_000.0 {
+        format!("{:.1} s", us / 1e6)
+    } else if us >= 10_000.0 {
+        format!("{:.0} ms", us / 1000.0)
+    } else if us >= 1000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else if us >= 10.0 {
+        format!("{us:.0} µs")
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn figures(load: Vec<LoadPoint>) -> ModeFigures {
+        ModeFigures {
+            mode: Mode::Roundtrip,
+            decisions: 300,
+            p50_us: 400.0,
+            p99_us: 900.0,
+            load,
+        }
+    }
+
+    fn point(rate: f64, throughput: f64, p99_us: f64) -> LoadPoint {
+        LoadPoint {
+            rate_per_s: rate,
+            throughput_per_s: throughput,
+            p99_us,
+            errors: 0,
+            run: "steady load".into(),
+        }
+    }
+
+    #[test]
+    fn cost_uses_the_first_load_run_at_or_above_the_rate() {
+        let f = figures(vec![
+            point(500.0, 500.0, 1_000.0),
+            point(2_000.0, 1_990.0, 41_000.0),
+            point(4_000.0, 2_500.0, 900_000.0),
+        ]);
+        let c = f.cost_at(1_500.0);
+        assert_eq!(c.p99_us, 41_000.0);
+        assert_eq!(c.at_rate, Some(2_000.0));
+        assert_eq!(c.short_of_rate, None);
+        assert_eq!(c.basis, "at 2 000 joins/s (steady load)");
+
+        let c = f.cost_at(3_000.0);
+        assert_eq!(c.p99_us, 900_000.0);
+        assert_eq!(c.short_of_rate, Some(2_500.0));
+    }
+
+    #[test]
+    fn without_a_run_at_the_rate_the_single_decision_p99_is_used() {
+        let f = figures(vec![point(500.0, 500.0, 1_000.0)]);
+        let c = f.cost_at(1_000.0);
+        assert_eq!(c.p99_us, 900.0);
+        assert!(c.basis.contains("reached only 500 joins/s"), "{}", c.basis);
+        assert_eq!(
+            c.short_of_rate, None,
+            "a run that kept up says nothing about more"
+        );
+
+        let f = figures(vec![point(500.0, 300.0, 80_000.0)]);
+        assert_eq!(f.cost_at(1_000.0).short_of_rate, Some(300.0));
+
+        let c = figures(Vec::new()).cost_at(10.0);
+        assert_eq!(c.basis, "over 300 single decisions");
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(fmt_rate(2000.0), "2 000");
+        assert_eq!(fmt_rate(1_234_567.0), "1 234 567");
+        assert_eq!(fmt_rate(150.0), "150");
+        assert_eq!(fmt_rate(2.5), "2.5");
+        assert_eq!(fmt_rate(3.0), "3");
+        assert_eq!(fmt_us(41_000.0), "41 ms");
+        assert_eq!(fmt_us(4_000_000.0), "4.0 s");
+        assert_eq!(fmt_us(1_500.0), "1.5 ms");
+        assert_eq!(fmt_us(850.0), "850 µs");
+        assert_eq!(fmt_us(0.8), "0.8 µs");
+    }
+}
