@@ -1,14 +1,17 @@
 //! The decision rules, independent of the wire format: who is asking (password or the service's
-//! own token), then whether they may do this (revoked, role, tenant, room, transport).
+//! own token), then whether they may do this (revoked, role, room, tenant, transport).
 //!
 //! Order: credentials (`missing_credentials`, `unknown_user`, `bad_password`, or the token
-//! checks), then `revoked`, `role_forbidden`, `tenant_mismatch`, `room_forbidden`,
+//! checks), then `revoked`, `role_forbidden`, `room_forbidden`, `tenant_mismatch`,
 //! `transport_forbidden`. Revocation is checked only after the password, so it reveals nothing
 //! to someone who does not know it.
 //!
-//! A stream's tenant is the first segment of its room: `live/acme/room1/cam1` belongs to tenant
-//! `acme`; a stream without a room belongs to no tenant. A user with a tenant may only use streams
-//! of that tenant (and so lists rooms in full, `acme/room1`).
+//! Tenants own rooms by prefix, as tenant room prefixes do in JWT mode: a stream belongs to tenant
+//! `acme` when its room is `acme` or begins with `acme` and a separator (`/`, `-`, `_`, `.`, `:`),
+//! so `live/acme-lobby/cam1` and `live/acme/room1/cam1` are acme's, and a stream without a room is
+//! nobody's. A user with a tenant may only use that tenant's streams. The room list is checked
+//! first: a user confined to some rooms who reaches into another tenant's room is
+//! `room_forbidden`; `tenant_mismatch` is what stops a user of a tenant with no room list.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -58,9 +61,15 @@ pub(crate) fn refuse(reason: DenyReason, detail: impl Into<Cow<'static, str>>) -
     }
 }
 
-/// The tenant a stream belongs to: the first segment of its room.
-pub(crate) fn stream_tenant(path: &StreamPath) -> Option<&str> {
-    path.room().and_then(|r| r.split('/').next())
+/// Separators that may follow a tenant name at the start of one of its rooms.
+const TENANT_SEPARATORS: [char; 5] = ['/', '-', '_', '.', ':'];
+
+/// Whether the stream at `path` belongs to `tenant` (see the module documentation).
+pub(crate) fn belongs_to_tenant(path: &StreamPath, tenant: &str) -> bool {
+    path.room()
+        .and_then(|room| room.strip_prefix(tenant))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(TENANT_SEPARATORS))
+        && !tenant.is_empty()
 }
 
 /// Whether `identity` may do what `ask` asks, once we know who they are.
@@ -77,18 +86,18 @@ pub(crate) fn authorize(identity: &Identity, revoked: bool, ask: &Ask<'_>) -> Re
             },
         ));
     }
-    if let Some(tenant) = &identity.tenant
-        && stream_tenant(ask.path) != Some(tenant.as_str())
-    {
-        return Err(refuse(
-            DenyReason::TenantMismatch,
-            "the stream belongs to another tenant",
-        ));
-    }
     if !identity.may_use_room(ask.path.room()) {
         return Err(refuse(
             DenyReason::RoomForbidden,
             "the user may not use this room",
+        ));
+    }
+    if let Some(tenant) = &identity.tenant
+        && !belongs_to_tenant(ask.path, tenant)
+    {
+        return Err(refuse(
+            DenyReason::TenantMismatch,
+            "the stream does not belong to the user's tenant",
         ));
     }
     match &ask.transport {
@@ -234,14 +243,18 @@ mod tests {
     fn rules_in_order() {
         let id = Identity {
             roles: vec![Role::Publisher],
-            rooms: vec!["acme/room1".into()],
+            rooms: vec!["acme-room1".into()],
             transports: vec![Transport::Rtmp],
             tenant: Some("acme".into()),
             ..Identity::default()
         };
-        let ok = StreamPath::new("live/acme/room1/cam1").expect("path");
-        let other_tenant = StreamPath::new("live/globex/room1/cam1").expect("path");
-        let other_room = StreamPath::new("live/acme/room2/cam1").expect("path");
+        let roomless = Identity {
+            rooms: vec![],
+            ..id.clone()
+        };
+        let ok = StreamPath::new("live/acme-room1/cam1").expect("path");
+        let other_tenant = StreamPath::new("live/globex-room1/cam1").expect("path");
+        let other_room = StreamPath::new("live/acme-room2/cam1").expect("path");
         let rtmp = || TransportInfo::Known(Transport::Rtmp);
         let reason = |r: Result<(), Refusal>| r.err().map(|r| r.reason);
         assert_eq!(
@@ -262,7 +275,24 @@ mod tests {
                 false,
                 &ask(&other_tenant, Role::Publisher, rtmp())
             )),
+            Some(DenyReason::RoomForbidden),
+            "the room list comes first"
+        );
+        assert_eq!(
+            reason(authorize(
+                &roomless,
+                false,
+                &ask(&other_tenant, Role::Publisher, rtmp())
+            )),
             Some(DenyReason::TenantMismatch)
+        );
+        assert_eq!(
+            reason(authorize(
+                &roomless,
+                false,
+                &ask(&other_room, Role::Publisher, rtmp())
+            )),
+            None
         );
         assert_eq!(
             reason(authorize(
@@ -296,6 +326,18 @@ mod tests {
             )),
             None
         );
+    }
+
+    #[test]
+    fn tenants_own_rooms_by_prefix() {
+        let p = |s: &str| StreamPath::new(s).expect("path");
+        assert!(belongs_to_tenant(&p("live/acme/room1/cam"), "acme"));
+        assert!(belongs_to_tenant(&p("live/acme-lobby/cam"), "acme"));
+        assert!(belongs_to_tenant(&p("live/acme/cam"), "acme"));
+        assert!(!belongs_to_tenant(&p("live/acmecorp-lobby/cam"), "acme"));
+        assert!(!belongs_to_tenant(&p("live/globex-lobby/cam"), "acme"));
+        assert!(!belongs_to_tenant(&p("live/cam"), "acme"));
+        assert!(!belongs_to_tenant(&p("live/x/cam"), ""));
     }
 
     #[test]

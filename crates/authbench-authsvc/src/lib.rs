@@ -23,7 +23,7 @@
 //!
 //! Users come from [`authbench_core::Identities`]. A request is decided on the user name and
 //! password, or else on a token this service issued (signature, `kid`, `exp`, `nbf`, `iss`, `aud`,
-//! then the user named by `sub`), then on the user's *current* state: revoked, role, tenant, room,
+//! then the user named by `sub`), then on the user's *current* state: revoked, role, room, tenant,
 //! transport, in that order, each with its own [`DenyReason`](authbench_core::DenyReason). Red5
 //! Pro's wire format carries no transport, so transport restrictions are not applied to it.
 //!

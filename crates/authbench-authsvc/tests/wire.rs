@@ -101,6 +101,13 @@ async fn red5pro_allows_and_denies_with_precise_reasons() {
     )
     .await;
     assert_eq!(dave.json()["result"], true);
+    let dave = post(
+        a,
+        PATH_VALIDATE,
+        &red5("dave", "dave-pw", "subscriber", "live/acme-lobby", "cam1"),
+    )
+    .await;
+    assert_eq!(dave.json()["result"], true, "tenants own rooms by prefix");
 
     // The real validator's invalid type and garbage bodies: 400, which Red5 Pro treats as deny.
     let bad = post(
@@ -115,9 +122,9 @@ async fn red5pro_allows_and_denies_with_precise_reasons() {
     assert!(!String::from_utf8_lossy(&bad.body).contains("alice-pw"));
 
     let stats = svc.stats();
-    assert_eq!(stats.requests_to("validate_credentials"), 12);
+    assert_eq!(stats.requests_to("validate_credentials"), 13);
     assert_eq!(stats.denies_for(DenyReason::RoomForbidden), 2);
-    assert_eq!(stats.allows.get("validate_credentials"), Some(&2));
+    assert_eq!(stats.allows.get("validate_credentials"), Some(&3));
     svc.shutdown().await;
 }
 

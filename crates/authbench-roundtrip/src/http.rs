@@ -53,11 +53,13 @@ impl Sender {
     ) -> Result<Self, RoundTripConfigError> {
         let mut builder = Client::builder()
             .redirect(redirect::Policy::none())
+            // Retries are this module's own (connection errors only); reqwest's would also
+            // copy every request in case it is needed.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             // An auth backend is reached directly: a proxy from the environment would add a hop
             // to every decision and distort what is measured.
             .no_proxy()
             .connect_timeout(timeout)
-            .timeout(timeout)
             .tcp_nodelay(true)
             .user_agent(concat!("authbench-roundtrip/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = ca_file {
@@ -155,7 +157,8 @@ impl Sender {
             }
             Ok(Reply { status, body })
         };
-        // reqwest's own timeout covers the body too; this outer one also bounds anything else.
+        // One deadline for the whole attempt: connect, send, answer and body. (A reqwest-level
+        // total timeout would add a second boxed timer to every request.)
         match tokio::time::timeout(self.timeout, send).await {
             Ok(r) => r,
             Err(_) => Err(Failure::Other(timed_out(self.timeout))),

@@ -25,7 +25,7 @@
 //! 401 asks for credentials); any other status is `backend_protocol_error`.
 
 use authbench_core::{Action, AuthRequest, Deny, DenyReason, Transport};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Longest `subject` accepted from an answer, in bytes.
@@ -148,11 +148,29 @@ fn protocol_error(detail: impl Into<String>) -> Deny {
     Deny::new(DenyReason::BackendProtocolError, detail)
 }
 
+/// The fields read from an answer; others (Red5 Pro's `url`, …) are ignored.
+#[derive(Deserialize)]
+struct AnswerBody {
+    #[serde(default)]
+    result: Option<Value>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+}
+
+/// Parses an answer that must be a JSON object (a derived struct would also take an array).
+fn answer_object(body: &[u8]) -> Option<AnswerBody> {
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
 /// A deny reason from the service's `reason` field, passed through only when it is a known code
 /// about the client (never an infrastructure code, which only this side may decide).
-fn passed_reason(answer: Option<&Value>) -> Option<DenyReason> {
-    let code = answer?.get("reason")?.as_str()?;
-    let reason: DenyReason = code.parse().ok()?;
+fn passed_reason(answer: Option<&AnswerBody>) -> Option<DenyReason> {
+    let reason: DenyReason = answer?.reason.as_deref()?.parse().ok()?;
     let infrastructure = matches!(
         reason,
         DenyReason::BackendRejected
@@ -164,7 +182,7 @@ fn passed_reason(answer: Option<&Value>) -> Option<DenyReason> {
     (!infrastructure).then_some(reason)
 }
 
-fn rejected(answer: Option<&Value>, fallback: DenyReason) -> Answer {
+fn rejected(answer: Option<&AnswerBody>, fallback: DenyReason) -> Answer {
     match passed_reason(answer) {
         Some(reason) => Answer::Deny(Deny::new(
             reason,
@@ -174,10 +192,9 @@ fn rejected(answer: Option<&Value>, fallback: DenyReason) -> Answer {
     }
 }
 
-fn subject(answer: Option<&Value>) -> Option<String> {
-    let s = answer?.get("subject")?.as_str()?;
-    (!s.is_empty() && s.len() <= MAX_SUBJECT_LEN && !s.chars().any(char::is_control))
-        .then(|| s.to_owned())
+fn subject(answer: Option<AnswerBody>) -> Option<String> {
+    let s = answer?.subject?;
+    (!s.is_empty() && s.len() <= MAX_SUBJECT_LEN && !s.chars().any(char::is_control)).then_some(s)
 }
 
 /// Reads a Red5 Pro answer.
@@ -187,12 +204,8 @@ pub(crate) fn red5_answer(status: u16, body: &[u8]) -> Result<Answer, Deny> {
             "the auth service answered HTTP {status}; Red5 Pro reads only 200"
         )));
     }
-    let v: Value =
-        serde_json::from_slice(body).map_err(|_| protocol_error("the answer is not JSON"))?;
-    if !v.is_object() {
-        return Err(protocol_error("the answer is not a JSON object"));
-    }
-    let result = match v.get("result") {
+    let v = answer_object(body).ok_or_else(|| protocol_error("the answer is not a JSON object"))?;
+    let result = match &v.result {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
@@ -201,7 +214,7 @@ pub(crate) fn red5_answer(status: u16, body: &[u8]) -> Result<Answer, Deny> {
     };
     Ok(if result {
         Answer::Allow {
-            subject: subject(Some(&v)),
+            subject: subject(Some(v)),
         }
     } else {
         rejected(Some(&v), DenyReason::BackendRejected)
@@ -210,10 +223,10 @@ pub(crate) fn red5_answer(status: u16, body: &[u8]) -> Result<Answer, Deny> {
 
 /// Reads a MediaMTX answer. `presented`: whether the request carried any credential.
 pub(crate) fn mtx_answer(status: u16, body: &[u8], presented: bool) -> Result<Answer, Deny> {
-    let json: Option<Value> = serde_json::from_slice(body).ok().filter(Value::is_object);
+    let json = answer_object(body);
     match status {
         200..=299 => Ok(Answer::Allow {
-            subject: subject(json.as_ref()),
+            subject: subject(json),
         }),
         401 | 403 => Ok(rejected(
             json.as_ref(),

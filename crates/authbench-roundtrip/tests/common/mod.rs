@@ -46,7 +46,6 @@ pub fn identities() -> Identities {
         "dave".into(),
         Identity {
             password: "dave-pw".into(),
-            rooms: vec!["acme/room1".into()],
             tenant: Some("acme".into()),
             ..Identity::default()
         },
