@@ -41,6 +41,7 @@ pub fn build_profile() -> &'static str {
 /// whose answers were not all allows, is left out of the figures and said why in the notes.
 pub async fn quick(modes: &[Mode]) -> Result<Measurements, MeasureError> {
     let source = FigureSource::Quick {
+        modes: modes.to_vec(),
         decisions_per_mode: DECISIONS_PER_MODE,
         build_profile: build_profile().to_owned(),
     };
@@ -54,6 +55,13 @@ pub async fn quick(modes: &[Mode]) -> Result<Measurements, MeasureError> {
     )?;
     let mut run = runner::run_scenario(&scenario, modes).await;
     let mut notes = Vec::new();
+    if modes.contains(&Mode::File) {
+        notes.push(format!(
+            "file mode measured with bcrypt at cost {} (htpasswd -B's default); each step of cost \
+             doubles it, so pass a report made with your own hash settings when it matters",
+            scenario.scenario.setup.file.cost
+        ));
+    }
     run.modes.retain(|m| {
         if let Some(error) = &m.error {
             notes.push(format!("{} could not be measured: {error}", m.mode));
@@ -97,5 +105,10 @@ mod tests {
             .as_ref()
             .and_then(|r| r.repeat);
         assert_eq!(repeat, Some(DECISIONS_PER_MODE));
+        // The note on file figures names bcrypt.
+        assert_eq!(
+            s.scenario.setup.file.scheme,
+            authbench_scenario::spec::HashScheme::Bcrypt
+        );
     }
 }

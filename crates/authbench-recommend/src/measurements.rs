@@ -2,7 +2,7 @@
 //! when a load run is at hand, p99 and throughput at given rates. Both `--report` and the quick
 //! in-process measurement end up here, through [`Measurements::from_report`].
 
-use authbench_report::Report;
+use authbench_report::{ActualOutcome, Report};
 use authbench_scenario::Mode;
 use serde::Serialize;
 
@@ -21,6 +21,8 @@ pub enum FigureSource {
     },
     /// Measured just now, in-process, with the scenario runner.
     Quick {
+        /// The modes measured (those of the options the deployment does not rule out).
+        modes: Vec<Mode>,
         /// Decisions timed per mode.
         decisions_per_mode: u32,
         /// `release` or `debug`.
@@ -52,6 +54,8 @@ pub struct ModeFigures {
     pub mode: Mode,
     /// Decisions timed.
     pub decisions: u64,
+    /// What the single-decision figures are taken over, in words (`200 single decisions`).
+    pub sample: String,
     /// Median decision latency, in microseconds.
     pub p50_us: f64,
     /// 99th percentile decision latency, in microseconds.
@@ -86,17 +90,49 @@ impl Measurements {
 
     /// The figures in a report: per-mode decision latency, plus the `load` section's steady runs
     /// and capacity search when present.
+    ///
+    /// Single-decision latency is that of allowed requests, the normal path of a join. When every
+    /// decision a mode made in the report was an allow (the quick measurement), the report's
+    /// latency summary over all of them is used. Otherwise the scenarios also held denials,
+    /// timeouts and injected service faults, whose latency is not what a join costs: the figures
+    /// are then taken over the allowed steps only (one latency per step, the median of a
+    /// repeated step).
     pub fn from_report(report: &Report, source: FigureSource) -> Self {
+        let mut from_steps = false;
         let mut modes: Vec<ModeFigures> = report
             .latency
             .iter()
             .filter_map(|ml| {
                 let s = ml.summary.as_ref()?;
+                let only_allows = report
+                    .totals
+                    .modes
+                    .iter()
+                    .find(|t| t.mode == ml.mode)
+                    .is_none_or(|t| t.denied == 0 && t.unsupported == 0);
+                if only_allows {
+                    return Some(ModeFigures {
+                        mode: ml.mode,
+                        decisions: ml.count,
+                        sample: format!("{} single decisions", fmt_rate(ml.count as f64)),
+                        p50_us: s.p50_us,
+                        p99_us: s.p99_us,
+                        load: Vec::new(),
+                    });
+                }
+                from_steps = true;
+                let mut allowed = allowed_step_latencies(report, ml.mode);
+                allowed.sort_by(f64::total_cmp);
                 Some(ModeFigures {
                     mode: ml.mode,
-                    decisions: ml.count,
-                    p50_us: s.p50_us,
-                    p99_us: s.p99_us,
+                    decisions: allowed.len() as u64,
+                    sample: format!(
+                        "{} allowed request{} of the report's scenarios",
+                        fmt_rate(allowed.len() as f64),
+                        if allowed.len() == 1 { "" } else { "s" }
+                    ),
+                    p50_us: nearest_rank(&allowed, 50.0)?,
+                    p99_us: nearest_rank(&allowed, 99.0)?,
                     load: Vec::new(),
                 })
             })
@@ -109,6 +145,7 @@ impl Measurements {
                 None => modes.push(ModeFigures {
                     mode,
                     decisions: 0,
+                    sample: format!("the {} run at {} /s", point.run, fmt_rate(point.rate_per_s)),
                     p50_us: point.p99_us,
                     p99_us: point.p99_us,
                     load: vec![point],
@@ -119,6 +156,14 @@ impl Measurements {
             m.load.sort_by(|a, b| a.rate_per_s.total_cmp(&b.rate_per_s));
         }
         let mut notes = Vec::new();
+        if from_steps && report.load.is_none() {
+            notes.push(
+                "figures from a scenario run: one latency per allowed request, each scenario from a \
+                 fresh fixture, so first requests (connections, key fetches) weigh in and the p99 \
+                 of a few dozen requests is their slowest; `authbench bench` measures steady load"
+                    .to_owned(),
+            );
+        }
         if report.build.profile == "debug" {
             notes.push(
                 "figures measured by a debug build: expect them several times slower than a \
@@ -144,6 +189,26 @@ impl LoadPoint {
     pub fn keeps_up(&self) -> bool {
         self.errors == 0 && self.throughput_per_s >= KEEPS_UP * self.rate_per_s
     }
+}
+
+/// The latency of every step `mode` allowed, in microseconds.
+fn allowed_step_latencies(report: &Report, mode: Mode) -> Vec<f64> {
+    report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .flat_map(|step| &step.results)
+        .filter(|r| r.mode == mode && matches!(r.actual, ActualOutcome::Allow { .. }))
+        .map(|r| r.latency_us)
+        .filter(|l| l.is_finite() && *l >= 0.0)
+        .collect()
+}
+
+/// The nearest-rank percentile of sorted `values`; `None` when there are none.
+fn nearest_rank(sorted: &[f64], pct: f64) -> Option<f64> {
+    let n = sorted.len();
+    let rank = ((pct / 100.0 * n as f64).ceil() as usize).clamp(1, n.max(1));
+    sorted.get(rank - 1).copied()
 }
 
 /// What one mode costs at the rate it must carry.
@@ -183,11 +248,11 @@ impl ModeFigures {
             None => CostAtRate {
                 p99_us: self.p99_us,
                 basis: if self.load.is_empty() {
-                    format!("over {} single decisions", fmt_rate(self.decisions as f64))
+                    format!("over {}", self.sample)
                 } else {
                     format!(
-                        "over {} single decisions (load runs reached only {} joins/s)",
-                        fmt_rate(self.decisions as f64),
+                        "over {} (load runs reached only {} joins/s)",
+                        self.sample,
                         fmt_rate(self.load.last().map_or(0.0, |p| p.rate_per_s))
                     )
                 },
@@ -242,6 +307,7 @@ mod tests {
         ModeFigures {
             mode: Mode::Roundtrip,
             decisions: 300,
+            sample: "300 single decisions".into(),
             p50_us: 400.0,
             p99_us: 900.0,
             load,
@@ -292,6 +358,16 @@ mod tests {
 
         let c = figures(Vec::new()).cost_at(10.0);
         assert_eq!(c.basis, "over 300 single decisions");
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(nearest_rank(&hundred, 99.0), Some(99.0));
+        assert_eq!(nearest_rank(&hundred, 50.0), Some(50.0));
+        assert_eq!(nearest_rank(&[1.0, 2.0], 50.0), Some(1.0));
+        assert_eq!(nearest_rank(&[1.0, 2.0], 99.0), Some(2.0));
+        assert_eq!(nearest_rank(&[], 99.0), None);
     }
 
     #[test]

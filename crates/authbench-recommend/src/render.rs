@@ -69,11 +69,17 @@ fn figures_line(source: &FigureSource) -> String {
             build_profile,
         } => format!("from {path} (made {generated_at}, {build_profile} build)"),
         FigureSource::Quick {
+            modes,
             decisions_per_mode,
             build_profile,
         } => format!(
-            "measured just now in-process: {decisions_per_mode} decisions per mode needed \
-             ({build_profile} build); pass --report for figures under load"
+            "measured just now in-process, {decisions_per_mode} decisions each for {} \
+             ({build_profile} build); pass --report for figures under load",
+            modes
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         FigureSource::None => {
             "none needed: every option that would use them is ruled out".to_owned()

@@ -224,3 +224,43 @@ fn a_load_report_with_injected_faults_is_not_taken_as_figures() {
     );
     assert!(reason(&answer, Choice::File, "measured.capacity-below-peak").is_none());
 }
+
+/// A scenario run whose round trips include timeouts from an injected slowdown: the timeouts
+/// are not what a join costs, so the figures come from the allowed requests only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn denials_and_injected_faults_in_a_run_report_are_not_taken_as_join_cost() {
+    use authbench_report::RunOptions;
+    use authbench_scenario::{load, runner};
+
+    let text = "\
+description: healthy joins, then a service slower than the timeout
+setup:
+  roundtrip: {timeout: 100ms}
+identities:
+  alice: {password: alice-pw}
+steps:
+  - request: {as: alice, action: subscribe, transport: whep, stream: live/room1/cam1, repeat: 20}
+    expect: allow
+  - service: {latency: 400ms}
+  - request: {as: alice, action: subscribe, transport: whep, stream: live/room1/cam1, repeat: 3}
+    expect: {jwt: allow, roundtrip: deny(backend_timeout), file: allow}
+";
+    let scenario = load::load_str(text, std::path::Path::new("slow.yaml"), "slow".into()).unwrap();
+    let run = runner::run_scenario(&scenario, &[Mode::Roundtrip]).await;
+    assert!(run.passed(), "{run:?}");
+    let r = authbench_report::Report::build(&[run], &RunOptions::default());
+    let all = r.latency[0].summary.as_ref().unwrap();
+    assert!(
+        all.p99_us >= 100_000.0,
+        "the timeouts are in the summary: {all:?}"
+    );
+
+    let f = figures(&r);
+    let rt = f.mode(Mode::Roundtrip).unwrap();
+    assert_eq!(rt.decisions, 1, "one allowed step");
+    assert_eq!(rt.sample, "1 allowed request of the report's scenarios");
+    assert!(
+        rt.p99_us < 100_000.0,
+        "a timeout counted as join cost: {rt:?}"
+    );
+}
