@@ -231,6 +231,17 @@ impl ModeFixture {
         })
     }
 
+    /// The request of a step as a client of this mode sends it. `tokens` keeps the tokens clients
+    /// already hold (a client logs in once and reuses its token). The inner error is the deny a
+    /// server gives a request it cannot parse.
+    pub fn request(
+        &self,
+        spec: &crate::spec::RequestSpec,
+        tokens: &mut std::collections::HashMap<String, String>,
+    ) -> Result<Result<authbench_core::AuthRequest, authbench_core::Deny>, FixtureError> {
+        crate::request::build(spec, self, self.mode, tokens)
+    }
+
     /// The authenticator under test.
     pub fn authenticator(&self) -> &Arc<dyn Authenticator> {
         &self.authenticator

@@ -10,7 +10,6 @@ use crate::Mode;
 use crate::fixture::{CustomBuilder, ModeFixture};
 use crate::load::LoadedScenario;
 use crate::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
-use crate::request;
 use crate::spec::{RequestSpec, Step};
 
 /// Runs one scenario against `modes` (those it does not run are skipped), one mode after another.
@@ -125,7 +124,7 @@ async fn decide(
     let mut kept: Option<Actual> = None;
     let mut latencies = Vec::new();
     for _ in 0..spec.repeat.unwrap_or(1) {
-        let decision = match request::build(spec, fixture, mode, tokens)? {
+        let decision = match fixture.request(spec, tokens)? {
             Ok(req) => {
                 let started = Instant::now();
                 let decision = fixture.authenticator().authenticate(&req).await;
