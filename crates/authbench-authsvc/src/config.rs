@@ -15,6 +15,13 @@ use serde_json::{Map, Value, json};
 
 use crate::password::PasswordScheme;
 
+/// Where `authbench serve` listens when neither `--listen` nor `service.listen` says otherwise
+/// (the address the deployment config examples point `roundtrip.url` at).
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8089,
+));
+
 /// Default lifetime of issued tokens.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(300);
 /// Default cap on simultaneously open connections.

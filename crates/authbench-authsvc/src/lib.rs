@@ -62,8 +62,9 @@ mod stats;
 mod store;
 
 pub use config::{
-    ClaimsFn, ClaimsInput, DEFAULT_MAX_CONNECTIONS, DEFAULT_PBKDF2_ITERATIONS, DEFAULT_TOKEN_TTL,
-    PasswordHashName, ServiceConfig, ServiceConfigError, ServiceOptions, default_claims,
+    ClaimsFn, ClaimsInput, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_PBKDF2_ITERATIONS,
+    DEFAULT_TOKEN_TTL, PasswordHashName, ServiceConfig, ServiceConfigError, ServiceOptions,
+    default_claims,
 };
 pub use faults::{Faults, FaultsError, Latency};
 pub use keys::{KeyError, MAX_RETIRED};
