@@ -43,6 +43,7 @@ impl Report {
             latency: modes.iter().map(|&m| mode_latency(runs, m)).collect(),
             scenarios,
             differences,
+            load: None,
         }
     }
 }

@@ -72,6 +72,46 @@ pub fn summarise(samples: &[Duration]) -> Option<LatencyStats> {
     })
 }
 
+/// Summarises a histogram of latencies recorded in nanoseconds; `None` when it is empty.
+///
+/// Min and max are the histogram's (exact to its precision), the mean is the histogram's, and
+/// percentiles are nearest-rank like [`summarise`]. Used for load runs, where millions of
+/// samples are recorded straight into histograms instead of being kept.
+pub fn summarise_histogram(hist: &Histogram<u64>) -> Option<LatencyStats> {
+    let n = usize::try_from(hist.len()).ok().filter(|&n| n > 0)?;
+    let min = hist.min();
+    let max = hist.max();
+    let at = |pct: f64| -> f64 {
+        let value = if pct >= 100.0 {
+            max
+        } else {
+            hist.value_at_quantile((rank(pct, n) as f64 - 0.5) / n as f64)
+        };
+        micros(value.clamp(min, max))
+    };
+    Some(LatencyStats {
+        min_us: micros(min),
+        p50_us: at(50.0),
+        p90_us: at(90.0),
+        p99_us: at(99.0),
+        p99_9_us: at(99.9),
+        max_us: micros(max),
+        mean_us: round_ns(hist.mean() / 1000.0),
+        curve: CURVE
+            .iter()
+            .filter(|&&p| p >= 100.0 || p <= 100.0 * (1.0 - 1.0 / n as f64) + 1e-9)
+            .map(|&percentile| PercentilePoint {
+                percentile,
+                latency_us: if percentile <= 0.0 {
+                    micros(min)
+                } else {
+                    at(percentile)
+                },
+            })
+            .collect(),
+    })
+}
+
 /// The 1-based nearest rank of percentile `pct` among `n` samples: `ceil(pct / 100 × n)`, at
 /// least 1. A tolerance far below one sample keeps `99.9 / 100 × 1000` (which floating point
 /// makes 999.0000000000001) at rank 999.
@@ -167,6 +207,22 @@ mod tests {
         let one = summarise(&[us(7)]).expect("one sample");
         let pcts: Vec<f64> = one.curve.iter().map(|p| p.percentile).collect();
         assert_eq!(pcts, [0.0, 100.0]);
+    }
+
+    #[test]
+    fn histogram_summary_agrees_with_samples() {
+        let samples: Vec<Duration> = (1..=1000).map(us).collect();
+        let mut h = Histogram::<u64>::new(SIGNIFICANT_DIGITS).expect("histogram");
+        for s in &samples {
+            h.record(s.as_nanos() as u64).expect("record");
+        }
+        let from_hist = summarise_histogram(&h).expect("samples");
+        let from_samples = summarise(&samples).expect("samples");
+        assert!(close(from_hist.p50_us, from_samples.p50_us));
+        assert!(close(from_hist.p99_us, from_samples.p99_us));
+        assert!(close(from_hist.max_us, 1000.0), "max {}", from_hist.max_us);
+        assert_eq!(from_hist.curve.len(), from_samples.curve.len());
+        assert!(summarise_histogram(&Histogram::<u64>::new(3).expect("h")).is_none());
     }
 
     #[test]

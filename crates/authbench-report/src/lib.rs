@@ -23,8 +23,8 @@
 //! [`SCHEMA_VERSION`] is `MAJOR` or `MAJOR.MINOR`, and the rules are:
 //!
 //! * **Minor** (`1` → `1.1`): something optional is added — a new field that may be `null` or
-//!   absent, a new section (the planned `load` section of load-test results is one), a new deny
-//!   reason or capability code. A reader of `1` still reads a `1.1` report: unknown fields are
+//!   absent, a new section, a new deny reason or capability code. `1.1` added the optional
+//!   `load` section ([`LoadSection`], the results of `authbench bench`). A reader of `1` still reads a `1.1` report: unknown fields are
 //!   ignored, the schema does not forbid extra properties, and codes are open strings.
 //! * **Major** (`1` → `2`): anything a reader of the old version would misread — a field removed,
 //!   renamed, made required, or given a new type, unit or meaning.
@@ -37,6 +37,7 @@
 mod assemble;
 mod explain;
 mod latency;
+mod load;
 mod machine;
 mod model;
 mod render;
@@ -44,6 +45,11 @@ mod render;
 use std::io;
 use std::path::Path;
 
+pub use latency::summarise_histogram;
+pub use load::{
+    BatchStats, Capacity, CapacityStep, CaseBehaviour, JoinStorm, LoadOptions, LoadSection,
+    ModeLoad, Noise, OutcomeCount, ReferenceLoad, SelfCheck, StormBucket, SweepPoint,
+};
 pub use machine::rfc3339;
 pub use model::{
     ActualOutcome, BuildInfo, CapabilityRow, Difference, DifferenceOutcome, ExpectedOutcome,
@@ -52,7 +58,7 @@ pub use model::{
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]

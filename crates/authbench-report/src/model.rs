@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
     title = "authbench report",
     description = "The result of one `authbench run`: per scenario, step and mode, the expected and \
                    actual decision, where the modes differ and why, what each mode can express, \
-                   decision latency, and the machine it ran on."
+                   decision latency, and the machine it ran on; or of one `authbench bench`: \
+                   latency and throughput under open-loop load (the `load` section)."
 )]
 pub struct Report {
     /// The schema version, `MAJOR` or `MAJOR.MINOR` (see the crate docs for when each changes).
@@ -42,6 +43,9 @@ pub struct Report {
     pub scenarios: Vec<ScenarioReport>,
     /// Every step where the modes' actual outcomes differ, with an explanation in words.
     pub differences: Vec<Difference>,
+    /// Load-test results of `authbench bench` (since schema 1.1); absent from scenario runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<crate::load::LoadSection>,
 }
 
 /// How the binary that measured was built (latency from a debug build means little).
@@ -348,7 +352,7 @@ pub struct DifferenceOutcome {
 #[serde(rename_all = "snake_case")]
 #[schemars(rename = "Mode")]
 #[allow(dead_code)] // only its schema is used
-enum ModeSchema {
+pub(crate) enum ModeSchema {
     /// Signed token validated locally.
     Jwt,
     /// Each request asked of an external HTTP auth service.

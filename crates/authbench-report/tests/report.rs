@@ -417,3 +417,54 @@ fn sample_report_for_screenshots() {
     sample().write_all(&dir).unwrap();
     assert!(dir.join("report.html").is_file());
 }
+
+#[test]
+fn a_load_report_renders_its_tables_and_charts() {
+    let mut r = Report::build(
+        &[],
+        &RunOptions {
+            quick: false,
+            modes: vec![Mode::Jwt, Mode::Roundtrip],
+        },
+    );
+    r.load = Some(common::load_section());
+    let html = r.to_html();
+    assert!(html.contains("<title>authbench load report</title>"));
+    // Load percentiles, throughput against concurrency, one storm timeline.
+    assert_eq!(html.matches("<svg ").count(), 3, "{html}");
+    assert!(html.contains("references dashed"));
+    assert!(html.contains("stroke-dasharray=\"6 4\""));
+    assert!(html.contains("Throughput against concurrency per mode"));
+    assert!(html.contains("roundtrip join storm: 2000 subscribers within 1 s"));
+    assert!(
+        html.contains("generated: 64 identities &lt;b&gt;"),
+        "workload text is escaped"
+    );
+    assert!(
+        !html.contains("Behaviour matrix"),
+        "no scenario sections in a load-only report"
+    );
+    assert!(html.contains("✔ All 1 self-checks held"));
+    let md = r.to_markdown();
+    assert!(md.starts_with("# authbench load report"));
+    let steady = md_section(&md, "Under load");
+    assert!(
+        steady.iter().any(|l| l.starts_with("| jwt | 20k | 20k | ")),
+        "{md}"
+    );
+    assert!(md.contains("1.10×"));
+    assert!(
+        md.contains("roundtrip** › wrong password: expected `deny(bad_password)`"),
+        "{md}"
+    );
+    assert!(md.contains("| roundtrip | 2000 | 1 s | 1.20 s |"));
+    assert!(md.contains("**41k/s** within p99 ≤ 5000 µs"));
+    // A scenario report with a load section shows both.
+    let mut both = sample();
+    both.load = Some(common::load_section());
+    let html = both.to_html();
+    assert!(html.contains("Behaviour matrix") && html.contains("id=\"load\""));
+    assert_eq!(html.matches("<svg ").count(), 5);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("authbench-load-sample");
+    r.write_all(&dir).unwrap();
+}

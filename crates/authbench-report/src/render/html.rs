@@ -7,6 +7,7 @@ use authbench_scenario::Mode;
 
 use crate::model::{ActualOutcome, Report, ScenarioReport, StepResult};
 use crate::render::escape::html as esc;
+use crate::render::load_html;
 use crate::render::svg::{behaviour_bars, latency_curves, mode_colour};
 use crate::render::{fmt_us, latency_of, machine_lines, result_of, support_label};
 
@@ -55,6 +56,7 @@ svg.chart{max-width:100%;height:auto;display:block;margin:8px 0}
 svg .tick{font-size:11px;fill:#59636e}svg .axis{font-size:12px;fill:#1f2328}
 svg .legend{font-size:13px;fill:#1f2328}svg .legend.bad{fill:#cf222e;font-weight:600}
 svg .bar{font-size:12px;fill:#fff;font-weight:600}
+h3.sub-h{margin:22px 0 6px}
 dl.machine{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.machine dt{font-weight:600}dl.machine dd{margin:0}
 .note{color:var(--mute);font-size:13px;max-width:900px}
 @media print{body{background:#fff}main{padding:0}.scn>summary{list-style:none}}
@@ -64,19 +66,34 @@ dl.machine{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.ma
 pub(crate) fn render(report: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let t = &report.totals;
-    let verdict = if t.passed { "PASS" } else { "FAIL" };
+    let load_only = report.scenarios.is_empty() && report.load.is_some();
+    let title = if load_only {
+        "authbench load report".to_owned()
+    } else {
+        format!(
+            "authbench report: {}",
+            if t.passed { "PASS" } else { "FAIL" }
+        )
+    };
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>authbench report: {verdict}</title><style>{CSS}</style></head><body><main>\n"
+         <title>{title}</title><style>{CSS}</style></head><body><main>\n"
     );
-    header(&mut out, report);
-    behaviour(&mut out, report);
-    differences(&mut out, report);
-    matrix(&mut out, report);
-    capabilities(&mut out, report);
-    latency(&mut out, report);
+    if load_only {
+        load_header(&mut out, report);
+    } else {
+        header(&mut out, report);
+        behaviour(&mut out, report);
+        differences(&mut out, report);
+        matrix(&mut out, report);
+        capabilities(&mut out, report);
+        latency(&mut out, report);
+    }
+    if let Some(load) = &report.load {
+        load_html::section(&mut out, load);
+    }
     machine(&mut out, report);
     out.push_str("</main></body></html>\n");
     out
@@ -117,8 +134,12 @@ fn header(out: &mut String, r: &Report) {
     out.push_str(
         "<nav><a href=\"#behaviour\">Behaviour</a><a href=\"#differences\">Where the modes differ</a>\
          <a href=\"#matrix\">Matrix</a><a href=\"#capabilities\">Capabilities</a>\
-         <a href=\"#latency\">Latency</a><a href=\"#machine\">Machine</a></nav>",
+         <a href=\"#latency\">Latency</a>",
     );
+    if r.load.is_some() {
+        out.push_str("<a href=\"#load\">Under load</a>");
+    }
+    out.push_str("<a href=\"#machine\">Machine</a></nav>");
     out.push_str("<div class=\"cards\">");
     for mt in &t.modes {
         let lat = latency_of(r, mt.mode)
@@ -152,6 +173,40 @@ fn header(out: &mut String, r: &Report) {
         );
     }
     out.push_str("</div></header>\n");
+}
+
+/// The header of a report that holds only load results (`authbench bench`).
+fn load_header(out: &mut String, r: &Report) {
+    out.push_str("<header><h1>authbench load report</h1>");
+    let _ = write!(
+        out,
+        "<p class=\"sub\">modes {} · generated {} · authbench {}{}</p>",
+        esc(&modes_text(r)),
+        esc(&r.generated_at),
+        esc(&r.authbench_version),
+        if r.options.quick { " · quick run" } else { "" }
+    );
+    if let Some(load) = &r.load
+        && !load.self_checks.is_empty()
+    {
+        let failed = load.self_checks.iter().filter(|c| !c.passed).count();
+        if failed == 0 {
+            let _ = write!(
+                out,
+                "<span class=\"verdict ok\">✔ All {} self-checks held</span>",
+                load.self_checks.len()
+            );
+        } else {
+            let _ = write!(
+                out,
+                "<span class=\"verdict bad\">✘ {failed} of {} self-checks failed</span>",
+                load.self_checks.len()
+            );
+        }
+    }
+    out.push_str(
+        "<nav><a href=\"#load\">Under load</a><a href=\"#machine\">Machine</a></nav></header>\n",
+    );
 }
 
 fn modes_text(r: &Report) -> String {

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use crate::model::{Report, ScenarioReport};
 use crate::render::escape::{code, markdown as md};
+use crate::render::load_md;
 use crate::render::{fmt_us, latency_of, machine_lines, support_label};
 use authbench_scenario::Mode;
 
@@ -14,12 +15,30 @@ const MAX_LISTED: usize = 100;
 /// Renders the whole Markdown document.
 pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
-    headline(&mut out, report);
-    scenario_table(&mut out, report);
-    failures(&mut out, report);
-    differences(&mut out, report);
-    capabilities(&mut out, report);
-    latency(&mut out, report);
+    if report.scenarios.is_empty() && report.load.is_some() {
+        let _ = writeln!(
+            out,
+            "# authbench load report\n\nModes: {}. Generated {} by authbench {}{}.\n",
+            mode_list(report),
+            report.generated_at,
+            md(&report.authbench_version),
+            if report.options.quick {
+                " (quick run)"
+            } else {
+                ""
+            }
+        );
+    } else {
+        headline(&mut out, report);
+        scenario_table(&mut out, report);
+        failures(&mut out, report);
+        differences(&mut out, report);
+        capabilities(&mut out, report);
+        latency(&mut out, report);
+    }
+    if let Some(load) = &report.load {
+        load_md::section(&mut out, load);
+    }
     machine(&mut out, report);
     out
 }

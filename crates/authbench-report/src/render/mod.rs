@@ -3,6 +3,9 @@
 
 pub(crate) mod escape;
 pub(crate) mod html;
+mod load_html;
+mod load_md;
+mod load_svg;
 pub(crate) mod markdown;
 mod svg;
 pub(crate) mod text;

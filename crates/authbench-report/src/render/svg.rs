@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use authbench_scenario::Mode;
 
-use crate::model::Report;
+use crate::model::{LatencyStats, Report};
 use crate::render::escape::html as esc;
 use crate::render::fmt_us;
 
@@ -38,17 +38,50 @@ fn nines(percentile: f64) -> f64 {
 /// Latency percentile curves, one line per mode, log-scaled latency against a "nines" axis so the
 /// tail is as readable as the median. `None` when no mode has samples.
 pub(crate) fn latency_curves(report: &Report) -> Option<String> {
-    let curves: Vec<(Mode, Vec<(f64, f64)>)> = report
+    let series: Vec<Series<'_>> = report
         .latency
         .iter()
         .filter_map(|l| {
-            let s = l.summary.as_ref()?;
-            let pts = s
+            Some(Series {
+                label: l.mode.to_string(),
+                colour: mode_colour(l.mode),
+                dashed: false,
+                stats: l.summary.as_ref()?,
+            })
+        })
+        .collect();
+    percentile_curves(
+        "lat-title",
+        "Decision latency percentiles per mode (log scale)",
+        &series,
+    )
+}
+
+/// One line of a percentile chart.
+pub(crate) struct Series<'a> {
+    /// Legend text.
+    pub(crate) label: String,
+    /// Line colour.
+    pub(crate) colour: &'static str,
+    /// Drawn dashed (references).
+    pub(crate) dashed: bool,
+    /// The figures.
+    pub(crate) stats: &'a LatencyStats,
+}
+
+/// Percentile curves of any set of series (modes, references) on a log latency axis against a
+/// "nines" percentile axis. `None` when there is nothing to draw.
+pub(crate) fn percentile_curves(id: &str, title: &str, series: &[Series<'_>]) -> Option<String> {
+    let curves: Vec<(&Series<'_>, Vec<(f64, f64)>)> = series
+        .iter()
+        .filter_map(|se| {
+            let pts = se
+                .stats
                 .curve
                 .iter()
                 .map(|p| (p.percentile, p.latency_us.max(0.01)))
                 .collect::<Vec<_>>();
-            (!pts.is_empty()).then_some((l.mode, pts))
+            (!pts.is_empty()).then_some((se, pts))
         })
         .collect();
     if curves.is_empty() {
@@ -61,9 +94,13 @@ pub(crate) fn latency_curves(report: &Report) -> Option<String> {
     if y_hi <= y_lo {
         y_hi = y_lo + 1.0;
     }
-
+    let longest = curves
+        .iter()
+        .map(|(se, _)| se.label.chars().count())
+        .max()
+        .unwrap_or(0);
     let (w, h) = (960.0, 420.0);
-    let (left, right, top, bottom) = (70.0, 130.0, 20.0, 56.0);
+    let (left, right, top, bottom) = (70.0, (60.0 + 7.5 * longest as f64).max(130.0), 20.0, 56.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let x = |pct: f64| left + nines(pct) / 5.6 * pw;
     let y = |us: f64| top + ph - (us.log10() - y_lo) / (y_hi - y_lo) * ph;
@@ -71,7 +108,8 @@ pub(crate) fn latency_curves(report: &Report) -> Option<String> {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="lat-title" xmlns="http://www.w3.org/2000/svg"><title id="lat-title">Decision latency percentiles per mode (log scale)</title>"#
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}" xmlns="http://www.w3.org/2000/svg"><title id="{id}">{}</title>"#,
+        esc(title)
     );
     // Horizontal grid: a line per decade, fainter ones at 2× and 5×.
     let mut decade = y_lo;
@@ -123,21 +161,27 @@ pub(crate) fn latency_curves(report: &Report) -> Option<String> {
         h - 10.0,
         top + ph / 2.0
     );
-    for (i, (mode, pts)) in curves.iter().enumerate() {
-        let colour = mode_colour(*mode);
+    for (i, (se, pts)) in curves.iter().enumerate() {
+        let colour = se.colour;
+        let label = esc(&se.label);
+        let dash = if se.dashed {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
         let path: Vec<String> = pts
             .iter()
             .map(|&(p, v)| format!("{:.1},{:.1}", x(p), y(v)))
             .collect();
         let _ = write!(
             s,
-            r#"<polyline fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round" points="{}"/>"#,
+            r#"<polyline fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round"{dash} points="{}"/>"#,
             path.join(" ")
         );
         for &(p, v) in pts {
             let _ = write!(
                 s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{mode} p{p}: {} µs</title></circle>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{label} p{p}: {} µs</title></circle>"#,
                 x(p),
                 y(v),
                 fmt_us(v)
@@ -147,7 +191,7 @@ pub(crate) fn latency_curves(report: &Report) -> Option<String> {
         let lx = left + pw + 16.0;
         let _ = write!(
             s,
-            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}" class="legend">{mode}</text>"#,
+            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"{dash}/><text x="{:.1}" y="{:.1}" class="legend">{label}</text>"#,
             lx + 22.0,
             lx + 28.0,
             ly + 4.0
@@ -158,7 +202,7 @@ pub(crate) fn latency_curves(report: &Report) -> Option<String> {
 }
 
 /// `1 µs`, `100 µs`, `1 ms`, `10 s` for a tick value in microseconds.
-fn duration_label(us: f64) -> String {
+pub(crate) fn duration_label(us: f64) -> String {
     if us >= 1e6 {
         format!("{} s", us / 1e6)
     } else if us >= 1e3 {

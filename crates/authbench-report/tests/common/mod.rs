@@ -313,3 +313,154 @@ fn lat(mode: Mode) -> u64 {
 pub fn runs() -> Vec<ScenarioRun> {
     vec![revocation(), rooms(), outage()]
 }
+
+/// A load section shaped like what `authbench bench` writes: two modes with references, a sweep,
+/// a join storm, a capacity search and self-checks.
+pub fn load_section() -> authbench_report::LoadSection {
+    use authbench_report::*;
+    let stats = |seed: u64, base: f64| {
+        let s = samples(seed, 2000, base, 20.0);
+        authbench_report::LatencyStats { ..latency_of(&s) }
+    };
+    let behaviour = |case: &str, expected: &str, outcomes: &[(&str, u64)]| CaseBehaviour {
+        case: case.into(),
+        expected: expected.into(),
+        outcomes: outcomes
+            .iter()
+            .map(|(o, n)| OutcomeCount {
+                outcome: (*o).into(),
+                count: *n,
+            })
+            .collect(),
+    };
+    let mode = |mode: Mode, base: f64, rate: f64, reference: &str| ModeLoad {
+        mode,
+        path: if mode == Mode::Roundtrip {
+            "POST /validateCredentials".into()
+        } else {
+            "in-process".into()
+        },
+        target_rate: rate,
+        offered_rate: rate,
+        throughput: rate * 0.999,
+        concurrency: 2,
+        requests: (rate * 10.0) as u64,
+        latency: stats(mode as u64 + 40, base),
+        service_time: Some(stats(mode as u64 + 50, base * 0.9)),
+        batches: (0..10)
+            .map(|i| BatchStats {
+                requests: rate as u64,
+                p50_us: base * (1.0 + 0.01 * f64::from(i % 3)),
+                p99_us: base * 3.0,
+            })
+            .collect(),
+        noise: Noise {
+            p50_rel: 0.012,
+            p99_rel: 0.08,
+        },
+        reference: Some(ReferenceLoad {
+            name: reference.into(),
+            latency: stats(mode as u64 + 60, base / 1.1),
+            ratio_p50: 1.1,
+            ratio_p99: 1.2,
+        }),
+        behaviour: vec![
+            behaviour("valid publish", "allow", &[("allow", 800)]),
+            behaviour(
+                "wrong password",
+                "deny(bad_password)",
+                &[("deny(bad_password)", 99), ("deny(backend_timeout)", 1)],
+            ),
+        ],
+    };
+    LoadSection {
+        options: LoadOptions {
+            duration_s: 10.0,
+            warmup_s: 1.0,
+            batches: 10,
+            workload: "generated: 64 identities <b>".into(),
+            injected: Vec::new(),
+        },
+        modes: vec![
+            mode(Mode::Jwt, 4.0, 20_000.0, "raw jsonwebtoken::decode HS256"),
+            mode(Mode::Roundtrip, 150.0, 5_000.0, "raw loopback POST"),
+        ],
+        sweep: [1u32, 2, 4, 8]
+            .iter()
+            .flat_map(|&c| {
+                [
+                    SweepPoint {
+                        mode: Mode::Jwt,
+                        concurrency: c,
+                        throughput: 200_000.0 * f64::from(c.min(2)),
+                        p50_us: 4.0,
+                        p99_us: 9.0,
+                    },
+                    SweepPoint {
+                        mode: Mode::Roundtrip,
+                        concurrency: c,
+                        throughput: 8_000.0 * f64::from(c),
+                        p50_us: 120.0,
+                        p99_us: 400.0,
+                    },
+                ]
+            })
+            .collect(),
+        join_storms: vec![JoinStorm {
+            mode: Mode::Roundtrip,
+            subscribers: 2000,
+            window_s: 1.0,
+            concurrency: 64,
+            drained_s: 1.2,
+            allowed: 2000,
+            latency: stats(70, 300.0),
+            behaviour: vec![behaviour("valid subscribe", "allow", &[("allow", 2000)])],
+            timeline: (0..30)
+                .map(|k| StormBucket {
+                    t_ms: f64::from(k) * 40.0,
+                    arrived: if k < 25 { 80 } else { 0 },
+                    completed: if k < 25 { 76 } else { 20 },
+                    p99_us: Some(300.0 + f64::from(k) * 50.0),
+                })
+                .collect(),
+        }],
+        capacity: Some(Capacity {
+            target: "reference auth service POST /validateCredentials".into(),
+            budget_p99_us: 5000.0,
+            connections: 64,
+            rate: 41_000.0,
+            throughput: 40_900.0,
+            closed_loop_throughput: 52_000.0,
+            steps: vec![
+                CapacityStep {
+                    target_rate: 46_800.0,
+                    throughput: 44_000.0,
+                    p99_us: 9000.0,
+                    errors: 0,
+                    within_budget: false,
+                },
+                CapacityStep {
+                    target_rate: 41_000.0,
+                    throughput: 40_900.0,
+                    p99_us: 3100.0,
+                    errors: 0,
+                    within_budget: true,
+                },
+            ],
+        }),
+        self_checks: vec![SelfCheck {
+            name: "a 100 ms stall shows in p99 and max".into(),
+            passed: true,
+            measured: "p99 83 ms, max 101 ms".into(),
+            expected: "max ≥ 100 ms and p99 ≥ 50 ms".into(),
+        }],
+    }
+}
+
+fn latency_of(samples: &[Duration]) -> authbench_report::LatencyStats {
+    let mut h = hdrhistogram::Histogram::<u64>::new(3).expect("histogram");
+    for s in samples {
+        h.record(s.as_nanos() as u64).expect("record");
+    }
+    authbench_report::summarise_histogram(&h).expect("samples")
+}
