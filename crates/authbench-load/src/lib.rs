@@ -1,0 +1,72 @@
+//! authbench's load tooling: the open-loop load generator behind `authbench bench`, the capacity
+//! search of the reference auth service, self-checks of the measurement, and the regression gate
+//! behind `authbench compare`. Kept out of the mode crates, as benchmark code should be.
+//!
+//! * [`engine`]: a constant arrival rate, latency from each request's *intended* start (no
+//!   coordinated omission), HDR histograms, per-batch figures for a noise estimate. In-process
+//!   decisions run on spinning OS threads ([`engine::threads`]); HTTP from async tasks with a
+//!   pacer thread ([`engine::tasks`]).
+//! * [`http`]: a lean hyper HTTP/1.1 client (no pool, pre-serialised bodies), for the raw loopback
+//!   reference and the capacity search.
+//! * [`workload`]: generated identities and, per mode, the authenticator (built with the mode
+//!   crates' own fixture and minting functions), the request mix and the reference.
+//! * [`bench`]: what `authbench bench` runs; [`capacity`]: the capacity search;
+//!   [`selfcheck`]: `authbench bench --self-check`; [`compare`]: the gate.
+//!
+//! # Example
+//!
+//! A short run of jwt mode beside its reference, no sweep, storm or capacity search:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use authbench_load::bench::{self, BenchOptions};
+//! use authbench_scenario::Mode;
+//!
+//! let opts = BenchOptions {
+//!     modes: vec![Mode::Jwt],
+//!     duration: Duration::from_secs(2),
+//!     sweep: Vec::new(),
+//!     storm: None,
+//!     ..BenchOptions::default()
+//! };
+//! let load = bench::run(&opts).expect("bench");
+//! println!("jwt p99 {} µs", load.modes[0].latency.p99_us);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod capacity;
+pub mod compare;
+pub mod engine;
+pub mod http;
+pub mod progress;
+mod recorder;
+pub mod selfcheck;
+pub mod targets;
+pub mod verdict;
+pub mod workload;
+
+pub use recorder::MAX_RECORDED;
+
+/// Why a load run could not be made (denies and failed requests are results, not errors).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// A fixture, runtime or the reference service could not be set up.
+    #[error("setup: {0}")]
+    Setup(String),
+    /// A connection could not be opened before the run.
+    #[error("cannot connect to {0}")]
+    Connect(String),
+    /// A worker thread or task could not start or failed.
+    #[error("load worker: {0}")]
+    Thread(String),
+    /// The workload has no requests.
+    #[error("the workload has no requests")]
+    EmptyWorkload,
+    /// The run recorded no request (too short a duration for the rate).
+    #[error("nothing was measured: the duration is too short for the rate")]
+    NothingMeasured,
+}
