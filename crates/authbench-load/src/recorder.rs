@@ -33,7 +33,8 @@ fn nanos(d: Duration) -> u64 {
 pub(crate) struct Timeline {
     pub(crate) bucket: Duration,
     pub(crate) completed: Vec<u64>,
-    pub(crate) latency: Vec<Histogram<u64>>,
+    /// Made on the first answer in the bucket: a storm touches few of the buckets kept.
+    pub(crate) latency: Vec<Option<Histogram<u64>>>,
 }
 
 impl Timeline {
@@ -41,7 +42,7 @@ impl Timeline {
         Timeline {
             bucket,
             completed: vec![0; buckets],
-            latency: (0..buckets).map(|_| histogram(2)).collect(),
+            latency: vec![None; buckets],
         }
     }
 
@@ -50,7 +51,13 @@ impl Timeline {
             *a += b;
         }
         for (a, b) in self.latency.iter_mut().zip(&other.latency) {
-            let _ = a.add(b);
+            match (a.as_mut(), b) {
+                (Some(a), Some(b)) => {
+                    let _ = a.add(b);
+                }
+                (None, Some(b)) => *a = Some(b.clone()),
+                (_, None) => {}
+            }
         }
     }
 }
@@ -139,8 +146,9 @@ impl Recorder {
             if let Some(c) = t.completed.get_mut(idx) {
                 *c += 1;
             }
-            if let Some(h) = t.latency.get_mut(idx) {
-                h.saturating_record(latency);
+            if let Some(slot) = t.latency.get_mut(idx) {
+                slot.get_or_insert_with(|| histogram(2))
+                    .saturating_record(latency);
             }
         }
     }

@@ -202,6 +202,9 @@ pub struct Capacity {
     pub rate: f64,
     /// The throughput achieved at that rate.
     pub throughput: f64,
+    /// The highest rate tried that the service kept up with (answered ≥ 97 % of it, no errors),
+    /// whatever its p99: the figure comparable with a closed-loop tool's maximum (`wrk`).
+    pub sustained_rate: f64,
     /// The fastest the client could go with no pacing at all (a closed-loop burst).
     pub closed_loop_throughput: f64,
     /// Every rate tried, in order.

@@ -379,6 +379,7 @@ impl RunResult {
                     p99_us: t
                         .latency
                         .get(k)
+                        .and_then(Option::as_ref)
                         .filter(|h| !h.is_empty())
                         .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0),
                 }

@@ -2,8 +2,8 @@
 //! releases due requests through a semaphore (see the module docs of [`crate::engine`]).
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -33,6 +33,9 @@ pub trait AsyncTarget: Send + Sync + 'static {
     ) -> impl Future<Output = (usize, Verdict)> + Send + 'a;
 }
 
+/// Recorders the tasks of one run share.
+const RECORDER_SHARDS: u32 = 4;
+
 /// Below this interval between requests the pacer sleeps coarsely and releases requests in
 /// small batches (a spinning pacer would take a core from the service it measures); above it,
 /// it spins the last stretch so each request is released on time.
@@ -54,7 +57,7 @@ pub async fn run<T: AsyncTarget>(
     for _ in 0..workers {
         conns.push(target.connect().await?);
     }
-    let start = Instant::now() + Duration::from_millis(2);
+    let start = Instant::now() + Duration::from_millis(10);
     let schedule = Schedule::new(plan, start);
     let timeline = plan
         .timeline
@@ -79,14 +82,23 @@ pub async fn run<T: AsyncTarget>(
         None
     };
 
+    // Tasks share a few recorders (a lock per answer costs nothing beside a network round
+    // trip) instead of holding one each: 64 connections with a histogram set apiece would
+    // allocate and zero tens of megabytes just as the run starts.
+    let shards: Arc<Vec<Mutex<Recorder>>> = Arc::new(
+        (0..workers.min(RECORDER_SHARDS))
+            .map(|_| Mutex::new(Recorder::new(cases, batches, timeline)))
+            .collect(),
+    );
     let mut handles = Vec::with_capacity(workers as usize);
-    for mut conn in conns {
+    for (k, mut conn) in conns.into_iter().enumerate() {
         let target = target.clone();
         let gate = gate.clone();
         let claimed = claimed.clone();
         let live = live.clone();
+        let shards = shards.clone();
         handles.push(tokio::spawn(async move {
-            let mut rec = Recorder::new(cases, batches, timeline);
+            let shard = shards.get(k % shards.len().max(1));
             let mut local = 0u64;
             loop {
                 if open {
@@ -100,20 +112,30 @@ pub async fn run<T: AsyncTarget>(
                 let sent = Instant::now();
                 let (case, verdict) = target.call(&mut conn, i).await;
                 let done = Instant::now();
-                if let Some(batch) = schedule.batch(i, if open { due } else { sent }) {
+                if let Some(batch) = schedule.batch(i, if open { due } else { sent })
+                    && let Some(Ok(mut rec)) = shard.map(Mutex::lock)
+                {
                     rec.record(batch, case, due, sent, done, verdict);
                 }
                 live.tick(&mut local, done.saturating_duration_since(due));
             }
-            rec
         }));
     }
-    let mut merged = Recorder::new(cases, batches, timeline);
     let mut failed = None;
     for h in handles {
-        match h.await {
+        if let Err(e) = h.await {
+            failed = Some(LoadError::Thread(format!("a load task failed: {e}")));
+        }
+    }
+    let mut merged = Recorder::new(cases, batches, timeline);
+    for shard in shards.iter() {
+        match shard.lock() {
             Ok(r) => merged.merge(&r),
-            Err(e) => failed = Some(LoadError::Thread(format!("a load task failed: {e}"))),
+            Err(_) => {
+                failed = Some(LoadError::Thread(
+                    "a load task panicked while recording".into(),
+                ))
+            }
         }
     }
     stop.store(true, Ordering::Relaxed);

@@ -67,7 +67,7 @@ pub fn run(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let spin = workers as usize <= cores;
     // Leave the threads a moment to start, so the first due times are not already late.
-    let start = Instant::now() + Duration::from_millis(5);
+    let start = Instant::now() + Duration::from_millis(10);
     let schedule = Schedule::new(plan, start);
     let timeline = plan
         .timeline

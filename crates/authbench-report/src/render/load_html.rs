@@ -76,12 +76,13 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
         let _ = write!(
             out,
             "<p><b>{}/s</b> within a p99 budget of {} µs ({}, {} connections; completed {}/s \
-             there). Unpaced, the client reached {}/s.</p>",
+             there). Kept up with, whatever the p99: {}/s. Unpaced, the client reached {}/s.</p>",
             fmt_count(c.rate),
             fmt_us(c.budget_p99_us),
             esc(&c.target),
             c.connections,
             fmt_count(c.throughput),
+            fmt_count(c.sustained_rate),
             fmt_count(c.closed_loop_throughput)
         );
         out.push_str(

@@ -430,6 +430,7 @@ pub fn load_section() -> authbench_report::LoadSection {
             connections: 64,
             rate: 41_000.0,
             throughput: 40_900.0,
+            sustained_rate: 46_800.0,
             closed_loop_throughput: 52_000.0,
             steps: vec![
                 CapacityStep {
