@@ -270,8 +270,8 @@ fn print_summary(report: &Report) {
     }
     if let Some(c) = &load.capacity {
         println!(
-            "capacity: {:.0}/s with p99 ≤ {:.0} µs ({} connections; unpaced {:.0}/s)",
-            c.rate, c.budget_p99_us, c.connections, c.closed_loop_throughput
+            "capacity: {:.0}/s with p99 ≤ {:.0} µs; kept up with {:.0}/s whatever the p99 ({} connections; unpaced {:.0}/s)",
+            c.rate, c.budget_p99_us, c.sustained_rate, c.connections, c.closed_loop_throughput
         );
     }
 }
