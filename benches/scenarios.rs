@@ -16,21 +16,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use authbench_scenario::fixture::ModeFixture;
-use authbench_scenario::library;
 use authbench_scenario::spec::ServiceEvent;
+use authbench_scenario::{library, runner};
 use criterion::{Criterion, criterion_group, criterion_main};
-
-fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
-}
 
 fn scenarios(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -77,7 +65,12 @@ fn scenarios(c: &mut Criterion) {
                     .name
                     .clone()
                     .unwrap_or_else(|| format!("step-{}", index + 1));
-                let id = format!("{mode}/{}/{:02}-{}", loaded.name, index + 1, slug(&name));
+                let id = format!(
+                    "{mode}/{}/{:02}-{}",
+                    loaded.name,
+                    index + 1,
+                    runner::slug(&name)
+                );
                 assert!(
                     seen.insert(id.clone()),
                     "benchmark id {id} is registered twice"

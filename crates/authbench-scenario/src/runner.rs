@@ -211,3 +211,17 @@ fn step_name(step: &Step, spec: &RequestSpec) -> String {
         None => format!("{who} over {} to {what}", spec.transport),
     }
 }
+
+/// A step name as an identifier: lower-case ASCII letters and digits, runs of anything else as
+/// one `-` (test names `scenario::03-name::mode`, benchmark ids `mode/scenario/03-name`).
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}

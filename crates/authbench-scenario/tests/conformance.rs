@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use authbench_scenario::Mode;
 use authbench_scenario::library;
 use authbench_scenario::outcome::ScenarioRun;
-use authbench_scenario::runner::run_scenario;
+use authbench_scenario::runner::{self, run_scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> ExitCode {
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
                     "{}::{:02}-{}::{}",
                     run.name,
                     step.index + 1,
-                    slug(&step.name),
+                    runner::slug(&step.name),
                     mode.mode
                 );
                 let step = step.clone();
@@ -92,16 +92,4 @@ fn detail(actual: &authbench_scenario::outcome::Actual) -> String {
         Actual::Deny { detail, .. } => detail.clone(),
         Actual::Unsupported { missing, would } => format!("missing {missing:?}, would {would}"),
     }
-}
-
-fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
 }
