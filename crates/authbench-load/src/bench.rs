@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,6 +62,9 @@ pub struct BenchOptions {
     pub slowdowns: BTreeMap<Mode, f64>,
     /// How progress is shown.
     pub progress: ProgressStyle,
+    /// Scenario files (or folders) whose request steps are the workload; empty: the generated
+    /// workload.
+    pub paths: Vec<PathBuf>,
 }
 
 impl Default for BenchOptions {
@@ -83,6 +87,7 @@ impl Default for BenchOptions {
             capacity: None,
             slowdowns: BTreeMap::new(),
             progress: ProgressStyle::Quiet,
+            paths: Vec::new(),
         }
     }
 }
@@ -178,6 +183,11 @@ impl Env {
         &self.client
     }
 
+    /// The runtime services run on.
+    pub fn service_runtime(&self) -> &Runtime {
+        &self.service_rt
+    }
+
     /// Builds `mode`'s authenticator, workload and reference.
     ///
     /// # Errors
@@ -247,21 +257,23 @@ impl Env {
         })
     }
 
-    /// Runs `plan` against a mode's reference (same workload).
+    /// Runs `plan` against a reference with `workload`.
     ///
     /// # Errors
     ///
     /// See [`Env::run_auth`].
     pub fn run_reference(
         &self,
-        setup: &ModeSetup,
+        reference: &Reference,
+        workload: &Arc<Workload>,
         plan: &Plan,
         style: ProgressStyle,
         phase: &str,
     ) -> Result<RunResult, LoadError> {
-        match &setup.reference {
+        match reference {
+            // In-process references run on threads, as jwt and file mode do.
             Reference::InProcess { auth, .. } => {
-                self.run_auth(Mode::Jwt, auth, &setup.workload, plan, style, phase)
+                self.run_auth(Mode::Jwt, auth, workload, plan, style, phase)
             }
             Reference::Http { target, .. } => self.run_target(target.clone(), plan, style, phase),
         }
@@ -313,24 +325,88 @@ pub fn run(opts: &BenchOptions) -> Result<LoadSection, LoadError> {
         capacity: None,
         self_checks: Vec::new(),
     };
+    if !opts.paths.is_empty() {
+        return run_scenarios(env, section, opts);
+    }
     for &mode in &opts.modes {
-        let mut setup = env.setup(mode)?;
-        if let Some(&f) = opts.slowdowns.get(&mode) {
-            setup.auth = Arc::new(Slowdown::new(setup.auth.clone(), f));
-        }
-        section.modes.push(steady(&env, &setup, opts)?);
-        for &c in &opts.sweep {
-            section.sweep.push(sweep_point(&env, &setup, c, opts)?);
-        }
-        if let Some(storm) = opts.storm {
-            section
-                .join_storms
-                .push(join_storm(&env, &setup, storm, opts)?);
-        }
+        let setup = env.setup(mode)?;
+        load_mode(&env, setup, opts, &mut section)?;
     }
     if let Some(c) = &opts.capacity {
         let addr = env.service()?;
         section.capacity = Some(capacity::search(&env, addr, c, opts.progress)?);
+    }
+    Ok(section)
+}
+
+/// Steady load, sweep and storm of one mode's setup, into `section`.
+fn load_mode(
+    env: &Env,
+    mut setup: ModeSetup,
+    opts: &BenchOptions,
+    section: &mut LoadSection,
+) -> Result<(), LoadError> {
+    if let Some(&f) = opts.slowdowns.get(&setup.mode) {
+        setup.auth = Arc::new(Slowdown::new(setup.auth.clone(), f));
+    }
+    section.modes.push(steady(env, &setup, opts)?);
+    for &c in &opts.sweep {
+        section.sweep.push(sweep_point(env, &setup, c, opts)?);
+    }
+    if let Some(storm) = opts.storm
+        && let Some(s) = join_storm(env, &setup, storm, opts)?
+    {
+        section.join_storms.push(s);
+    }
+    Ok(())
+}
+
+/// Scenario files as workloads: every scenario against every mode. The capacity search does
+/// not apply (it loads the generated service).
+fn run_scenarios(
+    env: Env,
+    mut section: LoadSection,
+    opts: &BenchOptions,
+) -> Result<LoadSection, LoadError> {
+    let scenarios = crate::scenario::load(&opts.paths)?;
+    section.options.workload = format!(
+        "scenario files: {} (request steps before the first event)",
+        scenarios
+            .iter()
+            .map(|s| s.source.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut fixtures = Vec::new();
+    let mut skipped = Vec::new();
+    let mut result = Ok(());
+    'outer: for scenario in &scenarios {
+        for &mode in &opts.modes {
+            let step = crate::scenario::setup(&env, scenario, mode).and_then(|found| match found {
+                Some((setup, fixture)) => {
+                    fixtures.push(fixture);
+                    load_mode(&env, setup, opts, &mut section)
+                }
+                None => {
+                    skipped.push(format!("{} ({mode})", scenario.name));
+                    Ok(())
+                }
+            });
+            if let Err(e) = step {
+                result = Err(e);
+                break 'outer;
+            }
+        }
+    }
+    for f in fixtures {
+        env.service_runtime().block_on(f.shutdown());
+    }
+    result?;
+    if !skipped.is_empty() {
+        section.options.workload.push_str(&format!(
+            "; skipped, no repeatable request step: {}",
+            skipped.join(", ")
+        ));
     }
     Ok(section)
 }
@@ -356,30 +432,33 @@ pub fn steady(env: &Env, setup: &ModeSetup, opts: &BenchOptions) -> Result<ModeL
         &format!("{mode} at {rate:.0}/s"),
     )?;
     let latency = run.latency().ok_or(LoadError::NothingMeasured)?;
-    let reference = if opts.references {
-        let ref_plan = Plan {
-            duration: (opts.duration / 2)
-                .max(Duration::from_secs(1))
-                .min(opts.duration),
-            ..plan.clone()
-        };
-        let r = env.run_reference(
-            setup,
-            &ref_plan,
-            opts.progress,
-            &format!("{mode} reference"),
-        )?;
-        r.latency().map(|rl| ReferenceLoad {
-            name: setup.reference.name().to_owned(),
-            ratio_p50: ratio(latency.p50_us, rl.p50_us),
-            ratio_p99: ratio(latency.p99_us, rl.p99_us),
-            latency: rl,
-        })
-    } else {
-        None
+    let reference = match (&setup.reference, opts.references) {
+        (Some(reference), true) => {
+            let ref_plan = Plan {
+                duration: (opts.duration / 2)
+                    .max(Duration::from_secs(1))
+                    .min(opts.duration),
+                ..plan.clone()
+            };
+            let r = env.run_reference(
+                reference,
+                &setup.workload,
+                &ref_plan,
+                opts.progress,
+                &format!("{mode} reference"),
+            )?;
+            r.latency().map(|rl| ReferenceLoad {
+                name: reference.name().to_owned(),
+                ratio_p50: ratio(latency.p50_us, rl.p50_us),
+                ratio_p99: ratio(latency.p99_us, rl.p99_us),
+                latency: rl,
+            })
+        }
+        _ => None,
     };
     Ok(ModeLoad {
         mode,
+        scenario: setup.scenario.clone(),
         path: setup.path.clone(),
         target_rate: rate,
         offered_rate: round2(run.offered_rate()),
@@ -433,6 +512,7 @@ fn sweep_point(
     let st = run.service_time().ok_or(LoadError::NothingMeasured)?;
     Ok(SweepPoint {
         mode: setup.mode,
+        scenario: setup.scenario.clone(),
         concurrency,
         throughput: round2(run.throughput()),
         p50_us: st.p50_us,
@@ -443,16 +523,22 @@ fn sweep_point(
 /// Timeline buckets of a storm over its window.
 const STORM_BUCKETS: u32 = 25;
 
-/// A join storm against a mode: its valid subscribes only.
+/// A join storm against a mode: the subscribe requests it should allow. `None` when the
+/// workload has none.
 pub fn join_storm(
     env: &Env,
     setup: &ModeSetup,
     storm: StormOptions,
     opts: &BenchOptions,
-) -> Result<JoinStorm, LoadError> {
+) -> Result<Option<JoinStorm>, LoadError> {
     let subscribers = storm.subscribers.max(1);
     let window = storm.window.max(Duration::from_millis(1));
-    let workload = Arc::new(setup.workload.filtered(|c| c.name == "valid subscribe"));
+    let workload = Arc::new(setup.workload.filter_requests(|req, case| {
+        req.action == authbench_core::Action::Subscribe && case.expected == Verdict::Allow
+    }));
+    if workload.requests.is_empty() {
+        return Ok(None);
+    }
     let plan = Plan {
         pace: Pace::Open {
             rate: subscribers as f64 / window.as_secs_f64(),
@@ -479,15 +565,16 @@ pub fn join_storm(
         .filter(|(v, _)| *v == Verdict::Allow)
         .map(|(_, n)| n)
         .sum();
-    Ok(JoinStorm {
+    Ok(Some(JoinStorm {
         mode: setup.mode,
+        scenario: setup.scenario.clone(),
         subscribers: run.requests(),
         window_s: window.as_secs_f64(),
         concurrency: run.concurrency,
-        drained_s: round2(run.drained_s() * 10.0) / 10.0,
+        drained_s: (run.drained_s() * 1000.0).round() / 1000.0,
         allowed,
         latency: run.latency().ok_or(LoadError::NothingMeasured)?,
         behaviour: run.behaviour(&workload.cases),
         timeline: run.timeline(),
-    })
+    }))
 }

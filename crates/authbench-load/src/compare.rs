@@ -177,22 +177,26 @@ pub fn compare(baseline: &Report, current: &Report, max_regression: f64) -> Comp
     match (&baseline.load, &current.load) {
         (Some(b), Some(k)) => {
             for bm in &b.modes {
-                match k.modes.iter().find(|m| m.mode == bm.mode) {
+                match k
+                    .modes
+                    .iter()
+                    .find(|m| m.mode == bm.mode && m.scenario == bm.scenario)
+                {
                     Some(km) => mode_load(bm, km, &mut c),
                     None => c.behaviour_changes.push(format!(
                         "{}: measured under load in the baseline, missing now",
-                        bm.mode
+                        bm.label()
                     )),
                 }
             }
             for (bs, ks) in b.join_storms.iter().filter_map(|bs| {
                 k.join_storms
                     .iter()
-                    .find(|ks| ks.mode == bs.mode)
+                    .find(|ks| ks.mode == bs.mode && ks.scenario == bs.scenario)
                     .map(|ks| (bs, ks))
             }) {
                 outcomes(
-                    &format!("{} join storm", bs.mode),
+                    &format!("{} join storm", bs.label()),
                     &bs.behaviour,
                     &ks.behaviour,
                     &mut c,
@@ -309,7 +313,7 @@ fn change(base: f64, cur: f64) -> f64 {
 }
 
 fn mode_load(b: &ModeLoad, k: &ModeLoad, c: &mut Comparison) {
-    let mode = b.mode.to_string();
+    let mode = b.label();
     if (b.target_rate - k.target_rate).abs() > 1e-6 * b.target_rate.max(1.0) {
         c.incomparable.push(format!(
             "{mode}: target rate {}/s in the baseline, {}/s now: latency at different rates cannot be compared",
@@ -368,7 +372,7 @@ fn mode_load(b: &ModeLoad, k: &ModeLoad, c: &mut Comparison) {
     });
     if let (Some(br), Some(kr)) = (&b.reference, &k.reference) {
         c.rows.push(Row {
-            mode: b.mode.to_string(),
+            mode: b.label(),
             metric: format!("p50 ÷ reference ({})", br.name),
             baseline: br.ratio_p50,
             current: kr.ratio_p50,

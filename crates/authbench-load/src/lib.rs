@@ -43,6 +43,7 @@ pub mod engine;
 pub mod http;
 pub mod progress;
 mod recorder;
+pub mod scenario;
 pub mod selfcheck;
 pub mod targets;
 pub mod verdict;

@@ -84,6 +84,33 @@ impl Workload {
         self.requests.get(usize::try_from(i % n).ok()?)
     }
 
+    /// Only the requests `keep` accepts (with their case), cases without a request left out.
+    pub fn filter_requests(&self, keep: impl Fn(&AuthRequest, &Case) -> bool) -> Workload {
+        let mut out = Workload::default();
+        let mut index: Vec<Option<usize>> = vec![None; self.cases.len()];
+        for (req, c) in &self.requests {
+            let Some(case) = self.cases.get(*c) else {
+                continue;
+            };
+            if !keep(req, case) {
+                continue;
+            }
+            let slot = match index.get(*c).copied().flatten() {
+                Some(k) => k,
+                None => {
+                    out.cases.push(case.clone());
+                    let k = out.cases.len() - 1;
+                    if let Some(i) = index.get_mut(*c) {
+                        *i = Some(k);
+                    }
+                    k
+                }
+            };
+            out.requests.push((req.clone(), slot));
+        }
+        out
+    }
+
     /// Only the requests of the cases `keep` accepts (a join storm keeps the subscribes).
     pub fn filtered(&self, keep: impl Fn(&Case) -> bool) -> Workload {
         let kept: Vec<usize> = (0..self.cases.len())

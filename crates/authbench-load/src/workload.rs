@@ -236,10 +236,12 @@ pub struct ModeSetup {
     pub auth: Arc<dyn Authenticator>,
     /// The requests sent to it.
     pub workload: Arc<Workload>,
-    /// Its reference.
-    pub reference: Reference,
+    /// Its reference, if it has one (scenario workloads have none).
+    pub reference: Option<Reference>,
     /// `in-process` or the service path asked over HTTP.
     pub path: String,
+    /// The scenario the workload comes from (`None`: the generated workload).
+    pub scenario: Option<String>,
 }
 
 fn now_secs() -> u64 {
@@ -300,11 +302,12 @@ pub fn jwt(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
             cases: cases(Mode::Jwt),
             requests,
         }),
-        reference: Reference::InProcess {
+        reference: Some(Reference::InProcess {
             name: "raw jsonwebtoken::decode HS256".into(),
             auth: Arc::new(RawJwtDecode::hmac(JWT_SECRET.as_bytes(), Algorithm::HS256)?),
-        },
+        }),
         path: "in-process".into(),
+        scenario: None,
     })
 }
 
@@ -323,11 +326,12 @@ pub fn file(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
         mode: Mode::File,
         auth: Arc::new(auth),
         workload: Arc::new(password_workload(users, Mode::File)?),
-        reference: Reference::InProcess {
+        reference: Some(Reference::InProcess {
             name: format!("raw bcrypt verify (cost {BCRYPT_COST})"),
             auth: Arc::new(RawBcrypt::from_htpasswd(&htpasswd)),
-        },
+        }),
         path: "in-process".into(),
+        scenario: None,
     })
 }
 
@@ -371,11 +375,12 @@ pub fn roundtrip(users: &Users, addr: SocketAddr) -> Result<ModeSetup, LoadError
         mode: Mode::Roundtrip,
         auth: Arc::new(auth),
         workload: Arc::new(workload),
-        reference: Reference::Http {
+        reference: Some(Reference::Http {
             name: "raw loopback POST (hyper, /healthz)".into(),
             target: Arc::new(raw),
-        },
+        }),
         path: format!("POST {}", authbench_authsvc::PATH_VALIDATE),
+        scenario: None,
     })
 }
 

@@ -56,6 +56,9 @@ pub struct ModeLoad {
     /// The mode.
     #[schemars(with = "ModeSchema")]
     pub mode: Mode,
+    /// The scenario whose requests were sent; absent for the generated workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// What decides: `in-process` or the URL path of the service asked over HTTP.
     pub path: String,
     /// Requests per second asked for.
@@ -141,6 +144,9 @@ pub struct SweepPoint {
     /// The mode.
     #[schemars(with = "ModeSchema")]
     pub mode: Mode,
+    /// The scenario whose requests were sent; absent for the generated workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// Requests in flight at most.
     pub concurrency: u32,
     /// Requests completed per second.
@@ -157,6 +163,9 @@ pub struct JoinStorm {
     /// The mode.
     #[schemars(with = "ModeSchema")]
     pub mode: Mode,
+    /// The scenario whose requests were sent; absent for the generated workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// Subscribe requests sent.
     pub subscribers: u64,
     /// The window they arrive in, in seconds.
@@ -237,6 +246,34 @@ pub struct SelfCheck {
     pub measured: String,
     /// What it had to be.
     pub expected: String,
+}
+
+impl ModeLoad {
+    /// `jwt`, or `jwt · SCENARIO` for a scenario workload.
+    pub fn label(&self) -> String {
+        label(self.mode, self.scenario.as_deref())
+    }
+}
+
+impl JoinStorm {
+    /// `jwt`, or `jwt · SCENARIO` for a scenario workload.
+    pub fn label(&self) -> String {
+        label(self.mode, self.scenario.as_deref())
+    }
+}
+
+impl SweepPoint {
+    /// `jwt`, or `jwt · SCENARIO` for a scenario workload.
+    pub fn label(&self) -> String {
+        label(self.mode, self.scenario.as_deref())
+    }
+}
+
+fn label(mode: Mode, scenario: Option<&str>) -> String {
+    match scenario {
+        Some(s) => format!("{mode} · {s}"),
+        None => mode.to_string(),
+    }
 }
 
 impl LoadSection {

@@ -59,7 +59,7 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
                 "<tr><td style=\"border-left:4px solid {}\">{}</td><td class=\"num\">{}</td>\
                  <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 mode_colour(p.mode),
-                p.mode,
+                esc(&p.label()),
                 p.concurrency,
                 fmt_count(p.throughput),
                 fmt_us(p.p50_us),
@@ -135,14 +135,14 @@ fn steady(out: &mut String, load: &LoadSection) {
     let mut series: Vec<Series<'_>> = Vec::new();
     for m in &load.modes {
         series.push(Series {
-            label: m.mode.to_string(),
+            label: m.label(),
             colour: mode_colour(m.mode),
             dashed: false,
             stats: &m.latency,
         });
         if let Some(r) = &m.reference {
             series.push(Series {
-                label: format!("{} reference", m.mode),
+                label: format!("{} reference", m.label()),
                 colour: mode_colour(m.mode),
                 dashed: true,
                 stats: &r.latency,
@@ -171,7 +171,7 @@ fn steady(out: &mut String, load: &LoadSection) {
             out,
             "<tr><td style=\"border-left:4px solid {}\">{}</td><td>{}</td>",
             mode_colour(m.mode),
-            m.mode,
+            esc(&m.label()),
             esc(&m.path)
         );
         for v in [m.target_rate, m.offered_rate, m.throughput] {
@@ -219,7 +219,7 @@ fn steady(out: &mut String, load: &LoadSection) {
     );
     for m in &load.modes {
         for b in &m.behaviour {
-            behaviour_row(out, &m.mode.to_string(), b);
+            behaviour_row(out, &m.label(), b);
         }
     }
     out.push_str("</table>");
@@ -253,7 +253,7 @@ fn storms(out: &mut String, load: &LoadSection) {
             out,
             "<p><b>{}</b>: {} subscribers within {} s, {} in flight at most: all answered after \
              <b>{:.2} s</b>; p50 {} µs, p99 {} µs, max {} µs; {} allowed.</p>",
-            s.mode,
+            esc(&s.label()),
             s.subscribers,
             s.window_s,
             s.concurrency,

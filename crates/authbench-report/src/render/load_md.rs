@@ -54,7 +54,7 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
             let _ = write!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% / {:.1}% |",
-                m.mode,
+                md(&m.label()),
                 fmt_count(m.target_rate),
                 fmt_count(m.throughput),
                 fmt_us(l.p50_us),
@@ -83,11 +83,12 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
         let odd: Vec<String> = load
             .modes
             .iter()
-            .flat_map(|m| m.behaviour.iter().map(move |b| (m.mode, b)))
+            .flat_map(|m| m.behaviour.iter().map(move |b| (m.label(), b)))
             .filter(|(_, b)| !b.as_expected())
             .map(|(mode, b)| {
                 format!(
-                    "- **{mode}** › {}: expected {}, got {}",
+                    "- **{}** › {}: expected {}, got {}",
+                    md(&mode),
                     md(&b.case),
                     code(&b.expected),
                     md(&b.label())
@@ -111,7 +112,7 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
-                p.mode,
+                md(&p.label()),
                 p.concurrency,
                 fmt_count(p.throughput),
                 fmt_us(p.p50_us),
@@ -126,7 +127,7 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} s | {:.2} s | {} | {} | {} | {} |",
-                s.mode,
+                md(&s.label()),
                 s.subscribers,
                 s.window_s,
                 s.drained_s,

@@ -40,10 +40,11 @@ pub(crate) fn fmt_count(v: f64) -> String {
 /// Throughput (log scale) against concurrency (log2 scale), one line per mode. `None` without
 /// points.
 pub(crate) fn throughput_vs_concurrency(points: &[SweepPoint]) -> Option<String> {
-    let mut modes: Vec<Mode> = Vec::new();
+    let mut series: Vec<(String, Mode)> = Vec::new();
     for p in points {
-        if !modes.contains(&p.mode) {
-            modes.push(p.mode);
+        let label = p.label();
+        if !series.iter().any(|(l, _)| *l == label) {
+            series.push((label, p.mode));
         }
     }
     let usable: Vec<&SweepPoint> = points
@@ -111,9 +112,10 @@ pub(crate) fn throughput_vs_concurrency(points: &[SweepPoint]) -> Option<String>
         h - 10.0,
         top + ph / 2.0
     );
-    for (i, mode) in modes.iter().enumerate() {
+    for (i, (label, mode)) in series.iter().enumerate() {
         let colour = mode_colour(*mode);
-        let mut pts: Vec<&&SweepPoint> = usable.iter().filter(|p| p.mode == *mode).collect();
+        let mut pts: Vec<&&SweepPoint> = usable.iter().filter(|p| p.label() == *label).collect();
+        let label = esc(label);
         pts.sort_by_key(|p| p.concurrency);
         let path: Vec<String> = pts
             .iter()
@@ -127,7 +129,7 @@ pub(crate) fn throughput_vs_concurrency(points: &[SweepPoint]) -> Option<String>
         for p in &pts {
             let _ = write!(
                 s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{mode} at concurrency {}: {}/s, p50 {} µs, p99 {} µs</title></circle>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{label} at concurrency {}: {}/s, p50 {} µs, p99 {} µs</title></circle>"#,
                 x(p.concurrency),
                 y(p.throughput),
                 p.concurrency,
@@ -140,7 +142,7 @@ pub(crate) fn throughput_vs_concurrency(points: &[SweepPoint]) -> Option<String>
         let lx = left + pw + 16.0;
         let _ = write!(
             s,
-            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}" class="legend">{mode}</text>"#,
+            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}" class="legend">{label}</text>"#,
             lx + 22.0,
             lx + 28.0,
             ly + 4.0
@@ -184,7 +186,9 @@ pub(crate) fn storm_timeline(storm: &JoinStorm, index: usize) -> Option<String> 
     let _ = write!(
         s,
         r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}" xmlns="http://www.w3.org/2000/svg"><title id="{id}">{} join storm: {} subscribers within {} s</title>"#,
-        storm.mode, storm.subscribers, storm.window_s
+        esc(&storm.label()),
+        storm.subscribers,
+        storm.window_s
     );
     let step = nice_step(total);
     let mut n = 0.0;

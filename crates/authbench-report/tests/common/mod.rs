@@ -335,6 +335,7 @@ pub fn load_section() -> authbench_report::LoadSection {
     };
     let mode = |mode: Mode, base: f64, rate: f64, reference: &str| ModeLoad {
         mode,
+        scenario: None,
         path: if mode == Mode::Roundtrip {
             "POST /validateCredentials".into()
         } else {
@@ -391,6 +392,7 @@ pub fn load_section() -> authbench_report::LoadSection {
                 [
                     SweepPoint {
                         mode: Mode::Jwt,
+                        scenario: None,
                         concurrency: c,
                         throughput: 200_000.0 * f64::from(c.min(2)),
                         p50_us: 4.0,
@@ -398,6 +400,7 @@ pub fn load_section() -> authbench_report::LoadSection {
                     },
                     SweepPoint {
                         mode: Mode::Roundtrip,
+                        scenario: None,
                         concurrency: c,
                         throughput: 8_000.0 * f64::from(c),
                         p50_us: 120.0,
@@ -408,6 +411,7 @@ pub fn load_section() -> authbench_report::LoadSection {
             .collect(),
         join_storms: vec![JoinStorm {
             mode: Mode::Roundtrip,
+            scenario: None,
             subscribers: 2000,
             window_s: 1.0,
             concurrency: 64,
