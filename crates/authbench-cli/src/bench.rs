@@ -106,10 +106,9 @@ fn parse_slowdowns(items: &[String]) -> Result<BTreeMap<Mode, f64>, UsageError> 
 
 /// The options a command line asks for.
 pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, UsageError> {
-    if !args.paths.is_empty() {
+    if !args.paths.is_empty() && args.capacity {
         return Err(UsageError(
-            "bench PATH…: scenario files as load workloads are not supported yet; run \
-             `authbench bench` without paths for the generated workload"
+            "--capacity loads the generated reference service; run it without scenario paths"
                 .into(),
         ));
     }
@@ -129,6 +128,7 @@ pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, UsageError> {
         references: !args.no_references,
         slowdowns: parse_slowdowns(&args.inject_slowdown)?,
         progress: ProgressStyle::detect(),
+        paths: args.paths.clone(),
         ..BenchOptions::default()
     };
     if args.quick {

@@ -80,9 +80,57 @@ fn a_short_bench_then_the_gate() {
 fn bad_bench_input_is_a_usage_error() {
     assert_eq!(run(&["bench", "--rate", "fast"]), ExitCode::from(2));
     assert_eq!(run(&["bench", "--storm", "lots"]), ExitCode::from(2));
-    assert_eq!(run(&["bench", "scenarios/roles.yaml"]), ExitCode::from(2));
+    assert_eq!(run(&["bench", "no/such/scenario.yaml"]), ExitCode::from(2));
     assert_eq!(
         run(&["compare", "a.json", "b.json", "--max-regression", "-3"]),
         ExitCode::from(2)
     );
+}
+
+#[test]
+fn a_scenario_file_as_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/roles.yaml");
+    let out = dir.path().join("run");
+    let code = run(&[
+        "bench",
+        scenario,
+        "--modes",
+        "jwt,file",
+        "--duration",
+        "200ms",
+        "--warmup",
+        "50ms",
+        "--rate",
+        "200",
+        "--sweep",
+        "off",
+        "--storm",
+        "off",
+        "--no-references",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let report = authbench_report::Report::from_json(
+        &std::fs::read_to_string(out.join("report.json")).unwrap(),
+    )
+    .unwrap();
+    let load = report.load.unwrap();
+    assert!(
+        load.options.workload.contains("roles.yaml"),
+        "{}",
+        load.options.workload
+    );
+    assert!(!load.modes.is_empty());
+    for m in &load.modes {
+        assert_eq!(m.scenario.as_deref(), Some("roles"));
+        assert_eq!(m.requests, 40);
+        // Each step is decided under load as the scenario expects it for the mode.
+        assert!(
+            m.behaviour.iter().all(|b| b.as_expected()),
+            "{:?}",
+            m.behaviour
+        );
+    }
 }
