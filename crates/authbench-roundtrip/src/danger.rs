@@ -9,7 +9,13 @@
 //! would close the connection. Use it to measure what admitting first costs in security, never as
 //! a production setting.
 
-use authbench_core::Decision;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use authbench_core::{Allow, AuthRequest, Decision};
+use tokio::sync::broadcast;
+
+use crate::{Inner, wire};
 
 /// What the background check decided about a client that was already admitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,3 +44,45 @@ impl LazyOutcome {
 
 /// The note put on allows admitted lazily.
 pub const LAZY_NOTE: &str = "lazy_auth: admitted before the auth service answered (fails open)";
+
+/// Red5 Pro lazyAuth: refuse only what Red5 Pro refuses at connect (missing user name or password),
+/// admit everything else at once, and decide in the background.
+pub(crate) fn admit_lazily(
+    inner: &Arc<Inner>,
+    outcomes: &broadcast::Sender<LazyOutcome>,
+    req: &AuthRequest,
+) -> Decision {
+    if let Err(deny) = wire::red5_body(req, true) {
+        return Decision::Deny(deny);
+    }
+    let admitted = req.credentials.username.clone().unwrap_or_default();
+    inner.counters.lazy_admitted.fetch_add(1, Ordering::Relaxed);
+    // Without a runtime there is nothing to run the check on: the client simply stays in, as it
+    // would if Red5 Pro's check thread failed.
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let inner = inner.clone();
+        let tx = outcomes.clone();
+        let req = req.clone();
+        let admitted = admitted.clone();
+        rt.spawn(async move {
+            let decision = inner.decide(&req).await;
+            let outcome = LazyOutcome {
+                request_id: req.request_id.clone(),
+                admitted,
+                decision,
+            };
+            if outcome.closes_connection() {
+                inner
+                    .counters
+                    .lazy_refused_later
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = tx.send(outcome);
+        });
+    }
+    Decision::Allow(Allow {
+        principal: admitted,
+        expires_at: None,
+        note: Some(LAZY_NOTE.into()),
+    })
+}

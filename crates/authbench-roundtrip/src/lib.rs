@@ -75,7 +75,7 @@ pub use config::{
 pub use http::MAX_ANSWER_BYTES;
 
 use cache::{DecisionCache, KeyMaker};
-use danger::{LAZY_NOTE, LazyOutcome};
+use danger::LazyOutcome;
 use http::{Sender, shown};
 use wire::Answer;
 
@@ -102,12 +102,12 @@ pub struct RoundTripStats {
 }
 
 #[derive(Default)]
-struct Counters {
-    questions: AtomicU64,
-    attempts: AtomicU64,
-    cache_hits: AtomicU64,
-    lazy_admitted: AtomicU64,
-    lazy_refused_later: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) questions: AtomicU64,
+    pub(crate) attempts: AtomicU64,
+    pub(crate) cache_hits: AtomicU64,
+    pub(crate) lazy_admitted: AtomicU64,
+    pub(crate) lazy_refused_later: AtomicU64,
 }
 
 /// Why [`RoundTripAuthenticator::invalidate`] did nothing useful.
@@ -121,7 +121,7 @@ pub enum InvalidateError {
     Failed(Deny),
 }
 
-struct Inner {
+pub(crate) struct Inner {
     protocol: Protocol,
     url: Url,
     url_key: String,
@@ -129,7 +129,7 @@ struct Inner {
     sender: Sender,
     cache: Option<(DecisionCache, KeyMaker)>,
     lazy: Option<broadcast::Sender<LazyOutcome>>,
-    counters: Counters,
+    pub(crate) counters: Counters,
 }
 
 /// The round-trip authenticator: one pooled HTTP client asking one auth service.
@@ -328,7 +328,7 @@ impl RoundTripAuthenticator {
 
 impl Inner {
     /// Asks the service (or the cache) about `req`.
-    async fn decide(&self, req: &AuthRequest) -> Decision {
+    pub(crate) async fn decide(&self, req: &AuthRequest) -> Decision {
         let body = match self.protocol {
             Protocol::Red5pro => wire::red5_body(req, true),
             Protocol::Mediamtx => wire::mtx_body(req, true),
@@ -413,41 +413,7 @@ impl Authenticator for RoundTripAuthenticator {
         let Some(lazy) = &self.inner.lazy else {
             return self.inner.decide(req).await;
         };
-        // danger: Red5 Pro lazyAuth. Missing parameters are still refused at connect.
-        if let Err(deny) = wire::red5_body(req, true) {
-            return Decision::Deny(deny);
-        }
-        let admitted = req.credentials.username.clone().unwrap_or_default();
-        self.inner
-            .counters
-            .lazy_admitted
-            .fetch_add(1, Ordering::Relaxed);
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            let inner = self.inner.clone();
-            let tx = lazy.clone();
-            let req = req.clone();
-            let admitted = admitted.clone();
-            rt.spawn(async move {
-                let decision = inner.decide(&req).await;
-                let outcome = LazyOutcome {
-                    request_id: req.request_id.clone(),
-                    admitted,
-                    decision,
-                };
-                if outcome.closes_connection() {
-                    inner
-                        .counters
-                        .lazy_refused_later
-                        .fetch_add(1, Ordering::Relaxed);
-                }
-                let _ = tx.send(outcome);
-            });
-        }
-        Decision::Allow(Allow {
-            principal: admitted,
-            expires_at: None,
-            note: Some(LAZY_NOTE.into()),
-        })
+        danger::admit_lazily(&self.inner, lazy, req)
     }
 }
 
