@@ -57,6 +57,7 @@ svg .tick{font-size:11px;fill:#59636e}svg .axis{font-size:12px;fill:#1f2328}
 svg .legend{font-size:13px;fill:#1f2328}svg .legend.bad{fill:#cf222e;font-weight:600}
 svg .bar{font-size:12px;fill:#fff;font-weight:600}
 h3.sub-h{margin:22px 0 6px}
+.scroll{overflow-x:auto;max-width:100%}
 dl.machine{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dl.machine dt{font-weight:600}dl.machine dd{margin:0}
 .note{color:var(--mute);font-size:13px;max-width:900px}
 @media print{body{background:#fff}main{padding:0}.scn>summary{list-style:none}}

@@ -157,7 +157,7 @@ fn steady(out: &mut String, load: &LoadSection) {
         out.push_str(&svg);
     }
     out.push_str(
-        "<table><tr><th>mode</th><th>decided</th><th class=\"num\">target/s</th>\
+        "<div class=\"scroll\"><table><tr><th>mode</th><th>decided</th><th class=\"num\">target/s</th>\
          <th class=\"num\">sent/s</th><th class=\"num\">done/s</th><th class=\"num\">in flight</th>\
          <th class=\"num\">requests</th><th class=\"num\">p50</th><th class=\"num\">p90</th>\
          <th class=\"num\">p99</th><th class=\"num\">p99.9</th><th class=\"num\">max</th>\
@@ -209,7 +209,7 @@ fn steady(out: &mut String, load: &LoadSection) {
         out.push_str("</tr>");
     }
     out.push_str(
-        "</table><p class=\"note\">Latency in µs from the intended start. “× p50” is the \
+        "</table></div><p class=\"note\">Latency in µs from the intended start. “× p50” is the \
          mode's median over its reference's median, both measured at the same rate in the same \
          run: a ratio survives a noisy machine better than the raw figure.</p>",
     );
