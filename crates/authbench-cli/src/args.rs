@@ -34,6 +34,30 @@ pub enum Command {
     Token(TokenArgs),
     /// Check scenario files without running them. Exit 0 valid, 2 invalid (file:line:col).
     Validate(ValidateArgs),
+    /// Rank jwt, roundtrip, file and combinations for a deployment, each with its reasons.
+    /// Exit 0 with an answer, 2 on bad input (file:line:col).
+    Recommend(RecommendArgs),
+    /// Open-loop load per mode beside its reference: latency percentiles, throughput, join
+    /// storm, capacity search; writes report.{json,md,html}. Exit 0, or 1 when a self-check failed.
+    Bench(BenchArgs),
+    /// CI regression gate: exit 1 on a behaviour change or a latency regression beyond the
+    /// threshold and the measured noise, 0 when clean, 2 on bad input.
+    Compare(CompareArgs),
+}
+
+/// Arguments of `authbench recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// The deployment description (YAML; examples in scenarios/deployments/).
+    #[arg(value_name = "DEPLOYMENT.yaml")]
+    pub deployment: PathBuf,
+    /// Take the measured figures from this report.json (`authbench run` / `authbench bench`)
+    /// instead of measuring quickly in-process.
+    #[arg(long, value_name = "report.json")]
+    pub report: Option<PathBuf>,
+    /// Print the answer as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `authbench run`.
@@ -143,6 +167,88 @@ pub struct TokenArgs {
     /// Lifetime of the token (`60s`, `10m`, `1h`).
     #[arg(long, value_name = "D", default_value = "5m", value_parser = parse_duration)]
     pub ttl: Duration,
+}
+
+/// Arguments of `authbench bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Scenario files (or folders) as workloads: each scenario's request steps before its first
+    /// event, per mode (default: a generated workload).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Modes to load, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "jwt,roundtrip,file"
+    )]
+    pub modes: Vec<ModeArg>,
+    /// Target rate: `N` for every mode or `MODE=N,…` (defaults: jwt 20000, roundtrip 5000, file 300).
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<String>,
+    /// Measured time of each steady run.
+    #[arg(long, value_name = "D", default_value = "10s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Warm-up before each run.
+    #[arg(long, value_name = "D", default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Requests in flight at most (default: one thread per core in-process, 64 connections).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u32>,
+    /// Batches per steady run, for the noise estimate.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub batches: u32,
+    /// Generated identities.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub users: usize,
+    /// Where report.{json,md,html} go.
+    #[arg(long, value_name = "DIR", default_value = "reports/bench")]
+    pub out: PathBuf,
+    /// A short run: 2s per mode, a smaller sweep and storm.
+    #[arg(long)]
+    pub quick: bool,
+    /// Skip the references measured beside each mode.
+    #[arg(long)]
+    pub no_references: bool,
+    /// Concurrency levels of the throughput sweep, comma-separated, or `off`.
+    #[arg(long, value_name = "LIST")]
+    pub sweep: Option<String>,
+    /// Join storm: `N/T` (N subscribers within T, e.g. `2000/1s`) or `off`.
+    #[arg(long, value_name = "N/T")]
+    pub storm: Option<String>,
+    /// Search the reference service's capacity (highest rate with p99 within --budget).
+    #[arg(long)]
+    pub capacity: bool,
+    /// The p99 budget of the capacity search.
+    #[arg(long, value_name = "D", default_value = "10ms", value_parser = parse_duration)]
+    pub budget: Duration,
+    /// Connections of the capacity search.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub connections: u32,
+    /// Run the self-checks of the measurement instead (exit 1 if one fails).
+    #[arg(long)]
+    pub self_check: bool,
+    /// Wider self-check bounds, for shared CI machines.
+    #[arg(long, requires = "self_check")]
+    pub tolerant: bool,
+    /// Testing the gate: slow every decision of a mode by PCT percent (`jwt=10`).
+    #[arg(long, value_name = "MODE=PCT", hide = true)]
+    pub inject_slowdown: Vec<String>,
+}
+
+/// Arguments of `authbench compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline report.json.
+    #[arg(value_name = "BASELINE.json")]
+    pub baseline: PathBuf,
+    /// The report.json to check.
+    #[arg(value_name = "CURRENT.json")]
+    pub current: PathBuf,
+    /// Largest latency growth tolerated, in percent (a growth must also exceed the noise).
+    #[arg(long, value_name = "PCT", default_value_t = 5.0)]
+    pub max_regression: f64,
 }
 
 fn parse_action(s: &str) -> Result<Action, String> {

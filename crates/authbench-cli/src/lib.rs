@@ -10,7 +10,10 @@
 #![warn(missing_docs)]
 
 mod args;
+mod bench;
+mod compare;
 mod decide;
+mod recommend;
 mod run;
 mod serve;
 mod token;
@@ -76,6 +79,9 @@ where
             Command::Run(a) => run::run(a).await,
             Command::Serve(a) => serve::run(a).await,
             Command::Token(a) => token::run(a).await,
+            Command::Recommend(a) => recommend::run(a).await,
+            Command::Bench(a) => bench::run(a).await,
+            Command::Compare(a) => compare::run(a),
         }
     });
     match outcome {
