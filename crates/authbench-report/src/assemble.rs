@@ -77,6 +77,7 @@ fn scenario(run: &ScenarioRun, modes: &[Mode]) -> ScenarioReport {
                         index: s.index,
                         name: s.name.clone(),
                         line: s.line,
+                        why: s.why.clone(),
                         results: Vec::new(),
                     })
                     .results
@@ -184,7 +185,7 @@ fn differences(s: &ScenarioReport) -> Vec<Difference> {
                 step_index: step.index,
                 step: step.name.clone(),
                 line: step.line,
-                explanation: explain::explain(&whys),
+                explanation: step.why.clone().unwrap_or_else(|| explain::explain(&whys)),
                 outcomes: whys
                     .into_iter()
                     .map(|(mode, outcome, why)| DifferenceOutcome {

@@ -24,8 +24,10 @@
 //!
 //! * **Minor** (`1` → `1.1`): something optional is added — a new field that may be `null` or
 //!   absent, a new section, a new deny reason or capability code. `1.1` added the optional
-//!   `load` section ([`LoadSection`], the results of `authbench bench`). A reader of `1` still reads a `1.1` report: unknown fields are
-//!   ignored, the schema does not forbid extra properties, and codes are open strings.
+//!   `load` section ([`LoadSection`], the results of `authbench bench`); `1.2` the optional
+//!   `why` of a step (the scenario's own explanation of a difference). A reader of `1` still
+//!   reads a `1.2` report: unknown fields are ignored, the schema does not forbid extra
+//!   properties, and codes are open strings.
 //! * **Major** (`1` → `2`): anything a reader of the old version would misread — a field removed,
 //!   renamed, made required, or given a new type, unit or meaning.
 //!
@@ -58,7 +60,7 @@ pub use model::{
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]

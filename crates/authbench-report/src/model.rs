@@ -255,6 +255,9 @@ pub struct StepReport {
     pub name: String,
     /// The step's line in the scenario file.
     pub line: usize,
+    /// Why the modes differ here, in the scenario's own words (absent when it does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
     /// One result per mode that ran the step, in report order.
     pub results: Vec<StepResult>,
 }

@@ -468,3 +468,19 @@ fn a_load_report_renders_its_tables_and_charts() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("authbench-load-sample");
     r.write_all(&dir).unwrap();
 }
+
+#[test]
+fn a_scenario_s_own_why_replaces_the_derived_explanation() {
+    let mut run = common::revocation();
+    for mode in &mut run.modes {
+        for step in &mut mode.steps {
+            step.why = Some("the scenario's own words".to_owned());
+        }
+    }
+    let report = Report::build(&[run], &RunOptions::default());
+    assert!(!report.differences.is_empty());
+    for d in &report.differences {
+        assert_eq!(d.explanation, "the scenario's own words");
+    }
+    assert!(report.to_markdown().contains("the scenario's own words"));
+}

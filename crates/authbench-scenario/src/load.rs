@@ -177,8 +177,14 @@ fn check_step(step: &Step, modes: &[Mode], known: &dyn Fn(&str) -> bool) -> Resu
         }
     }
     let Some(request) = &step.request else {
-        if step.expect.is_some() || !step.needs.is_empty() || step.service_calls.is_some() {
-            return Err("`expect`, `needs` and `service_calls` go with a `request`".to_owned());
+        if step.expect.is_some()
+            || !step.needs.is_empty()
+            || step.service_calls.is_some()
+            || step.why.is_some()
+        {
+            return Err(
+                "`expect`, `needs`, `service_calls` and `why` go with a `request`".to_owned(),
+            );
         }
         return Ok(());
     };

@@ -94,6 +94,8 @@ pub struct StepOutcome {
     pub service_calls: u64,
     /// The count the step expected, if it said.
     pub expected_service_calls: Option<u64>,
+    /// Why the modes differ here, when the scenario says.
+    pub why: Option<String>,
     /// Whether `actual` meets `expected` (and the service calls match, when expected).
     pub passed: bool,
     /// Time the authenticator took to decide (one call; a `repeat`ed step records the median).

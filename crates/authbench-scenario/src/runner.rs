@@ -92,6 +92,7 @@ async fn run_mode_with(
                     latency,
                     service_calls: calls,
                     expected_service_calls: expected_calls,
+                    why: step.why.clone(),
                 })
             }
             Err(e) => {

@@ -298,6 +298,10 @@ pub struct Step {
     /// What each mode should decide (required with `request`).
     #[serde(default)]
     pub expect: Option<Expect>,
+    /// Why the modes differ at this step, in the scenario's own words; the report shows it in
+    /// place of the explanation it derives from the reason codes.
+    #[serde(default)]
+    pub why: Option<String>,
     /// Capabilities the rule under test needs; a mode without them reports `unsupported`.
     #[serde(default)]
     pub needs: Vec<Capability>,

@@ -67,6 +67,7 @@ pub fn step(
         latency: Duration::from_micros(us),
         service_calls: 0,
         expected_service_calls: None,
+        why: None,
     }
 }
 
