@@ -152,11 +152,15 @@ fn load_sections_validate_and_later_minors_stay_compatible() {
 /// today's schema and read back (regenerate it with `authbench run --out reports/reference`).
 #[test]
 fn the_committed_reference_report_validates() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../reports/reference/report.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../reports/reference/report.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     validate(&v).unwrap_or_else(|e| panic!("{} does not fit the schema: {e}", path.display()));
     let report = Report::from_json(&text).unwrap();
-    assert!(report.passed(), "the reference report records failed expectations");
+    assert!(
+        report.passed(),
+        "the reference report records failed expectations"
+    );
     assert!(!report.scenarios.is_empty());
 }
