@@ -2,8 +2,9 @@
 //! algorithm family (and, for EC, the curve) it can verify, so a token whose `alg` does not fit its
 //! key is refused before any cryptography runs.
 
+use aws_lc_rs::digest;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyOperations, PublicKeyUse};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::error::describe_key_error;
 
@@ -264,13 +265,37 @@ impl KeySet {
         self.with_kid(kid).next().is_some()
     }
 
-    /// The set of `kid`s, for telling whether a refresh changed anything.
-    pub fn fingerprint(&self) -> Vec<(Option<String>, AlgorithmFamily)> {
+    /// What identifies the set, for telling whether a refresh changed anything: each key's
+    /// `kid`, family, `alg` and a digest of its material, so a key replaced under the same `kid`
+    /// (or a kid-less key rotated) counts as a change.
+    pub fn fingerprint(&self) -> Vec<KeyFingerprint> {
         self.keys
             .iter()
-            .map(|k| (k.kid.clone(), k.family))
+            .map(|k| (k.kid.clone(), k.family, k.alg, material_digest(&k.key)))
             .collect()
     }
+}
+
+/// One key's entry in [`KeySet::fingerprint`].
+pub(crate) type KeyFingerprint = (Option<String>, AlgorithmFamily, Option<Algorithm>, [u8; 32]);
+
+/// SHA-256 of a key's material (length-prefixed parts, so `n`/`e` boundaries count).
+fn material_digest(key: &DecodingKey) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    let mut part = |bytes: &[u8]| {
+        ctx.update(&(bytes.len() as u64).to_be_bytes());
+        ctx.update(bytes);
+    };
+    match key.kind() {
+        DecodingKeyKind::SecretOrDer(bytes) => part(bytes),
+        DecodingKeyKind::RsaModulusExponent { n, e } => {
+            part(n);
+            part(e);
+        }
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
 }
 
 #[cfg(test)]

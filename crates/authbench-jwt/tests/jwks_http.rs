@@ -425,3 +425,21 @@ async fn verified_cache_forgets_tokens_when_their_key_is_removed() {
     let d = auth.authenticate(&request(&t)).await;
     assert_eq!(d.reason(), Some(DenyReason::UnknownKey), "{d:?}");
 }
+
+#[tokio::test]
+async fn verified_cache_forgets_tokens_when_their_key_is_replaced_under_the_same_kid() {
+    let (server, clock, mut cfg) = setup(&[("rsa.key.pem", "k1")]).await;
+    cfg.cache = Some(CacheConfig { max_entries: 64 });
+    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+        .await
+        .expect("auth");
+    let t = token(&minter("rsa.key.pem", "k1", None), T0);
+    assert!(auth.authenticate(&request(&t)).await.is_allow());
+    assert_eq!(auth.cached_tokens(), 1);
+    // The provider replaces the key material but keeps the kid: the old key is gone.
+    server.route("/jwks", jwks(&[("rsa2.key.pem", "k1")]));
+    clock.advance(cfg.jwks_refresh);
+    let d = auth.authenticate(&request(&t)).await;
+    assert_eq!(d.reason(), Some(DenyReason::BadSignature), "{d:?}");
+    assert_eq!(server.hits("/jwks"), 2);
+}
