@@ -13,6 +13,7 @@
 //!   danger_lazy_auth: false      # red5pro lazyAuth: admit first, check later, FAIL OPEN
 //! ```
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -49,8 +50,9 @@ impl Protocol {
     }
 }
 
-/// The `roundtrip:` section. Contract keys: `url`, `protocol`, `timeout`.
-#[derive(Debug, Clone, Deserialize)]
+/// The `roundtrip:` section. Contract keys: `url`, `protocol`, `timeout`. `Debug` hides the
+/// user info (`user:password@`) of the URLs.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoundTripConfig {
     /// Where decisions are asked (`http` or `https`).
@@ -82,6 +84,25 @@ pub struct RoundTripConfig {
     /// [`danger`](crate::danger)); red5pro only.
     #[serde(default)]
     pub danger_lazy_auth: bool,
+}
+
+impl fmt::Debug for RoundTripConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoundTripConfig")
+            .field("url", &crate::redact_userinfo(&self.url))
+            .field("protocol", &self.protocol)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("cache_max_entries", &self.cache_max_entries)
+            .field("ca_file", &self.ca_file)
+            .field(
+                "invalidate_url",
+                &self.invalidate_url.as_deref().map(crate::redact_userinfo),
+            )
+            .field("danger_lazy_auth", &self.danger_lazy_auth)
+            .finish()
+    }
 }
 
 impl RoundTripConfig {

@@ -131,3 +131,21 @@ fn inconsistent_configs_are_refused_with_the_key_named() {
     assert!(!err.to_string().contains("s3cret"), "{err}");
     assert!(build(&base).is_ok());
 }
+
+#[test]
+fn debug_does_not_show_the_password_in_a_url() {
+    let cfg = parse(
+        "url: http://svc:hunter2@127.0.0.1:8089/validateCredentials\n\
+         protocol: red5pro\n\
+         invalidate_url: https://svc:s3cr3t@auth.test/invalidateCredentials\n",
+    )
+    .expect("valid");
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert!(
+        shown.contains("127.0.0.1:8089/validateCredentials"),
+        "{shown}"
+    );
+    assert!(shown.contains("auth.test/invalidateCredentials"), "{shown}");
+}
