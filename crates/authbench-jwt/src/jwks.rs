@@ -55,6 +55,16 @@ impl RemoteSource {
     }
 }
 
+/// A URL for messages and logs, with any password in it replaced (it may hold basic-auth
+/// credentials for the key endpoint).
+fn redacted(url: &Url) -> Url {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("redacted"));
+    }
+    shown
+}
+
 fn http_url(s: &str) -> Option<Url> {
     Url::parse(s)
         .ok()
@@ -220,14 +230,13 @@ impl RemoteKeys {
             }
         };
         let body = self.get(&jwks_url).await?;
-        let (keys, skipped) = parse_jwks(&body).map_err(|e| format!("{jwks_url}: {e}"))?;
+        let shown = redacted(&jwks_url);
+        let (keys, skipped) = parse_jwks(&body).map_err(|e| format!("{shown}: {e}"))?;
         for note in skipped {
-            tracing::warn!(url = %jwks_url, "JWKS entry {note}");
+            tracing::warn!(url = %shown, "JWKS entry {note}");
         }
         if keys.is_empty() {
-            return Err(format!(
-                "{jwks_url}: the key set has no usable signature keys"
-            ));
+            return Err(format!("{shown}: the key set has no usable signature keys"));
         }
         Ok((KeySet::new(keys), issuer, Some(jwks_url)))
     }
@@ -239,23 +248,27 @@ impl RemoteKeys {
             jwks_uri: String,
         }
         let body = self.get(url).await?;
+        let shown = redacted(url);
         let doc: Doc = serde_json::from_slice(&body).map_err(|_| {
-            format!("{url}: not an OpenID provider configuration (needs issuer and jwks_uri)")
+            format!("{shown}: not an OpenID provider configuration (needs issuer and jwks_uri)")
         })?;
         // OpenID Connect Discovery §4.3: the issuer must be the one the document was found under.
         if doc.issuer.trim_end_matches('/') != expected_issuer.trim_end_matches('/') {
+            let expected =
+                http_url(expected_issuer).map_or_else(String::new, |u| redacted(&u).to_string());
             return Err(format!(
-                "{url}: discovery names issuer `{}`, expected `{expected_issuer}`",
+                "{shown}: discovery names issuer `{}`, expected `{expected}`",
                 doc.issuer
             ));
         }
         let jwks = http_url(&doc.jwks_uri)
-            .ok_or_else(|| format!("{url}: jwks_uri `{}` is not an http(s) URL", doc.jwks_uri))?;
+            .ok_or_else(|| format!("{shown}: jwks_uri `{}` is not an http(s) URL", doc.jwks_uri))?;
         Ok((jwks, doc.issuer))
     }
 
     /// GET with a size cap.
     async fn get(&self, url: &Url) -> Result<Vec<u8>, String> {
+        let shown = redacted(url);
         let describe = |e: &reqwest::Error| {
             if e.is_timeout() {
                 "timed out"
@@ -271,27 +284,27 @@ impl RemoteKeys {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("{url}: {}", describe(&e)))?;
+            .map_err(|e| format!("{shown}: {}", describe(&e)))?;
         if !resp.status().is_success() {
-            return Err(format!("{url}: HTTP status {}", resp.status().as_u16()));
+            return Err(format!("{shown}: HTTP status {}", resp.status().as_u16()));
         }
         if resp
             .content_length()
             .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
         {
             return Err(format!(
-                "{url}: document larger than {MAX_JWKS_BYTES} bytes"
+                "{shown}: document larger than {MAX_JWKS_BYTES} bytes"
             ));
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| format!("{url}: {}", describe(&e)))?
+            .map_err(|e| format!("{shown}: {}", describe(&e)))?
         {
             if body.len() + chunk.len() > MAX_JWKS_BYTES {
                 return Err(format!(
-                    "{url}: document larger than {MAX_JWKS_BYTES} bytes"
+                    "{shown}: document larger than {MAX_JWKS_BYTES} bytes"
                 ));
             }
             body.extend_from_slice(&chunk);

@@ -443,3 +443,23 @@ async fn verified_cache_forgets_tokens_when_their_key_is_replaced_under_the_same
     assert_eq!(d.reason(), Some(DenyReason::BadSignature), "{d:?}");
     assert_eq!(server.hits("/jwks"), 2);
 }
+
+#[tokio::test]
+async fn jwks_url_password_is_not_in_deny_details() {
+    let (server, clock, _) = setup(&[("rsa.key.pem", "k1")]).await;
+    server.set_down(true);
+    let with_password =
+        server
+            .url("/jwks")
+            .replacen("http://", "http://fetcher:url-pass-s3cret@", 1);
+    let auth = JwtAuthenticator::from_config(&config_for(&with_password), &keys_dir(), clock)
+        .await
+        .expect("auth");
+    let t = token(&minter("rsa.key.pem", "k1", None), T0);
+    let authbench_core::Decision::Deny(deny) = auth.authenticate(&request(&t)).await else {
+        panic!("the endpoint is down");
+    };
+    assert_eq!(deny.reason, DenyReason::BackendUnavailable);
+    assert!(deny.detail.contains("503"), "{}", deny.detail);
+    assert!(!deny.detail.contains("url-pass-s3cret"), "{}", deny.detail);
+}
