@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
 use authbench_core::{DenyReason, Identity, Role, StreamPath, Transport};
@@ -36,8 +37,7 @@ pub(crate) enum TransportInfo {
     Other(String),
 }
 
-/// One question to the service.
-#[derive(Debug)]
+/// One question to the service. `Debug` does not show the password or the token.
 pub(crate) struct Ask<'a> {
     pub(crate) username: &'a str,
     pub(crate) password: &'a str,
@@ -45,6 +45,20 @@ pub(crate) struct Ask<'a> {
     pub(crate) role: Role,
     pub(crate) transport: TransportInfo,
     pub(crate) path: &'a StreamPath,
+}
+
+impl fmt::Debug for Ask<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |s: &str| if s.is_empty() { "" } else { "[redacted]" };
+        f.debug_struct("Ask")
+            .field("username", &self.username)
+            .field("password", &shown(self.password))
+            .field("token", &shown(self.token))
+            .field("role", &self.role)
+            .field("transport", &self.transport)
+            .field("path", &self.path)
+            .finish()
+    }
 }
 
 /// A deny: the reason code and a human detail (never a secret).
@@ -326,6 +340,20 @@ mod tests {
             )),
             None
         );
+    }
+
+    #[test]
+    fn ask_debug_hides_password_and_token() {
+        let path = StreamPath::new("live/room1/cam1").expect("path");
+        let a = Ask {
+            password: "hunter2-pw",
+            token: "eyJ.secret-token.sig",
+            ..ask(&path, Role::Publisher, TransportInfo::NotSent)
+        };
+        let shown = format!("{a:?}");
+        assert!(!shown.contains("hunter2-pw"), "{shown}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert!(shown.contains("live/room1/cam1"), "{shown}");
     }
 
     #[test]
