@@ -189,6 +189,22 @@ fn timed_out(after: Duration) -> Deny {
     )
 }
 
+/// Whether the service sent bytes that do not parse as an HTTP answer (an answer, though a broken
+/// one: not "no answer").
+fn answer_is_not_http(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_parse)
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 fn classify(e: &reqwest::Error, url: &Url) -> Failure {
     if e.is_timeout() {
         return Failure::Other(Deny::new(
@@ -200,6 +216,12 @@ fn classify(e: &reqwest::Error, url: &Url) -> Failure {
         return Failure::Connect(Deny::new(
             DenyReason::BackendUnavailable,
             format!("cannot connect to {}: {}", shown(url), root_cause(e)),
+        ));
+    }
+    if answer_is_not_http(e) {
+        return Failure::Other(Deny::new(
+            DenyReason::BackendProtocolError,
+            format!("the answer is not valid HTTP: {}", root_cause(e)),
         ));
     }
     if e.is_body() || e.is_decode() {

@@ -14,6 +14,7 @@
 //! | no complete answer within `timeout` | `backend_timeout` |
 //! | red5pro: status other than 200, not JSON, no boolean `result` | `backend_protocol_error` |
 //! | mediamtx: status other than 2xx, 401 or 403 | `backend_protocol_error` |
+//! | an answer that does not parse as HTTP | `backend_protocol_error` |
 //! | an answer over 64 KiB (read with a cap, never buffered whole) | `backend_protocol_error` |
 //! | a redirect (never followed) | `backend_protocol_error` |
 //! | a clear deny | `backend_rejected`, or the service's `reason` when it is a known client-side code (`revoked`, `bad_password`, …) |

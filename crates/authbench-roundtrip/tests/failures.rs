@@ -232,3 +232,59 @@ async fn service_going_down_and_coming_back() {
     );
     again.shutdown().await;
 }
+
+/// A loopback server that answers every connection with `answer` (read after the request) and
+/// closes it.
+async fn raw_answer_url(answer: &'static [u8], path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let mut buf = vec![0u8; 16 * 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(answer).await;
+            let _ = s.shutdown().await;
+        }
+    });
+    format!("http://{addr}{path}")
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_http_is_a_protocol_error() {
+    for answer in [
+        &b"HELLO WORLD\r\n\r\n"[..],
+        b"HTTP/1.1 abc OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n{\"result\": true}",
+    ] {
+        for (protocol, path) in [
+            (Protocol::Red5pro, PATH_VALIDATE),
+            (Protocol::Mediamtx, PATH_MEDIAMTX),
+        ] {
+            let mut cfg = config(raw_answer_url(answer, path).await, protocol);
+            cfg.retries = 2;
+            let auth = authenticator(&cfg, clock());
+            let d = auth
+                .authenticate(&publish("alice", "alice-pw", "live/room1/cam1"))
+                .await;
+            assert_eq!(
+                d.reason(),
+                Some(DenyReason::BackendProtocolError),
+                "{protocol:?} {:?}: {d:?}",
+                String::from_utf8_lossy(answer)
+            );
+            assert_eq!(auth.stats().attempts, 1, "an answer is never retried");
+        }
+    }
+    // Closing without a byte is still no answer at all.
+    let auth = authenticator(
+        &config(raw_answer_url(b"", PATH_VALIDATE).await, Protocol::Red5pro),
+        clock(),
+    );
+    assert_eq!(
+        reason(&auth, &publish("alice", "alice-pw", "live/room1/cam1")).await,
+        Some(DenyReason::BackendUnavailable)
+    );
+}
