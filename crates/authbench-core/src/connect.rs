@@ -131,6 +131,26 @@ pub fn whip_whep(
     })
 }
 
+/// HTTP authentication schemes (the IANA registry, and NTLM and AWS's) named in error details.
+const KNOWN_SCHEMES: [&str; 16] = [
+    "Basic",
+    "Bearer",
+    "Concealed",
+    "Digest",
+    "DPoP",
+    "GNAP",
+    "HOBA",
+    "Mutual",
+    "Negotiate",
+    "OAuth",
+    "PrivateToken",
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-256",
+    "vapid",
+    "NTLM",
+    "AWS4-HMAC-SHA256",
+];
+
 /// Credentials from an `Authorization` header value: `Basic base64(user:pass)` or `Bearer token`.
 pub fn authorization(value: &str) -> Result<Credentials, Deny> {
     if value.len() > MAX_AUTHORIZATION_LEN {
@@ -156,15 +176,13 @@ pub fn authorization(value: &str) -> Result<Credentials, Deny> {
     } else if scheme.is_empty() {
         Err(malformed("the Authorization header is empty"))
     } else {
-        // Digest would need the server's nonce. The scheme is echoed only when it looks like one:
-        // a bare token sent without `Bearer` must not land in the detail.
-        let looks_like_scheme =
-            scheme.len() <= 12 && scheme.chars().all(|c| c.is_ascii_alphabetic());
-        let shown = if looks_like_scheme {
-            scheme
-        } else {
-            "(not shown)"
-        };
+        // Digest would need the server's nonce. The scheme is echoed only when it is a known
+        // one: a bare token or password sent without `Bearer` must not land in the detail.
+        let shown = KNOWN_SCHEMES
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(scheme))
+            .copied()
+            .unwrap_or("(not shown)");
         Err(malformed(format!(
             "the Authorization scheme `{shown}` is not supported (use Basic or Bearer)"
         )))

@@ -165,6 +165,13 @@ fn unknown_scheme_detail_does_not_echo_a_bare_token() {
         Some("eyJhbGciOi.secretpart.sig"),
     ));
     assert!(!d.detail.contains("secretpart"), "{}", d.detail);
+    // A bare password or key made of letters only looks like a scheme name, but is not one.
+    for bare in ["letmein", "Hunter", "swordfish abc"] {
+        let d = err(rtsp("rtsp://h/live/cam1", Action::Subscribe, Some(bare)));
+        assert_eq!(d.reason, MalformedCredentials);
+        let word = bare.split(' ').next().unwrap_or(bare);
+        assert!(!d.detail.contains(word), "{}", d.detail);
+    }
     let d = err(rtsp(
         "rtsp://h/live/cam1",
         Action::Subscribe,
