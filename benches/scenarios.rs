@@ -16,7 +16,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use authbench_scenario::fixture::ModeFixture;
-use authbench_scenario::spec::ServiceEvent;
 use authbench_scenario::{library, runner};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -40,19 +39,19 @@ fn scenarios(c: &mut Criterion) {
                 .block_on(ModeFixture::build(loaded, mode))
                 .unwrap_or_else(|e| panic!("{} / {mode}: {e}", loaded.name));
             let mut tokens = HashMap::new();
-            let mut faulty = false;
+            let mut health = runner::ServiceHealth::default();
             for (index, spanned) in loaded.scenario.steps.iter().enumerate() {
                 let step = &spanned.value;
                 let Some(spec) = &step.request else {
                     if let Some(event) = &step.service {
-                        faulty = !matches!(event, ServiceEvent::Healthy | ServiceEvent::Up);
+                        health.apply(event);
                     }
                     runtime
                         .block_on(fixture.apply(step))
                         .unwrap_or_else(|e| panic!("{} step {}: {e}", loaded.name, index + 1));
                     continue;
                 };
-                if faulty {
+                if health.faulty() {
                     continue;
                 }
                 let Ok(req) = fixture

@@ -10,7 +10,7 @@ use crate::Mode;
 use crate::fixture::{CustomBuilder, ModeFixture};
 use crate::load::LoadedScenario;
 use crate::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
-use crate::spec::{RequestSpec, Step};
+use crate::spec::{RequestSpec, ServiceEvent, Step};
 
 /// Runs one scenario against `modes` (those it does not run are skipped), one mode after another.
 pub async fn run_scenario(loaded: &LoadedScenario, modes: &[Mode]) -> ScenarioRun {
@@ -62,10 +62,16 @@ async fn run_mode_with(
     };
     run.capabilities = fixture.capabilities();
     let mut tokens = HashMap::new();
+    // Decisions taken while the auth service is made faulty measure the fault, not the mode:
+    // they are judged like any other step but kept out of the mode's latency samples.
+    let mut health = ServiceHealth::default();
     for (index, spanned) in loaded.scenario.steps.iter().enumerate() {
         let step = &spanned.value;
         let line = spanned.referenced.line() as usize;
         let Some(spec) = &step.request else {
+            if let Some(event) = &step.service {
+                health.apply(event);
+            }
             if let Err(e) = fixture.apply(step).await {
                 run.error = Some(format!("step {} (line {line}): {e}", index + 1));
                 break;
@@ -78,7 +84,13 @@ async fn run_mode_with(
             .and_then(|e| e.for_mode(mode))
             .unwrap_or(Expected::Allow);
         let calls_before = service_calls(&fixture);
-        match decide(&fixture, mode, spec, step, &mut tokens, &mut run.samples).await {
+        let mut scratch = Vec::new();
+        let samples = if health.faulty() {
+            &mut scratch
+        } else {
+            &mut run.samples
+        };
+        match decide(&fixture, mode, spec, step, &mut tokens, samples).await {
             Ok((actual, latency)) => {
                 let calls = service_calls(&fixture).saturating_sub(calls_before);
                 let expected_calls = step.service_calls.as_ref().and_then(|c| c.for_mode(mode));
@@ -210,6 +222,32 @@ fn step_name(step: &Step, spec: &RequestSpec) -> String {
     match spec.action {
         Some(action) => format!("{who} {action}s over {} to {what}", spec.transport),
         None => format!("{who} over {} to {what}", spec.transport),
+    }
+}
+
+/// Whether a scenario has made the reference service faulty: stopped, or answering with a fault.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ServiceHealth {
+    down: bool,
+    faults: bool,
+}
+
+impl ServiceHealth {
+    /// Follows a `service:` event.
+    pub fn apply(&mut self, event: &ServiceEvent) {
+        match event {
+            ServiceEvent::Down => self.down = true,
+            ServiceEvent::Up => self.down = false,
+            ServiceEvent::Healthy => self.faults = false,
+            ServiceEvent::Latency(_) | ServiceEvent::Hang | ServiceEvent::Malformed => {
+                self.faults = true
+            }
+        }
+    }
+
+    /// Down, or answering with a fault.
+    pub fn faulty(&self) -> bool {
+        self.down || self.faults
     }
 }
 

@@ -58,7 +58,8 @@ async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
     let loopback = req
         .extensions()
         .get::<PeerAddr>()
-        .is_some_and(|p| p.0.ip().is_loopback());
+        // A dual-stack listener sees IPv4 loopback as ::ffff:127.0.0.1.
+        .is_some_and(|p| p.0.ip().to_canonical().is_loopback());
     if !loopback {
         return error(
             StatusCode::FORBIDDEN,
