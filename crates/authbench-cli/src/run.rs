@@ -74,22 +74,21 @@ pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, U
     Ok(loaded)
 }
 
-/// Runs the scenarios concurrently (each mode has its own fixture and clock), printing a line
-/// per finished scenario on stderr.
+/// Runs the scenarios one after another, printing a line per scenario on stderr. One at a time,
+/// so the latency each decision records is not another scenario's contention for the CPU.
 async fn run_all(scenarios: Vec<LoadedScenario>, modes: &[Mode]) -> Vec<ScenarioRun> {
     let total = scenarios.len();
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
-    let mut set = tokio::task::JoinSet::new();
+    let mut done = Vec::with_capacity(total);
     for (i, loaded) in scenarios.into_iter().enumerate() {
         let modes = modes.to_vec();
-        set.spawn(async move { (i, runner::run_scenario(&loaded, &modes).await) });
-    }
-    let mut done = Vec::with_capacity(total);
-    while let Some(joined) = set.join_next().await {
-        let Ok((i, run)) = joined else {
-            // A panicking scenario task is a bug; the others still report.
-            eprintln!("authbench: a scenario task panicked; its results are missing");
+        let name = loaded.name.clone();
+        // Its own task, so a bug that panics in one scenario leaves the others' results.
+        let Ok(run) =
+            tokio::spawn(async move { runner::run_scenario(&loaded, &modes).await }).await
+        else {
+            eprintln!("authbench: scenario {name} panicked; its results are missing");
             continue;
         };
         let marks: Vec<String> = run
@@ -107,7 +106,7 @@ async fn run_all(scenarios: Vec<LoadedScenario>, modes: &[Mode]) -> Vec<Scenario
             .collect();
         let line = format!(
             "[{:>2}/{total}] {:<32} {}  ({:.1}s)",
-            done.len() + 1,
+            i + 1,
             run.name,
             marks.join(", "),
             started.elapsed().as_secs_f64()
@@ -117,8 +116,7 @@ async fn run_all(scenarios: Vec<LoadedScenario>, modes: &[Mode]) -> Vec<Scenario
         } else {
             eprintln!("{line}");
         }
-        done.push((i, run));
+        done.push(run);
     }
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    done
 }
