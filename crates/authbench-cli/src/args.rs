@@ -118,8 +118,9 @@ pub struct DecideArgs {
     /// The URL the client connected to (credentials in its query or userinfo).
     #[arg(long, value_name = "URL", conflicts_with_all = ["streamid", "stream"])]
     pub url: Option<String>,
-    /// A request header, `Name: value` (the `Authorization` header is read); with --url.
-    #[arg(long, value_name = "'K: V'", requires = "url")]
+    /// A request header, `Name: value` (the `Authorization` header is read); with --url, or
+    /// with --stream.
+    #[arg(long, value_name = "'K: V'", conflicts_with_all = ["streamid", "token", "user"])]
     pub header: Vec<String>,
     /// The SRT streamid (`#!::r=…,m=…,u=…` or `publish:path:user:pass`).
     #[arg(long, value_name = "S", conflicts_with_all = ["token", "user", "password", "stream"])]

@@ -97,9 +97,17 @@ fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny
         }));
     }
     let stream = args.stream.as_deref().ok_or_else(|| {
-        UsageError("say what the client sent: --url, --streamid, or --stream with --token / --user --password".into())
+        UsageError(
+            "say what the client sent: --url, --streamid, or --stream with --header / --token / \
+             --user --password"
+                .into(),
+        )
     })?;
     let path = StreamPath::new(stream).map_err(|e| UsageError(format!("--stream: {e}")))?;
+    if let Some(header) = authorization_header(&args.header)? {
+        return Ok(connect::authorization(header)
+            .map(|credentials| AuthRequest::new(args.action, args.transport, path, credentials)));
+    }
     let mut credentials = Credentials::none();
     if let Some(token) = &args.token {
         credentials.token = Some(token.as_str().into());

@@ -164,6 +164,31 @@ fn token_then_decide_jwt_allow_expired_and_alg_none() {
     );
     assert_eq!(json_line(&out)["principal"], "alice");
 
+    // The header alone, with the stream path given apart (DESIGN's `--header` form).
+    let out = authbench(&[
+        "decide",
+        "--config",
+        &config,
+        "--mode",
+        "jwt",
+        "--action",
+        "publish",
+        "--transport",
+        "whip",
+        "--stream",
+        "live/room1/cam1",
+        "--header",
+        &format!("Authorization: Bearer {token}"),
+        "--at",
+        &(at + 30).to_string(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
     let out = decide(&token, at + 61);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_line(&out)["reason"], "expired");
