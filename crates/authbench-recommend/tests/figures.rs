@@ -226,7 +226,8 @@ fn a_load_report_with_injected_faults_is_not_taken_as_figures() {
 }
 
 /// A scenario run whose round trips include timeouts from an injected slowdown: the timeouts
-/// are not what a join costs, so the figures come from the allowed requests only.
+/// are not what a join costs, so they are kept out of the figures (by the runner, which leaves
+/// decisions under a fault out of its samples, and here from the allowed requests only).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denials_and_injected_faults_in_a_run_report_are_not_taken_as_join_cost() {
     use authbench_report::RunOptions;
@@ -250,9 +251,10 @@ steps:
     assert!(run.passed(), "{run:?}");
     let r = authbench_report::Report::build(&[run], &RunOptions::default());
     let all = r.latency[0].summary.as_ref().unwrap();
+    // The runner keeps decisions made under an injected fault out of the samples.
     assert!(
-        all.p99_us >= 100_000.0,
-        "the timeouts are in the summary: {all:?}"
+        all.p99_us < 100_000.0,
+        "a timeout under the injected fault is in the summary: {all:?}"
     );
 
     let f = figures(&r);
