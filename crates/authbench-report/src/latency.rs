@@ -35,41 +35,13 @@ pub fn summarise(samples: &[Duration]) -> Option<LatencyStats> {
     let hist = Histogram::<u64>::new(SIGNIFICANT_DIGITS)
         .ok()
         .and_then(|mut h| nanos.iter().try_for_each(|&n| h.record(n)).ok().map(|()| h));
-    let at = |pct: f64| -> f64 {
-        let value = match &hist {
-            _ if pct >= 100.0 => max,
-            // Ask for the middle of the target rank so float noise cannot move it by one.
-            Some(h) => {
-                h.value_at_quantile((rank(pct, nanos.len()) as f64 - 0.5) / nanos.len() as f64)
-            }
-            None => exact_percentile(&nanos, pct),
-        };
-        micros(value.clamp(min, max))
+    let n = nanos.len();
+    let percentile = |pct: f64| match &hist {
+        // Ask for the middle of the target rank so float noise cannot move it by one.
+        Some(h) => h.value_at_quantile((rank(pct, n) as f64 - 0.5) / n as f64),
+        None => exact_percentile(&nanos, pct),
     };
-
-    Some(LatencyStats {
-        min_us: micros(min),
-        p50_us: at(50.0),
-        p90_us: at(90.0),
-        p99_us: at(99.0),
-        p99_9_us: at(99.9),
-        max_us: micros(max),
-        mean_us: round_ns(mean / 1000.0),
-        // Percentiles finer than one sample would only repeat the max: the curve stops at the
-        // resolution the sample count gives (1,000 samples resolve 99.9 %, not 99.99 %).
-        curve: CURVE
-            .iter()
-            .filter(|&&p| p >= 100.0 || p <= 100.0 * (1.0 - 1.0 / nanos.len() as f64) + 1e-9)
-            .map(|&percentile| PercentilePoint {
-                percentile,
-                latency_us: if percentile <= 0.0 {
-                    micros(min)
-                } else {
-                    at(percentile)
-                },
-            })
-            .collect(),
-    })
+    Some(stats(min, max, mean, n, percentile))
 }
 
 /// Summarises a histogram of latencies recorded in nanoseconds; `None` when it is empty.
@@ -81,22 +53,34 @@ pub fn summarise_histogram(hist: &Histogram<u64>) -> Option<LatencyStats> {
     let n = usize::try_from(hist.len()).ok().filter(|&n| n > 0)?;
     let min = hist.min();
     let max = hist.max();
-    let at = |pct: f64| -> f64 {
-        let value = if pct >= 100.0 {
-            max
-        } else {
-            hist.value_at_quantile((rank(pct, n) as f64 - 0.5) / n as f64)
-        };
+    let percentile = |pct: f64| hist.value_at_quantile((rank(pct, n) as f64 - 0.5) / n as f64);
+    Some(stats(min, max, hist.mean(), n, percentile))
+}
+
+/// The summary of `n` latencies in nanoseconds with this min, max and mean, taking percentiles
+/// below 100 from `percentile` (clamped to `[min, max]`: a histogram bucket's upper edge can lie
+/// past the largest sample).
+fn stats(
+    min: u64,
+    max: u64,
+    mean_ns: f64,
+    n: usize,
+    percentile: impl Fn(f64) -> u64,
+) -> LatencyStats {
+    let at = |pct: f64| {
+        let value = if pct >= 100.0 { max } else { percentile(pct) };
         micros(value.clamp(min, max))
     };
-    Some(LatencyStats {
+    LatencyStats {
         min_us: micros(min),
         p50_us: at(50.0),
         p90_us: at(90.0),
         p99_us: at(99.0),
         p99_9_us: at(99.9),
         max_us: micros(max),
-        mean_us: round_ns(hist.mean() / 1000.0),
+        mean_us: round_ns(mean_ns / 1000.0),
+        // Percentiles finer than one sample would only repeat the max: the curve stops at the
+        // resolution the sample count gives (1,000 samples resolve 99.9 %, not 99.99 %).
         curve: CURVE
             .iter()
             .filter(|&&p| p >= 100.0 || p <= 100.0 * (1.0 - 1.0 / n as f64) + 1e-9)
@@ -109,7 +93,7 @@ pub fn summarise_histogram(hist: &Histogram<u64>) -> Option<LatencyStats> {
                 },
             })
             .collect(),
-    })
+    }
 }
 
 /// The 1-based nearest rank of percentile `pct` among `n` samples: `ceil(pct / 100 × n)`, at
