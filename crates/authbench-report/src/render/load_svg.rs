@@ -8,7 +8,7 @@ use authbench_scenario::Mode;
 use crate::load::{JoinStorm, SweepPoint};
 use crate::render::escape::html as esc;
 use crate::render::fmt_us;
-use crate::render::svg::{duration_label, mode_colour};
+use crate::render::svg::{self, duration_label, mode_colour};
 
 /// A round step for a linear axis reaching `max`: 1, 2 or 5 × a power of ten, about 5 ticks.
 fn nice_step(max: f64) -> f64 {
@@ -138,14 +138,13 @@ pub(crate) fn throughput_vs_concurrency(points: &[SweepPoint]) -> Option<String>
                 fmt_us(p.p99_us)
             );
         }
-        let ly = top + 14.0 + i as f64 * 22.0;
-        let lx = left + pw + 16.0;
-        let _ = write!(
-            s,
-            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}" class="legend">{label}</text>"#,
-            lx + 22.0,
-            lx + 28.0,
-            ly + 4.0
+        svg::legend_line(
+            &mut s,
+            left + pw + 16.0,
+            top + 14.0 + i as f64 * 22.0,
+            colour,
+            "",
+            &label,
         );
     }
     s.push_str("</svg>");
@@ -295,13 +294,13 @@ pub(crate) fn storm_timeline(storm: &JoinStorm, index: usize) -> Option<String> 
     .into_iter()
     .enumerate()
     {
-        let ly = top + 14.0 + i as f64 * 22.0;
-        let _ = write!(
-            s,
-            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{stroke}" stroke-width="3"{dash}/><text x="{:.1}" y="{:.1}" class="legend">{label}</text>"#,
-            lx + 22.0,
-            lx + 28.0,
-            ly + 4.0
+        svg::legend_line(
+            &mut s,
+            lx,
+            top + 14.0 + i as f64 * 22.0,
+            stroke,
+            dash,
+            label,
         );
     }
     s.push_str("</svg>");

@@ -187,18 +187,29 @@ pub(crate) fn percentile_curves(id: &str, title: &str, series: &[Series<'_>]) ->
                 fmt_us(v)
             );
         }
-        let ly = top + 14.0 + i as f64 * 22.0;
-        let lx = left + pw + 16.0;
-        let _ = write!(
-            s,
-            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"{dash}/><text x="{:.1}" y="{:.1}" class="legend">{label}</text>"#,
-            lx + 22.0,
-            lx + 28.0,
-            ly + 4.0
+        legend_line(
+            &mut s,
+            left + pw + 16.0,
+            top + 14.0 + i as f64 * 22.0,
+            colour,
+            dash,
+            &label,
         );
     }
     s.push_str("</svg>");
     Some(s)
+}
+
+/// One legend entry of a line chart at (`lx`, `ly`): a short stroke (`dash` is empty or a
+/// ` stroke-dasharray="…"` attribute) and its label.
+pub(crate) fn legend_line(s: &mut String, lx: f64, ly: f64, colour: &str, dash: &str, label: &str) {
+    let _ = write!(
+        s,
+        r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="3"{dash}/><text x="{:.1}" y="{:.1}" class="legend">{label}</text>"#,
+        lx + 22.0,
+        lx + 28.0,
+        ly + 4.0
+    );
 }
 
 /// `1 µs`, `100 µs`, `1 ms`, `10 s` for a tick value in microseconds.
