@@ -14,6 +14,8 @@ mod decision;
 pub mod duration;
 mod identity;
 mod model;
+pub mod redact;
+pub mod tenant;
 
 pub use capabilities::{Capabilities, Capability};
 pub use clock::{Clock, ManualClock, SystemClock};
