@@ -19,7 +19,11 @@
 //! (required), `m` the mode — `publish`, or `request` (subscribe, the default); `bidirectional`
 //! is refused —, `u` the user name, and two keys the SRT specification leaves to the application:
 //! `p` the password and `s` (session id) a token. `t` must be `stream` when given; `h` is
-//! ignored. Unknown keys are ignored, as the specification asks.
+//! ignored. Unknown keys are ignored, as the specification asks. Any key given twice is refused:
+//! with `m=request,m=publish` one server reads a subscribe and another a publish.
+//!
+//! Deny details name what was wrong, never what was sent: a scheme, a streamid action or mode
+//! that cannot be read may be a misplaced user name or password.
 //!
 //! Garbage (bad encoding, oversized input, an unknown `Authorization` scheme, a stream path that is
 //! not a path) is an `Err(Deny)` with [`DenyReason::MalformedCredentials`]; no credentials at all
@@ -59,19 +63,7 @@ pub struct ClientConnect<'a> {
 
 /// Parses what a client sent into an [`AuthRequest`]; see the [module docs](self) for the forms.
 pub fn parse(connect: &ClientConnect<'_>) -> Result<AuthRequest, Deny> {
-    let implied = match connect.transport {
-        Transport::Whip => Some(Action::Publish),
-        Transport::Whep => Some(Action::Subscribe),
-        _ => None,
-    };
-    if let (Some(implied), Some(given)) = (implied, connect.action)
-        && implied != given
-    {
-        return Err(malformed(format!(
-            "{} is always {implied}, not {given}",
-            connect.transport
-        )));
-    }
+    let implied = implied_action(connect.transport, connect.action)?;
     match connect.transport {
         Transport::Srt => {
             if connect.url.is_some() || connect.authorization.is_some() {
@@ -104,6 +96,26 @@ pub fn parse(connect: &ClientConnect<'_>) -> Result<AuthRequest, Deny> {
             from_url(transport, action, url, connect.authorization)
         }
     }
+}
+
+/// The action a transport implies, checked against the one given: WHIP is always publish and
+/// WHEP always subscribe, so giving the other one is a `malformed_credentials` deny; the other
+/// transports imply none (`Ok(None)`). [`parse`] applies it, and so must any caller that builds
+/// an [`AuthRequest`] from a stream path and credentials given apart.
+pub fn implied_action(transport: Transport, given: Option<Action>) -> Result<Option<Action>, Deny> {
+    let implied = match transport {
+        Transport::Whip => Some(Action::Publish),
+        Transport::Whep => Some(Action::Subscribe),
+        _ => None,
+    };
+    if let (Some(implied), Some(given)) = (implied, given)
+        && implied != given
+    {
+        return Err(malformed(format!(
+            "{transport} is always {implied}, not {given}"
+        )));
+    }
+    Ok(implied)
 }
 
 /// An RTMP connect: `rtmp://host/app/room/stream?username=…&password=…` or `?token=…`.
@@ -207,13 +219,31 @@ fn srt_access_control(body: &str) -> Result<AuthRequest, Deny> {
     let mut resource = None;
     let mut action = Action::Subscribe;
     let mut creds = CredentialsBuilder::default();
+    let mut seen: Vec<&str> = Vec::new();
     for pair in body.split(',').filter(|p| !p.is_empty()) {
-        // The item itself is not echoed: a misplaced password would land in the detail.
+        // Neither the item nor its value is echoed: a password holding `,m=` or `,t=` puts its
+        // tail where a key's value goes, and a misplaced password would land in the detail.
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| malformed("a streamid item has no `=` (expected key=value)"))?;
+        // Any key given twice is ambiguous: a server that reads the first `m=` and one that
+        // reads the last would disagree on the action. Unknown keys are bounded by the length
+        // cap, so the linear search stays small.
+        if seen.contains(&key) {
+            // Only a key the specification defines is named; any other might be client text.
+            return Err(malformed(
+                match ["r", "m", "u", "p", "s", "t", "h"]
+                    .iter()
+                    .find(|k| **k == key)
+                {
+                    Some(k) => format!("the streamid key `{k}` is given more than once"),
+                    None => "a streamid key is given more than once".to_owned(),
+                },
+            ));
+        }
+        seen.push(key);
         match key {
-            "r" => set_once(&mut resource, value.to_owned(), "r")?,
+            "r" => resource = Some(value.to_owned()),
             "m" => {
                 action = match value {
                     "publish" => Action::Publish,
@@ -224,18 +254,14 @@ fn srt_access_control(body: &str) -> Result<AuthRequest, Deny> {
                         ));
                     }
                     _ => {
-                        return Err(malformed(format!(
-                            "unknown streamid mode `{}`",
-                            printable(value, 20)
-                        )));
+                        return Err(malformed(
+                            "the streamid mode `m=` is not `publish` or `request`",
+                        ));
                     }
                 }
             }
             "t" if value != "stream" => {
-                return Err(malformed(format!(
-                    "streamid type `{}` is not `stream`",
-                    printable(value, 20)
-                )));
+                return Err(malformed("the streamid type `t=` is not `stream`"));
             }
             "u" => creds.username(value.to_owned())?,
             "p" => creds.password(value.to_owned())?,
@@ -266,10 +292,10 @@ fn srt_mediamtx(streamid: &str) -> Result<AuthRequest, Deny> {
         "publish" => Action::Publish,
         "read" => Action::Subscribe,
         _ => {
-            return Err(malformed(format!(
-                "unknown streamid action `{}` (publish or read)",
-                printable(action, 20)
-            )));
+            // Not echoed: swapped fields would put a user name or password here.
+            return Err(malformed(
+                "the streamid action (before the first `:`) is not `publish` or `read`",
+            ));
         }
     };
     let mut creds = CredentialsBuilder::default();
@@ -317,10 +343,10 @@ fn from_url(
         _ => &["http", "https"],
     };
     if !schemes.iter().any(|s| s.eq_ignore_ascii_case(parts.scheme)) {
+        // The text before `://` is not echoed: in `user:pass@rtmp://…` it is the credentials.
         return Err(malformed(format!(
-            "a {transport} URL starts with {}://, not `{}://`",
-            schemes.join("://, "),
-            printable(parts.scheme, 20)
+            "a {transport} URL starts with {}://; this one has another scheme",
+            schemes.join("://, ")
         )));
     }
 
@@ -493,19 +519,6 @@ fn stream_path(path: &str) -> Result<StreamPath, Deny> {
 
 fn malformed(detail: impl Into<String>) -> Deny {
     Deny::new(DenyReason::MalformedCredentials, detail)
-}
-
-/// A short, printable excerpt of client input for error details (never used on secrets).
-fn printable(text: &str, max_chars: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .take(max_chars)
-        .filter(|c| !c.is_control())
-        .collect();
-    if text.chars().count() > max_chars {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

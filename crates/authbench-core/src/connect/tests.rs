@@ -343,3 +343,67 @@ fn arbitrary_bytes_never_panic() {
         let _ = authorization(&format!("Basic {s}"));
     }
 }
+
+/// The deny for `r`, after checking it is `malformed_credentials` and does not quote `secret`.
+fn refused_without(r: Result<AuthRequest, Deny>, secret: &str) -> Deny {
+    let d = err(r);
+    assert_eq!(d.reason, MalformedCredentials, "{}", d.detail);
+    assert!(
+        !d.detail.contains(secret),
+        "`{secret}` is quoted in: {}",
+        d.detail
+    );
+    d
+}
+
+#[test]
+fn a_password_in_place_of_the_scheme_is_not_quoted() {
+    // `user:pass@` typed before the scheme: split at `://`, the "scheme" is the credentials.
+    let d = refused_without(
+        rtmp("alice:alice-pw@rtmp://h/live/cam1", Action::Publish),
+        "alice-pw",
+    );
+    assert!(!d.detail.contains("alice"), "{}", d.detail);
+    for url in ["hunter2://h/live/cam1", "Hunter2x://h/live/cam1"] {
+        refused_without(rtsp(url, Action::Publish, None), "unter2");
+    }
+    refused_without(
+        whip_whep(Transport::Whip, "hunter2://h/live/cam1/whip", None),
+        "unter2",
+    );
+}
+
+#[test]
+fn an_unknown_mediamtx_streamid_action_is_not_quoted() {
+    // A streamid that starts with the password, say because the fields were swapped.
+    refused_without(srt("pw-hunter2:live/cam1:alice"), "hunter2");
+    refused_without(srt("hunter2"), "hunter2");
+}
+
+#[test]
+fn srt_mode_and_type_values_are_not_quoted() {
+    // A password holding `,m=` puts its tail where the mode goes.
+    refused_without(srt("#!::r=live/cam1,u=alice,p=abc,m=hunter2xyz"), "hunter2");
+    refused_without(srt("#!::r=live/cam1,u=alice,p=abc,t=hunter2xyz"), "hunter2");
+    refused_without(srt("#!::r=live/cam1,m=s3cr3t-tail"), "s3cr3t");
+}
+
+#[test]
+fn a_repeated_srt_key_is_refused() {
+    // The last `m=` used to win while a server reading the first sees another action.
+    for id in [
+        "#!::r=live/cam1,m=request,m=publish,u=bob,p=pw",
+        "#!::r=live/cam1,m=publish,m=publish",
+        "#!::r=live/cam1,t=stream,t=stream",
+        "#!::r=live/cam1,h=a.example,h=b.example",
+        "#!::r=live/cam1,x=1,x=2",
+        "#!::r=live/cam1,s=a.b.c,s=a.b.c",
+        "#!::r=live/cam1,p=a,p=a",
+    ] {
+        let d = refused_without(srt(id), "pw");
+        assert!(d.detail.contains("more than once"), "{id}: {}", d.detail);
+    }
+    // Different keys are still fine.
+    let req = ok(srt("#!::r=live/cam1,m=publish,u=bob,p=pw,h=a.example,x=1"));
+    assert_eq!(req.action, Action::Publish);
+}
