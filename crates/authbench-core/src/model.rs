@@ -122,6 +122,7 @@ pub struct StreamPath {
 
 /// Why a string is not a [`StreamPath`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StreamPathError {
     /// Nothing was given.
     #[error("the stream path is empty")]
