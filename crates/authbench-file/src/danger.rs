@@ -13,7 +13,9 @@ use crate::{FileAuthenticator, store::Sources};
 
 /// An htpasswd file in which entries that are not a known hash are taken as plaintext passwords
 /// (`htpasswd -p`). A value starting with `$` or `{` of an unknown scheme is still refused, and a
-/// 13-character value of `./0-9A-Za-z` is read as DES crypt, as Apache on Unix does.
+/// 13-character value of `./0-9A-Za-z` is read as DES crypt, as Apache on Unix does. A
+/// plaintext value followed by another `:` is refused
+/// ([`LineProblem::PlaintextWithColon`](crate::LineProblem::PlaintextWithColon)), never split.
 ///
 /// # Errors
 ///

@@ -99,6 +99,10 @@ pub enum LineProblem {
     UnsupportedScheme(&'static str),
     /// The value would be a plaintext password and `danger_plaintext` is off.
     PlaintextRefused,
+    /// Plaintext (behind `danger_plaintext`) followed by another `:`. Apache ends the value at
+    /// that `:` and would take only the part before it as the password, while the text after
+    /// it may be the hash that was meant (`user:pw:{SHA}…`): the line is refused, never split.
+    PlaintextWithColon,
     /// The scheme is recognised and the hash is malformed.
     MalformedHash {
         /// The scheme (`bcrypt`, `apr1`, …).
@@ -133,6 +137,10 @@ impl fmt::Display for LineProblem {
             LineProblem::PlaintextRefused => f.write_str(
                 "not a known hash scheme; plaintext passwords are refused unless \
                  `danger_plaintext: true` is set",
+            ),
+            LineProblem::PlaintextWithColon => f.write_str(
+                "a plaintext password followed by `:` is ambiguous (Apache would read only the \
+                 part before the `:`); hash the password or remove the extra field",
             ),
             LineProblem::MalformedHash { scheme, why } => {
                 write!(f, "malformed {scheme} hash: {why}")

@@ -6,6 +6,9 @@ use authbench_core::DenyReason;
 use authbench_file::{FileAuthenticator, LineProblem, danger};
 use common::{fixture, publish};
 
+/// Whether a load error's problem is the expected one.
+type Expect = fn(&LineProblem) -> bool;
+
 /// (user, right password, expected weak note) for tests/fixtures/apache.htpasswd.
 const APACHE_USERS: &[(&str, &str, Option<&str>)] = &[
     ("bcrypt_user", "bcrypt-secret", None),
@@ -147,4 +150,83 @@ fn inline_verification_without_a_runtime() {
     assert!(d.is_allow());
     let d = common::block_on_without_runtime(publish(&auth, "ghost", "sha512-secret"));
     assert_eq!(d.reason(), Some(DenyReason::UnknownUser));
+}
+
+/// Apache's `mod_authn_file` ends the hash at the next `:`, so `ali:ce:{SHA}…` is, to Apache,
+/// the password `ce`; read with the rest of the line it is `ce:{SHA}…`. A plaintext value
+/// followed by `:` is ambiguous, and the `{SHA}` text after it may be the hash that was meant:
+/// the line is refused, never loaded as the plaintext `ce`.
+#[tokio::test]
+async fn plaintext_followed_by_a_colon_is_refused_not_split() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("users.htpasswd");
+    let line = "ali:ce:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=";
+    std::fs::write(
+        &path,
+        format!("bob:{{SHA}}GpHWL3ymc5liWkNopqtdSjuqYHM=\n{line}\n"),
+    )
+    .expect("write");
+    let err = match danger::htpasswd_allowing_plaintext(&path, None) {
+        Ok(auth) => panic!(
+            "loaded; `ali` with `ce` decides {:?}",
+            publish(&auth, "ali", "ce").await
+        ),
+        Err(err) => err,
+    };
+    assert_eq!(
+        (err.line(), err.problem()),
+        (Some(2), Some(&LineProblem::PlaintextWithColon))
+    );
+    let shown = err.to_string();
+    assert!(shown.contains("users.htpasswd:2: "), "{shown}");
+    assert!(!shown.contains("ce:"), "{shown}");
+    assert!(!shown.contains("GpHWL3"), "{shown}");
+}
+
+/// The danger switch never turns a hash-looking value into a plaintext password, and a real
+/// hash may still carry Apache's trailing `:comment`.
+#[tokio::test]
+async fn hash_looking_values_are_never_plaintext_under_the_danger_switch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("users.htpasswd");
+    let cases: [(&str, Expect); 3] = [
+        ("u:{SHA}GpHWL3ymc5liWkNopqtd", |p| {
+            matches!(
+                p,
+                LineProblem::MalformedHash {
+                    scheme: "{SHA}",
+                    ..
+                }
+            )
+        }),
+        ("u:{SHA}:GpHWL3ymc5liWkNopqtdSjuqYHM=", |p| {
+            matches!(
+                p,
+                LineProblem::MalformedHash {
+                    scheme: "{SHA}",
+                    ..
+                }
+            )
+        }),
+        ("u:{SHAX}GpHWL3ymc5liWkNopqtdSjuqYHM=", |p| {
+            *p == LineProblem::UnknownScheme
+        }),
+    ];
+    for (bad, expected) in cases {
+        std::fs::write(&path, format!("{bad}\n")).expect("write");
+        let err = danger::htpasswd_allowing_plaintext(&path, None).expect_err(bad);
+        let problem = err.problem().expect("a line problem");
+        assert!(expected(problem), "{bad}: got {problem:?}");
+    }
+    std::fs::write(&path, "u:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=:a comment\n").expect("write");
+    let auth = danger::htpasswd_allowing_plaintext(&path, None).expect("loads");
+    match publish(&auth, "u", "pw").await {
+        authbench_core::Decision::Allow(a) => {
+            assert_eq!(
+                a.note.as_deref(),
+                Some("weak hash scheme: {SHA} (unsalted SHA-1)")
+            );
+        }
+        other => panic!("expected allow, got {other:?}"),
+    }
 }

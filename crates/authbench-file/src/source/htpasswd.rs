@@ -1,7 +1,10 @@
 //! Apache htpasswd files: `user:hash` per line.
 //!
-//! As Apache's `mod_authn_file` does, the hash ends at the next `:` and anything after it is
-//! ignored (old files carried comments there). Unlike Apache, which takes the first of two
+//! The user name ends at the first `:`. As Apache's `mod_authn_file` does, the hash ends at the
+//! next `:` and anything after it is ignored (old files carried comments there); no hash scheme
+//! contains a `:`. A plaintext value (behind `danger_plaintext`) followed by a `:` is refused:
+//! Apache would take only the part before the `:` as the password, while the password may
+//! contain one, or the text after it may be the hash that was meant (`user:pw:{SHA}…`). Unlike Apache, which takes the first of two
 //! lines for the same user, a duplicate user is a load error: two entries for one user is a
 //! mistake worth hearing about.
 
@@ -10,7 +13,7 @@ use std::path::Path;
 
 use super::{line_error, lines};
 use crate::error::{FileError, LineProblem};
-use crate::scheme::StoredHash;
+use crate::scheme::{Scheme, StoredHash};
 
 /// Users and their parsed hashes.
 pub(crate) fn parse(
@@ -34,9 +37,15 @@ pub(crate) fn parse(
             };
             return Err(line_error(path, number, problem));
         }
-        let value = rest.split(':').next().unwrap_or_default();
+        let (value, trailing) = match rest.split_once(':') {
+            Some((value, _)) => (value, true),
+            None => (rest, false),
+        };
         let hash = StoredHash::parse(value, allow_plaintext)
             .map_err(|e| line_error(path, number, e.into()))?;
+        if trailing && hash.scheme() == Scheme::Plaintext {
+            return Err(line_error(path, number, LineProblem::PlaintextWithColon));
+        }
         users.insert(user.to_owned(), (hash, number));
     }
     Ok(users
@@ -58,5 +67,19 @@ mod tests {
         )
         .expect("parses");
         assert!(users.get("u").is_some_and(|h| h.verify(b"pw")));
+    }
+
+    #[test]
+    fn plaintext_is_never_split_at_a_later_colon() {
+        let err = parse(
+            Path::new("f"),
+            b"ali:ce:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n",
+            true,
+        )
+        .expect_err("refused");
+        assert_eq!(err.problem(), Some(&LineProblem::PlaintextWithColon));
+        // Without a later colon the danger path reads the whole value.
+        let users = parse(Path::new("f"), b"ali:ce\n", true).expect("parses");
+        assert!(users.get("ali").is_some_and(|h| h.verify(b"ce")));
     }
 }
