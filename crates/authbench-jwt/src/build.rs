@@ -189,11 +189,20 @@ pub(crate) fn check_options(cfg: &JwtConfig) -> Result<(), JwtConfigError> {
         return Err(invalid("max_ttl", "must be longer than 0s"));
     }
     for (key, t) in &cfg.tenants {
-        // An empty prefix is allowed and means every room (a single-tenant deployment).
         if t.rooms.is_empty() {
             return Err(JwtConfigError::Invalid {
                 key: "tenants",
                 reason: format!("tenant `{key}` lists no room prefixes"),
+            });
+        }
+        // The tenant rule gives an empty prefix no room at all; a single-tenant deployment
+        // leaves `tenants` out instead.
+        if t.rooms.iter().any(String::is_empty) {
+            return Err(JwtConfigError::Invalid {
+                key: "tenants",
+                reason: format!(
+                    "tenant `{key}` lists an empty room prefix, which owns no room (leave `tenants` out for a single tenant)"
+                ),
             });
         }
     }

@@ -52,8 +52,10 @@ pub struct TenantConfig {
     /// the issuer of a tenant. Optional for validation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Room prefixes this tenant owns (`acme-` owns `live/acme-1/cam`; `""` owns every room). A
-    /// room outside every prefix, or a stream with no room, is `tenant_mismatch`.
+    /// Room prefixes this tenant owns: a prefix owns the room equal to it and the rooms where a
+    /// separator (`/ - _ . :`) follows it (`acme` owns `live/acme-1/cam`, not `live/acmeevil/cam`;
+    /// `acme-` owns `live/acme-1/cam`). An empty prefix is refused. A room outside every prefix,
+    /// or a stream with no room, is `tenant_mismatch`.
     pub rooms: Vec<String>,
 }
 

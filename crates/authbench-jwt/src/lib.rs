@@ -98,8 +98,9 @@
 //!   characters; transports a list, case-insensitive; a tenant claim.
 //!
 //! Tenants (`tenants:`, keyed by issuer or, with `tenant_from: claim`, by the tenant claim) own
-//! room prefixes; a token of one tenant for a room of another is `tenant_mismatch`, and so is an
-//! unknown tenant or a stream without a room.
+//! room prefixes (a prefix followed by the end of the room or a separator, the reference service's
+//! rule: `acme` owns `acme-1`, never `acmeevil`); a token of one tenant for a room of another is
+//! `tenant_mismatch`, and so is an unknown tenant or a stream without a room.
 //!
 //! # Keys over HTTP
 //!

@@ -1,8 +1,10 @@
 //! Tenants: each issuer (or tenant-claim value) owns room prefixes; a token of one tenant for a
-//! room of another is `tenant_mismatch`.
+//! room of another is `tenant_mismatch`. A room belongs to a prefix by [`room_belongs_to`], the
+//! rule the reference service uses too: the prefix followed by the end of the room or a separator.
 
 use std::collections::HashMap;
 
+use authbench_core::tenant::room_belongs_to;
 use authbench_core::{Deny, DenyReason, StreamPath};
 
 use crate::config::{JwtConfig, TenantSource};
@@ -60,7 +62,9 @@ impl Tenants {
                 format!("`{path}` has no room, so it belongs to no tenant"),
             ));
         };
-        if prefixes.iter().any(|p| room.starts_with(p.as_str())) {
+        // The one tenant rule, shared with the reference service: `acme` owns `acme-1` and
+        // `acme/x`, never `acmeevil`.
+        if prefixes.iter().any(|p| room_belongs_to(room, p)) {
             Ok(())
         } else {
             Err(Deny::new(

@@ -474,6 +474,55 @@ async fn tenant_tokens_minted_per_issuer_stay_in_their_rooms() {
     );
 }
 
+/// The tenant rule is the reference service's (`authbench_core::tenant::room_belongs_to`): a
+/// tenant's prefix must be followed by the end of the room or a separator.
+#[tokio::test]
+async fn a_tenant_prefix_needs_a_separator_after_it() {
+    let mut cfg = hs_config(Profile::Red5pro);
+    cfg.tenant_from = TenantSource::Claim;
+    cfg.tenants.insert(
+        "acme".into(),
+        TenantConfig {
+            name: None,
+            rooms: vec!["acme".into()],
+        },
+    );
+    let clock = Arc::new(ManualClock::at_secs(T0));
+    let a = auth(&cfg, &clock);
+    let t = TokenMinter::from_config(&cfg, &keys())
+        .expect("minter")
+        .mint(
+            "w",
+            &identity(&[], &[], &[], Some("acme")),
+            T0,
+            Duration::from_secs(60),
+        )
+        .expect("mint");
+    let on = |path: &'static str| decide(&a, Action::Publish, Transport::Rtmp, path, &t);
+    assert_eq!(
+        on("live/acmeevil/cam1").await.reason(),
+        Some(DenyReason::TenantMismatch)
+    );
+    for path in ["live/acme-1/cam1", "live/acme/cam1", "live/acme/a/cam1"] {
+        let d = on(path).await;
+        assert!(d.is_allow(), "{path}: {d:?}");
+    }
+
+    // An empty prefix owns no room under that rule: refused when the config is read, rather
+    // than denying every request of the tenant.
+    cfg.tenants.insert(
+        "globex".into(),
+        TenantConfig {
+            name: None,
+            rooms: vec![String::new()],
+        },
+    );
+    assert!(matches!(
+        err(&cfg),
+        JwtConfigError::Invalid { key: "tenants", .. }
+    ));
+}
+
 #[tokio::test]
 async fn token_sources() {
     let cfg = hs_config(Profile::Red5pro);
