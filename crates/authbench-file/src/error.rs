@@ -80,6 +80,9 @@ impl FileError {
 pub enum LineProblem {
     /// The line is not valid UTF-8.
     NotUtf8,
+    /// The line holds a NUL byte. A C reader (Apache) ends the line there and would read a
+    /// different name or hash, so the line is refused.
+    NulByte,
     /// No `:` between user (or group) name and the rest.
     NoColon,
     /// The user name before `:` is empty.
@@ -120,6 +123,7 @@ impl fmt::Display for LineProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LineProblem::NotUtf8 => f.write_str("line is not valid UTF-8"),
+            LineProblem::NulByte => f.write_str("line holds a NUL byte"),
             LineProblem::NoColon => f.write_str("no `:` on the line (expected `name:value`)"),
             LineProblem::EmptyUser => f.write_str("empty user name"),
             LineProblem::EmptyGroup => f.write_str("empty group name"),

@@ -10,8 +10,8 @@
 //!   characters, reported weak). Plaintext only through [`danger`] or `danger_plaintext: true`.
 //!   Every hash is parsed when the file is loaded, so a malformed entry is a load error naming
 //!   `file:line`, and verification cannot panic. Digests are compared in constant time.
-//! * Files are read whole, up to [`MAX_FILE_BYTES`]; CRLF line ends, blank lines and `#`
-//!   comments are fine.
+//! * Files are read whole, up to [`MAX_FILE_BYTES`]; CRLF line ends, a UTF-8 byte-order mark,
+//!   blank lines and `#` comments are fine; a NUL byte is a line error.
 //! * [`FileAuthenticator::reload`] and [`FileAuthenticator::reload_if_changed`] swap in a new
 //!   version atomically and keep the old one when the new one is broken; `reload_interval`
 //!   polls in the background.

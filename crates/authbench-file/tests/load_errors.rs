@@ -4,10 +4,11 @@ mod common;
 
 use std::path::Path;
 
+use authbench_core::DenyReason;
 use authbench_file::{
     FileAuthenticator, FileConfig, FileError, FileFormat, LineProblem, MAX_FILE_BYTES,
 };
-use common::{fixture, publish};
+use common::{fixture, publish, subscribe};
 
 const GOOD_LINE: &str = "alice:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=";
 /// Whether a load error's problem is the expected one.
@@ -189,6 +190,74 @@ async fn crlf_comments_blank_lines_and_whitespace_are_fine() {
     )
     .expect_err("bad");
     assert_eq!(err.line(), Some(3));
+}
+
+#[tokio::test]
+async fn a_utf8_bom_and_crlf_are_read_in_htpasswd_and_group_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let users = dir.path().join("users.htpasswd");
+    std::fs::write(
+        &users,
+        "\u{feff}alice:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\r\nbob:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\r\n",
+    )
+    .expect("write");
+    let groups = dir.path().join("users.htgroup");
+    std::fs::write(&groups, "\u{feff}publishers: alice\r\nsubscribers: bob\r\n").expect("write");
+    let auth = FileAuthenticator::from_paths(&users, Some(groups)).expect("loads");
+    assert_eq!(auth.user_count(), 2);
+    // The BOM is not part of the first user or group name, and `\r` is not part of the last
+    // member or hash.
+    assert!(publish(&auth, "alice", "pw").await.is_allow());
+    assert!(subscribe(&auth, "bob", "pw").await.is_allow());
+    assert_eq!(
+        subscribe(&auth, "alice", "pw").await.reason(),
+        Some(DenyReason::RoleForbidden)
+    );
+    assert_eq!(
+        publish(&auth, "bob", "pw").await.reason(),
+        Some(DenyReason::RoleForbidden)
+    );
+}
+
+#[test]
+fn a_nul_byte_is_a_line_error_in_htpasswd_and_group_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let htpasswd_cases: [&[u8]; 4] = [
+        // In the user name: a C reader (Apache) would see `al`.
+        b"al\0ice:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n",
+        // At the start of the line: a C reader would see an empty line.
+        b"\0alice:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n",
+        b"alice:{SHA}GpHWL3ymc5\0liWkNopqtdSjuqYHM=\n",
+        b"alice:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\0\n",
+    ];
+    let users = dir.path().join("users.htpasswd");
+    for bad in htpasswd_cases {
+        let text = [b"bob:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n", bad].concat();
+        std::fs::write(&users, text).expect("write");
+        let err = FileAuthenticator::from_paths(&users, None).expect_err("refused");
+        assert_eq!(
+            (err.line(), err.problem()),
+            (Some(2), Some(&LineProblem::NulByte)),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+        assert!(!err.to_string().contains("GpHWL3"), "{err}");
+    }
+    std::fs::write(&users, "alice:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n").expect("write");
+    let groups = dir.path().join("users.htgroup");
+    let group_cases: [&[u8]; 2] = [b"publishers: alice\0bob\n", b"publi\0shers: alice\n"];
+    for bad in group_cases {
+        let text = [b"subscribers: alice\n", bad].concat();
+        std::fs::write(&groups, text).expect("write");
+        let err = FileAuthenticator::from_paths(&users, Some(groups.clone())).expect_err("refused");
+        assert_eq!(
+            (err.line(), err.problem()),
+            (Some(2), Some(&LineProblem::NulByte)),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+        assert!(err.to_string().contains("users.htgroup:2: "), "{err}");
+    }
 }
 
 #[test]

@@ -71,7 +71,7 @@ pub(crate) fn read_capped(path: &Path) -> Result<(Vec<u8>, FileStamp), FileError
 
 /// The meaningful lines of a file: 1-based number and text with surrounding whitespace (and a
 /// CRLF's `\r`, and a UTF-8 byte-order mark) removed. Blank lines and lines starting with one of
-/// `comment_marks` are skipped.
+/// `comment_marks` are skipped. A line that is not UTF-8 or holds a NUL byte is an error.
 pub(crate) fn lines<'a>(
     path: &'a Path,
     bytes: &'a [u8],
@@ -90,6 +90,8 @@ pub(crate) fn lines<'a>(
             let text = text.trim();
             if text.is_empty() || text.starts_with(comment_marks) {
                 None
+            } else if text.contains('\0') {
+                Some(Err(line_error(path, number, LineProblem::NulByte)))
             } else {
                 Some(Ok((number, text)))
             }
