@@ -130,7 +130,10 @@ fn default_true() -> bool {
 ///   leeway: 0s
 ///   max_ttl: 5m
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows `jwks_url` and `oidc_discovery` through [`authbench_core::redact::url`]: a key
+/// endpoint is often reached with a token in its query or a password in its user info.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JwtConfig {
     /// Claim layout (`red5pro` by default).
@@ -212,6 +215,65 @@ pub struct JwtConfig {
     /// `kid` header put on minted tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_kid: Option<String>,
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every field, so nothing is hidden by accident; the URLs redacted.
+        let JwtConfig {
+            profile,
+            algorithms,
+            secret_file,
+            secret_env,
+            public_keys,
+            jwks_file,
+            jwks_url,
+            oidc_discovery,
+            issuers,
+            audiences,
+            leeway,
+            max_ttl,
+            require_exp,
+            claims,
+            tenants,
+            tenant_from,
+            replay,
+            cache,
+            jwks_refresh,
+            jwks_min_refetch,
+            jwks_timeout,
+            token_in_password,
+            signing_key,
+            signing_kid,
+        } = self;
+        let redacted = |u: &Option<String>| u.as_deref().map(authbench_core::redact::url);
+        f.debug_struct("JwtConfig")
+            .field("profile", profile)
+            .field("algorithms", algorithms)
+            .field("secret_file", secret_file)
+            .field("secret_env", secret_env)
+            .field("public_keys", public_keys)
+            .field("jwks_file", jwks_file)
+            .field("jwks_url", &redacted(jwks_url))
+            .field("oidc_discovery", &redacted(oidc_discovery))
+            .field("issuers", issuers)
+            .field("audiences", audiences)
+            .field("leeway", leeway)
+            .field("max_ttl", max_ttl)
+            .field("require_exp", require_exp)
+            .field("claims", claims)
+            .field("tenants", tenants)
+            .field("tenant_from", tenant_from)
+            .field("replay", replay)
+            .field("cache", cache)
+            .field("jwks_refresh", jwks_refresh)
+            .field("jwks_min_refetch", jwks_min_refetch)
+            .field("jwks_timeout", jwks_timeout)
+            .field("token_in_password", token_in_password)
+            .field("signing_key", signing_key)
+            .field("signing_kid", signing_kid)
+            .finish()
+    }
 }
 
 impl JwtConfig {

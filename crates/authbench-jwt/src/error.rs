@@ -77,12 +77,13 @@ pub enum JwtConfigError {
     BadUrl {
         /// The config key.
         key: &'static str,
-        /// The URL.
+        /// The URL as configured, with user info and query values redacted
+        /// ([`authbench_core::redact::url`]).
         url: String,
     },
     /// The HTTP client could not be built.
-    #[error("jwt: cannot build the HTTP client for JWKS: {0}")]
-    HttpClient(String),
+    #[error("jwt: cannot build the HTTP client for JWKS")]
+    HttpClient(#[source] reqwest::Error),
     /// Remote key sources need the async constructor.
     #[error(
         "jwt: jwks_url / oidc_discovery need the async constructor JwtAuthenticator::from_config"
@@ -102,9 +103,10 @@ pub enum MintError {
     /// The TTL or time overflows.
     #[error("cannot mint: issued_at + ttl overflows")]
     TimeOverflow,
-    /// Signing failed.
-    #[error("cannot mint: signing failed: {0}")]
-    Sign(String),
+    /// Signing failed (the message describes the failure without key material; the
+    /// jsonwebtoken error is the source).
+    #[error("cannot mint: signing failed: {}", describe_key_error(.0.kind()))]
+    Sign(#[source] jsonwebtoken::errors::Error),
 }
 
 /// A short description of a jsonwebtoken error for config messages. Key-parse errors carry no key

@@ -18,14 +18,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use authbench_core::redact;
 use reqwest::Url;
 
 use crate::keys::{KeySet, MAX_JWKS_BYTES, parse_jwks};
 
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
-/// Where keys come from.
-#[derive(Debug, Clone)]
+/// Where keys come from. `Debug` shows the URLs redacted.
+#[derive(Clone)]
 pub(crate) enum RemoteSource {
     /// A JWKS URL.
     Jwks(Url),
@@ -55,14 +56,23 @@ impl RemoteSource {
     }
 }
 
-/// A URL for messages and logs, with any password in it replaced (it may hold basic-auth
-/// credentials for the key endpoint).
-fn redacted(url: &Url) -> Url {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some("redacted"));
+impl std::fmt::Debug for RemoteSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemoteSource::Jwks(url) => f.debug_tuple("Jwks").field(&shown(url)).finish(),
+            RemoteSource::Discovery { url, issuer } => f
+                .debug_struct("Discovery")
+                .field("url", &shown(url))
+                .field("issuer", &redact::url(issuer))
+                .finish(),
+        }
     }
-    shown
+}
+
+/// A URL for messages, logs and `Debug`: user info and query values replaced (a key endpoint is
+/// often reached with basic-auth credentials or an `access_token` parameter).
+fn shown(url: &Url) -> String {
+    redact::url(url.as_str())
 }
 
 fn http_url(s: &str) -> Option<Url> {
@@ -92,7 +102,6 @@ struct Meta {
 }
 
 /// A remote key source with its cache and refresh policy.
-#[derive(Debug)]
 pub(crate) struct RemoteKeys {
     client: reqwest::Client,
     source: RemoteSource,
@@ -104,19 +113,30 @@ pub(crate) struct RemoteKeys {
     fetches: AtomicU64,
 }
 
+impl std::fmt::Debug for RemoteKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteKeys")
+            .field("source", &self.source)
+            .field("refresh", &self.refresh)
+            .field("min_refetch", &self.min_refetch)
+            .field("keys", &self.snapshot.load().keys.len())
+            .field("fetches", &self.fetch_count())
+            .finish_non_exhaustive()
+    }
+}
+
 impl RemoteKeys {
     pub fn new(
         source: RemoteSource,
         timeout: Duration,
         refresh: Duration,
         min_refetch: Duration,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         Ok(RemoteKeys {
             client,
             source,
@@ -230,7 +250,7 @@ impl RemoteKeys {
             }
         };
         let body = self.get(&jwks_url).await?;
-        let shown = redacted(&jwks_url);
+        let shown = shown(&jwks_url);
         let (keys, skipped) = parse_jwks(&body).map_err(|e| format!("{shown}: {e}"))?;
         for note in skipped {
             tracing::warn!(url = %shown, "JWKS entry {note}");
@@ -248,27 +268,31 @@ impl RemoteKeys {
             jwks_uri: String,
         }
         let body = self.get(url).await?;
-        let shown = redacted(url);
+        let shown = shown(url);
         let doc: Doc = serde_json::from_slice(&body).map_err(|_| {
             format!("{shown}: not an OpenID provider configuration (needs issuer and jwks_uri)")
         })?;
         // OpenID Connect Discovery §4.3: the issuer must be the one the document was found under.
+        // Both issuers and the jwks_uri are URLs, shown redacted like every other.
         if doc.issuer.trim_end_matches('/') != expected_issuer.trim_end_matches('/') {
-            let expected =
-                http_url(expected_issuer).map_or_else(String::new, |u| redacted(&u).to_string());
             return Err(format!(
-                "{shown}: discovery names issuer `{}`, expected `{expected}`",
-                doc.issuer
+                "{shown}: discovery names issuer `{}`, expected `{}`",
+                redact::url(&doc.issuer),
+                redact::url(expected_issuer)
             ));
         }
-        let jwks = http_url(&doc.jwks_uri)
-            .ok_or_else(|| format!("{shown}: jwks_uri `{}` is not an http(s) URL", doc.jwks_uri))?;
+        let jwks = http_url(&doc.jwks_uri).ok_or_else(|| {
+            format!(
+                "{shown}: jwks_uri `{}` is not an http(s) URL",
+                redact::url(&doc.jwks_uri)
+            )
+        })?;
         Ok((jwks, doc.issuer))
     }
 
     /// GET with a size cap.
     async fn get(&self, url: &Url) -> Result<Vec<u8>, String> {
-        let shown = redacted(url);
+        let shown = shown(url);
         let describe = |e: &reqwest::Error| {
             if e.is_timeout() {
                 "timed out"

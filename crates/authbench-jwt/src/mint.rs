@@ -124,8 +124,7 @@ impl TokenMinter {
     pub fn sign(&self, claims: &Value) -> Result<String, MintError> {
         let mut header = Header::new(self.alg);
         header.kid = self.cfg.signing_kid.clone();
-        jsonwebtoken::encode(&header, claims, &self.key)
-            .map_err(|e| MintError::Sign(describe_key_error(e.kind())))
+        jsonwebtoken::encode(&header, claims, &self.key).map_err(MintError::Sign)
     }
 }
 

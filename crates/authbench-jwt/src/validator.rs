@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use authbench_core::redact;
 use authbench_core::{
     Allow, AuthRequest, Authenticator, Capabilities, Capability, Clock, Credentials, Decision,
     Deny, DenyReason, async_trait,
@@ -132,7 +133,7 @@ impl JwtAuthenticator {
                 Some(
                     RemoteSource::jwks(url).ok_or_else(|| JwtConfigError::BadUrl {
                         key: "jwks_url",
-                        url: url.clone(),
+                        url: redact::url(url),
                     })?,
                 )
             }
@@ -140,7 +141,7 @@ impl JwtAuthenticator {
                 Some(
                     RemoteSource::discovery(url).ok_or_else(|| JwtConfigError::BadUrl {
                         key: "oidc_discovery",
-                        url: url.clone(),
+                        url: redact::url(url),
                     })?,
                 )
             }

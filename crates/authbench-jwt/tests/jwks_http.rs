@@ -463,3 +463,139 @@ async fn jwks_url_password_is_not_in_deny_details() {
     assert!(deny.detail.contains("503"), "{}", deny.detail);
     assert!(!deny.detail.contains("url-pass-s3cret"), "{}", deny.detail);
 }
+
+/// Every event's fields, as text, from the thread the test runs on.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<String>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        self.0.lock().expect("logs").clone()
+    }
+}
+
+impl tracing::Subscriber for Logs {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Fields<'a>(&'a mut String);
+        impl tracing::field::Visit for Fields<'_> {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={v:?}\n", f.name()));
+            }
+        }
+        let mut logs = self.0.lock().expect("logs");
+        event.record(&mut Fields(&mut logs));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Secrets in configured URLs (user info, query values such as `access_token`) never reach a
+/// deny detail, a log line, an error or `Debug`, whether the URL is `jwks_url`, the discovery URL
+/// or the `jwks_uri` a discovery document names.
+#[tokio::test]
+async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
+    const SECRETS: [&str; 4] = ["url-pass-s3cret", "tok-S3CRET", "disc-S3CRET", "uri-S3CRET"];
+    let logs = Logs::default();
+    let _guard = tracing::subscriber::set_default(logs.clone());
+    let check = |what: &str, text: &str| {
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{what} shows `{secret}`: {text}");
+        }
+    };
+    let server = Server::start().await;
+    let clock = Arc::new(ManualClock::at_secs(T0));
+    let t = token(&minter("rsa.key.pem", "k1", None), T0);
+
+    // jwks_url with a password and an access token; the fetch fails (404: the route has no query).
+    server.route("/jwks", jwks(&[("rsa.key.pem", "k1")]));
+    let url = server.url("/jwks?access_token=tok-S3CRET").replacen(
+        "http://",
+        "http://fetcher:url-pass-s3cret@",
+        1,
+    );
+    let cfg = config_for(&url);
+    check("the config's Debug", &format!("{cfg:?}"));
+    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+        .await
+        .expect("auth");
+    let d = auth.authenticate(&request(&t)).await;
+    assert_eq!(d.reason(), Some(DenyReason::BackendUnavailable), "{d:?}");
+    let authbench_core::Decision::Deny(deny) = &d else {
+        panic!("denied");
+    };
+    assert!(deny.detail.contains("404"), "{}", deny.detail);
+    assert!(
+        deny.detail.contains("access_token=[redacted]"),
+        "the parameter's name stays: {}",
+        deny.detail
+    );
+    check("the deny detail", &deny.detail);
+    check("the decision's Debug", &format!("{d:?}"));
+    check("the authenticator's Debug", &format!("{auth:?}"));
+
+    // Discovery whose jwks_uri carries a token, and whose key set cannot be fetched.
+    server.route(
+        "/idp/.well-known/openid-configuration",
+        serde_json::json!({
+            "issuer": server.url("/idp"),
+            "jwks_uri": server.url("/certs?access_token=uri-S3CRET"),
+        })
+        .to_string(),
+    );
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    cfg.oidc_discovery = Some(server.url("/idp"));
+    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+        .await
+        .expect("auth");
+    let d = auth.authenticate(&request(&t)).await;
+    assert_eq!(d.reason(), Some(DenyReason::BackendUnavailable), "{d:?}");
+    check("the deny after discovery", &format!("{d:?}"));
+    check("the authenticator's Debug", &format!("{auth:?}"));
+
+    // Discovery naming a jwks_uri that is not http(s), with a secret in it.
+    server.route(
+        "/bad/.well-known/openid-configuration",
+        serde_json::json!({
+            "issuer": server.url("/bad"),
+            "jwks_uri": "ftp://keys.example/certs?access_token=uri-S3CRET",
+        })
+        .to_string(),
+    );
+    cfg.oidc_discovery = Some(server.url("/bad"));
+    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+        .await
+        .expect("auth");
+    let d = auth.authenticate(&request(&t)).await;
+    assert_eq!(d.reason(), Some(DenyReason::BackendUnavailable), "{d:?}");
+    check("the deny for a bad jwks_uri", &format!("{d:?}"));
+
+    // A jwks_url that is not http(s) is a config error that shows the URL redacted.
+    let mut cfg = config_for("ftp://fetcher:url-pass-s3cret@keys.example/jwks?key=disc-S3CRET");
+    let e = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+        .await
+        .expect_err("not http");
+    check("the config error", &e.to_string());
+    check("the config error's Debug", &format!("{e:?}"));
+    cfg.jwks_url = None;
+    cfg.oidc_discovery = Some("ftp://idp.example/?access_token=disc-S3CRET".into());
+    check("the config's Debug", &format!("{cfg:?}"));
+    let e = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock)
+        .await
+        .expect_err("not http");
+    check("the config error", &e.to_string());
+
+    let logs = logs.text();
+    assert!(
+        logs.contains("access_token=[redacted]"),
+        "failed fetches are logged, redacted: {logs}"
+    );
+    check("the logs", &logs);
+}
