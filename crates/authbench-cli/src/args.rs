@@ -9,7 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Compare JWT, round-trip and file authentication for streaming servers.
 #[derive(Debug, Parser)]
-#[command(name = "authbench", version, about, propagate_version = true)]
+#[command(
+    name = "authbench",
+    version,
+    about,
+    propagate_version = true,
+    after_help = crate::EXIT_CODES_HELP
+)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug); AUTHBENCH_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -24,24 +30,33 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against every mode and write the comparison report. Exit 0 when every
-    /// expectation held, 1 when any failed, 2 on bad input.
+    /// expectation held, 1 when any failed, 2 on bad input, 3 when the report cannot be written.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Run(RunArgs),
     /// One decision, printed as one JSON object. Exit 0 allow, 1 deny, 2 usage / config error.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Decide(DecideArgs),
-    /// Run the reference auth service (round-trip endpoints, token issuer, admin API).
+    /// Run the reference auth service (round-trip endpoints, token issuer, admin API). Exit 2 on
+    /// a bad config, 3 when the address cannot be bound.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Serve(ServeArgs),
     /// Mint a JWT for an identity of the config, for tests and for trying a config.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Token(TokenArgs),
     /// Check scenario files without running them. Exit 0 valid, 2 invalid (file:line:col).
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Validate(ValidateArgs),
     /// Rank jwt, roundtrip, file and combinations for a deployment, each with its reasons.
     /// Exit 0 with an answer, 2 on bad input (file:line:col).
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Recommend(RecommendArgs),
     /// Open-loop load per mode beside its reference: latency percentiles, throughput, join
     /// storm, capacity search; writes report.{json,md,html}. Exit 0, or 1 when a self-check failed.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Bench(BenchArgs),
     /// CI regression gate: exit 1 on a behaviour change or a latency regression beyond the
     /// threshold and the measured noise, 0 when clean, 2 on bad input.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
     Compare(CompareArgs),
 }
 
@@ -134,7 +149,7 @@ pub struct DecideArgs {
     /// A password; with --user and --stream.
     #[arg(long, value_name = "P", requires = "user", conflicts_with_all = ["url"])]
     pub password: Option<String>,
-    /// The stream path (`app/room/stream`) for --token / --user.
+    /// The stream path (`app/room/stream`) for --header / --token / --user.
     #[arg(long, value_name = "PATH")]
     pub stream: Option<String>,
     /// Decide as if the time were this many seconds since the Unix epoch.

@@ -13,12 +13,12 @@ use authbench_scenario::Mode;
 
 use crate::args::BenchArgs;
 use crate::decide::mode_of;
-use crate::{EXIT_DENY, UsageError};
+use crate::{CliError, EXIT_DENY, print_out};
 
 /// `N` for every mode, or `MODE=N,…`.
-fn parse_rates(text: &str, modes: &[Mode]) -> Result<BTreeMap<Mode, f64>, UsageError> {
-    let bad = |what: &str| UsageError(format!("--rate {text}: {what}"));
-    let number = |s: &str| -> Result<f64, UsageError> {
+fn parse_rates(text: &str, modes: &[Mode]) -> Result<BTreeMap<Mode, f64>, CliError> {
+    let bad = |what: &str| CliError::Usage(format!("--rate {text}: {what}"));
+    let number = |s: &str| -> Result<f64, CliError> {
         let v: f64 = s
             .trim()
             .trim_end_matches("/s")
@@ -44,12 +44,12 @@ fn parse_rates(text: &str, modes: &[Mode]) -> Result<BTreeMap<Mode, f64>, UsageE
 }
 
 /// `N/T` (`2000/1s`) or `off`.
-fn parse_storm(text: &str) -> Result<Option<StormOptions>, UsageError> {
+fn parse_storm(text: &str) -> Result<Option<StormOptions>, CliError> {
     if text == "off" {
         return Ok(None);
     }
     let bad = || {
-        UsageError(format!(
+        CliError::Usage(format!(
             "--storm {text}: expected N/T such as 2000/1s, or off"
         ))
     };
@@ -65,7 +65,7 @@ fn parse_storm(text: &str) -> Result<Option<StormOptions>, UsageError> {
     }))
 }
 
-fn parse_sweep(text: &str) -> Result<Vec<u32>, UsageError> {
+fn parse_sweep(text: &str) -> Result<Vec<u32>, CliError> {
     if text == "off" {
         return Ok(Vec::new());
     }
@@ -76,7 +76,7 @@ fn parse_sweep(text: &str) -> Result<Vec<u32>, UsageError> {
                 .ok()
                 .filter(|&n| (1..=1024).contains(&n))
                 .ok_or_else(|| {
-                    UsageError(format!(
+                    CliError::Usage(format!(
                         "--sweep {text}: expected concurrency levels 1 to 1024 such as 1,2,4,8, or off"
                     ))
                 })
@@ -84,12 +84,12 @@ fn parse_sweep(text: &str) -> Result<Vec<u32>, UsageError> {
         .collect()
 }
 
-fn parse_slowdowns(items: &[String]) -> Result<BTreeMap<Mode, f64>, UsageError> {
+fn parse_slowdowns(items: &[String]) -> Result<BTreeMap<Mode, f64>, CliError> {
     items
         .iter()
         .map(|item| {
             let bad = || {
-                UsageError(format!(
+                CliError::Usage(format!(
                     "--inject-slowdown {item}: expected MODE=PCT such as jwt=10"
                 ))
             };
@@ -105,9 +105,9 @@ fn parse_slowdowns(items: &[String]) -> Result<BTreeMap<Mode, f64>, UsageError> 
 }
 
 /// The options a command line asks for.
-pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, UsageError> {
+pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, CliError> {
     if !args.paths.is_empty() && args.capacity {
-        return Err(UsageError(
+        return Err(CliError::Usage(
             "--capacity loads the generated reference service; run it without scenario paths"
                 .into(),
         ));
@@ -151,10 +151,10 @@ pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, UsageError> {
         opts.storm = parse_storm(s)?;
     }
     if args.duration.is_zero() {
-        return Err(UsageError("--duration must be longer than 0".into()));
+        return Err(CliError::Usage("--duration must be longer than 0".into()));
     }
     if args.concurrency == Some(0) {
-        return Err(UsageError("--concurrency must be at least 1".into()));
+        return Err(CliError::Usage("--concurrency must be at least 1".into()));
     }
     if args.capacity {
         opts.capacity = Some(CapacityOptions {
@@ -171,11 +171,15 @@ pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, UsageError> {
     Ok(opts)
 }
 
-pub(crate) async fn run(args: BenchArgs) -> Result<u8, UsageError> {
+pub(crate) async fn run(args: BenchArgs) -> Result<u8, CliError> {
     let opts = options(&args)?;
+    if !args.paths.is_empty() {
+        // Checked here so a bad scenario is bad input (exit 2), not a failure of the load run.
+        crate::run::load_scenarios(&args.paths)?;
+    }
     let out = args.out.clone();
     let (self_check, tolerant, quick) = (args.self_check, args.tolerant, args.quick);
-    let load = tokio::task::spawn_blocking(move || -> Result<LoadSection, UsageError> {
+    let load = tokio::task::spawn_blocking(move || -> Result<LoadSection, CliError> {
         if self_check {
             let bounds = if tolerant {
                 Bounds::Tolerant
@@ -206,15 +210,18 @@ pub(crate) async fn run(args: BenchArgs) -> Result<u8, UsageError> {
         }
     })
     .await
-    .map_err(|e| UsageError(format!("the load run failed: {e}")))??;
+    .map_err(CliError::Task)??;
 
     let modes: Vec<Mode> = load.modes.iter().map(|m| m.mode).collect();
     let mut report = Report::build(&[], &RunOptions { quick, modes });
     report.load = Some(load);
     report
         .write_all(&out)
-        .map_err(|e| UsageError(format!("cannot write the report: {e}")))?;
-    print_summary(&report);
+        .map_err(|source| CliError::WriteReport {
+            dir: out.clone(),
+            source,
+        })?;
+    print_summary(&report)?;
     eprintln!(
         "report written to {}/report.{{json,md,html}}",
         out.display()
@@ -223,26 +230,29 @@ pub(crate) async fn run(args: BenchArgs) -> Result<u8, UsageError> {
     Ok(if passed { 0 } else { EXIT_DENY })
 }
 
-fn print_summary(report: &Report) {
-    let Some(load) = &report.load else { return };
+/// The summary `bench` prints on stdout: self-checks, then a line per mode, storm and capacity.
+fn print_summary(report: &Report) -> Result<(), CliError> {
+    let Some(load) = &report.load else {
+        return Ok(());
+    };
     for c in &load.self_checks {
-        println!(
+        print_out(&format!(
             "{} {}: {} (expected {})",
             if c.passed { "ok  " } else { "FAIL" },
             c.name,
             c.measured,
             c.expected
-        );
+        ))?;
     }
     if !load.modes.is_empty() {
-        println!(
+        print_out(&format!(
             "{:<10} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10}  reference ×p50",
             "mode", "target/s", "done/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs"
-        );
+        ))?;
     }
     for m in &load.modes {
         let l = &m.latency;
-        println!(
+        print_out(&format!(
             "{:<10} {:>9.0} {:>9.0} {:>10.2} {:>10.2} {:>10.2} {:>10.2}  {}",
             m.mode.as_str(),
             m.target_rate,
@@ -255,10 +265,10 @@ fn print_summary(report: &Report) {
                 || "-".to_owned(),
                 |r| format!("{:.2}× ({})", r.ratio_p50, r.name)
             )
-        );
+        ))?;
     }
     for s in &load.join_storms {
-        println!(
+        print_out(&format!(
             "join storm {:<9} {} subscribers within {}s: drained in {:.2}s, p99 {:.0} µs, max {:.0} µs",
             s.mode.as_str(),
             s.subscribers,
@@ -266,14 +276,15 @@ fn print_summary(report: &Report) {
             s.drained_s,
             s.latency.p99_us,
             s.latency.max_us
-        );
+        ))?;
     }
     if let Some(c) = &load.capacity {
-        println!(
+        print_out(&format!(
             "capacity: {:.0}/s with p99 ≤ {:.0} µs; kept up with {:.0}/s whatever the p99 ({} connections; unpaced {:.0}/s)",
             c.rate, c.budget_p99_us, c.sustained_rate, c.connections, c.closed_loop_throughput
-        );
+        ))?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

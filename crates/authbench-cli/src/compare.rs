@@ -8,29 +8,32 @@ use authbench_load::compare::compare;
 use authbench_report::Report;
 
 use crate::args::CompareArgs;
-use crate::{EXIT_DENY, UsageError};
+use crate::{CliError, EXIT_DENY, write_out};
 
-fn read(path: &Path) -> Result<Report, UsageError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    Report::from_json(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))
+/// Reads a report named on the command line (shared with `recommend --report`).
+pub(crate) fn read(path: &Path) -> Result<Report, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadInput {
+        path: path.to_owned(),
+        source,
+    })?;
+    Report::from_json(&text).map_err(|source| CliError::ReadReport {
+        path: path.to_owned(),
+        source,
+    })
 }
 
-pub(crate) fn run(args: CompareArgs) -> Result<u8, UsageError> {
+pub(crate) fn run(args: CompareArgs) -> Result<u8, CliError> {
     if !args.max_regression.is_finite() || args.max_regression < 0.0 {
-        return Err(UsageError(
+        return Err(CliError::Usage(
             "--max-regression takes a percentage of 0 or more".into(),
         ));
     }
     let baseline = read(&args.baseline)?;
     let current = read(&args.current)?;
     let result = compare(&baseline, &current, args.max_regression / 100.0);
-    print!("{}", result.to_markdown());
+    write_out(&result.to_markdown())?;
     if !result.incomparable.is_empty() {
-        return Err(UsageError(format!(
-            "the reports cannot be compared: {}",
-            result.incomparable.join("; ")
-        )));
+        return Err(CliError::Incomparable(result.incomparable));
     }
     Ok(if result.failed() { EXIT_DENY } else { 0 })
 }

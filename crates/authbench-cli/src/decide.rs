@@ -12,7 +12,7 @@ use authbench_scenario::config;
 use serde::Serialize;
 
 use crate::args::{DecideArgs, ModeArg};
-use crate::{EXIT_DENY, UsageError};
+use crate::{CliError, EXIT_DENY, print_out};
 
 /// The JSON line `decide` prints.
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub(crate) fn mode_of(arg: ModeArg) -> Mode {
     }
 }
 
-pub(crate) async fn run(args: DecideArgs) -> Result<u8, UsageError> {
+pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
     let loaded = config::load(&args.config)?;
     let clock: Arc<dyn Clock> = match args.at {
         Some(at) => Arc::new(ManualClock::new(Duration::from_secs(at))),
@@ -67,13 +67,14 @@ pub(crate) async fn run(args: DecideArgs) -> Result<u8, UsageError> {
         // What the client sent could not be parsed: that is a deny, not a usage error.
         Err(deny) => Decision::Deny(deny),
     };
-    let json = serde_json::to_string(&DecisionJson::new(authenticator.mode(), &decision))?;
-    println!("{json}");
+    let json = serde_json::to_string(&DecisionJson::new(authenticator.mode(), &decision))
+        .map_err(CliError::Encode)?;
+    print_out(&json)?;
     Ok(if decision.is_allow() { 0 } else { EXIT_DENY })
 }
 
 /// Builds the request; the outer error is a usage error, the inner one a malformed-credentials deny.
-fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny>, UsageError> {
+fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny>, CliError> {
     if let Some(url) = &args.url {
         let authorization = authorization_header(&args.header)?;
         return Ok(connect::parse(&ClientConnect {
@@ -86,7 +87,9 @@ fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny
     }
     if let Some(streamid) = &args.streamid {
         if args.transport != Transport::Srt {
-            return Err(UsageError("--streamid goes with --transport srt".into()));
+            return Err(CliError::Usage(
+                "--streamid goes with --transport srt".into(),
+            ));
         }
         return Ok(connect::parse(&ClientConnect {
             transport: Transport::Srt,
@@ -97,13 +100,13 @@ fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny
         }));
     }
     let stream = args.stream.as_deref().ok_or_else(|| {
-        UsageError(
+        CliError::Usage(
             "say what the client sent: --url, --streamid, or --stream with --header / --token / \
              --user --password"
                 .into(),
         )
     })?;
-    let path = StreamPath::new(stream).map_err(|e| UsageError(format!("--stream: {e}")))?;
+    let path = StreamPath::new(stream).map_err(|e| CliError::Usage(format!("--stream: {e}")))?;
     if let Some(header) = authorization_header(&args.header)? {
         return Ok(connect::authorization(header)
             .map(|credentials| AuthRequest::new(args.action, args.transport, path, credentials)));
@@ -124,15 +127,17 @@ fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny
     )))
 }
 
-fn authorization_header(headers: &[String]) -> Result<Option<&str>, UsageError> {
+fn authorization_header(headers: &[String]) -> Result<Option<&str>, CliError> {
     let mut found = None;
     for header in headers {
         let (name, value) = header
             .split_once(':')
-            .ok_or_else(|| UsageError("--header takes `Name: value`".into()))?;
+            .ok_or_else(|| CliError::Usage("--header takes `Name: value`".into()))?;
         if name.trim().eq_ignore_ascii_case("authorization") {
             if found.is_some() {
-                return Err(UsageError("--header Authorization is given twice".into()));
+                return Err(CliError::Usage(
+                    "--header Authorization is given twice".into(),
+                ));
             }
             found = Some(value.trim());
         }

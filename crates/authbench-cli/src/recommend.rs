@@ -1,32 +1,21 @@
 //! `authbench recommend DEPLOYMENT.yaml [--report report.json] [--json]`: which mode a
 //! deployment should use, ranked, with reasons.
 
-use authbench_recommend::{FigureSource, Measurements, deployment, measure, modes_to_measure};
-use authbench_report::Report;
-
-use crate::UsageError;
 use crate::args::RecommendArgs;
+use crate::{CliError, write_out};
+use authbench_recommend::{FigureSource, Measurements, deployment, measure, modes_to_measure};
 
-pub(crate) async fn run(args: RecommendArgs) -> Result<u8, UsageError> {
-    print!("{}", answer(&args).await?);
+pub(crate) async fn run(args: RecommendArgs) -> Result<u8, CliError> {
+    write_out(&answer(&args).await?)?;
     Ok(0)
 }
 
 /// The text `recommend` prints: the table and reasons, or JSON with `--json`.
-async fn answer(args: &RecommendArgs) -> Result<String, UsageError> {
-    let loaded = deployment::load_file(&args.deployment).map_err(|e| {
-        if e.snippet.is_empty() {
-            UsageError(e.to_string())
-        } else {
-            UsageError(format!("{e}\n{}", e.snippet))
-        }
-    })?;
+async fn answer(args: &RecommendArgs) -> Result<String, CliError> {
+    let loaded = deployment::load_file(&args.deployment)?;
     let figures = match &args.report {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
-            let report = Report::from_json(&text)
-                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let report = crate::compare::read(path)?;
             Measurements::from_report(
                 &report,
                 FigureSource::Report {
@@ -36,9 +25,7 @@ async fn answer(args: &RecommendArgs) -> Result<String, UsageError> {
                 },
             )
         }
-        None => measure::quick(&modes_to_measure(&loaded.deployment))
-            .await
-            .map_err(|e| UsageError(e.to_string()))?,
+        None => measure::quick(&modes_to_measure(&loaded.deployment)).await?,
     };
     let answer = authbench_recommend::recommend(&loaded, &figures);
     Ok(if args.json {
@@ -53,6 +40,8 @@ async fn answer(args: &RecommendArgs) -> Result<String, UsageError> {
 mod tests {
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
+
+    use authbench_report::Report;
 
     use super::*;
 
@@ -198,8 +187,9 @@ mod tests {
         let mut a = args("x");
         a.deployment = bad.clone();
         let e = answer(&a).await.unwrap_err();
+        assert_eq!(e.exit_code(), crate::EXIT_USAGE);
         assert!(
-            e.0.starts_with(&format!(
+            e.to_string().starts_with(&format!(
                 "{}:4:10: `clients` shares add up to 90",
                 bad.display()
             )),

@@ -11,9 +11,9 @@ use authbench_scenario::outcome::ScenarioRun;
 use authbench_scenario::{library, runner};
 
 use crate::args::RunArgs;
-use crate::{EXIT_DENY, UsageError};
+use crate::{CliError, EXIT_DENY, print_out};
 
-pub(crate) async fn run(args: RunArgs) -> Result<u8, UsageError> {
+pub(crate) async fn run(args: RunArgs) -> Result<u8, CliError> {
     let scenarios = load_scenarios(&args.paths)?;
     let scenarios: Vec<LoadedScenario> = if args.quick {
         scenarios
@@ -24,7 +24,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<u8, UsageError> {
         scenarios
     };
     if scenarios.is_empty() {
-        return Err(UsageError("no scenarios to run".into()));
+        return Err(CliError::Usage("no scenarios to run".into()));
     }
     let modes = args.modes.clone().unwrap_or_else(|| Mode::ALL.to_vec());
     let runs = run_all(scenarios, &modes).await;
@@ -35,24 +35,24 @@ pub(crate) async fn run(args: RunArgs) -> Result<u8, UsageError> {
             modes,
         },
     );
-    report.write_all(&args.out).map_err(|e| {
-        UsageError(format!(
-            "cannot write the report to {}: {e}",
-            args.out.display()
-        ))
-    })?;
-    println!("{}", report.summary_table());
-    println!(
+    report
+        .write_all(&args.out)
+        .map_err(|source| CliError::WriteReport {
+            dir: args.out.clone(),
+            source,
+        })?;
+    print_out(&report.summary_table())?;
+    print_out(&format!(
         "report: {0}/report.md, {0}/report.html, {0}/report.json",
         args.out.display()
-    );
+    ))?;
     Ok(if report.passed() { 0 } else { EXIT_DENY })
 }
 
 /// The shipped library when no path is given; otherwise the files and folders named.
-pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, UsageError> {
+pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, CliError> {
     if paths.is_empty() {
-        return library::load_library().map_err(|e| UsageError(format!("{e}\n{}", e.snippet)));
+        return Ok(library::load_library()?);
     }
     let files = load::collect_paths(paths)?;
     let mut loaded = Vec::new();
@@ -60,14 +60,14 @@ pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, U
     for file in &files {
         match load::load_file(file) {
             Ok(s) => loaded.push(s),
-            Err(e) => errors.push(format!("{e}\n{}", e.snippet)),
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
-        return Err(UsageError(errors.join("\n")));
+        return Err(CliError::Scenarios(errors));
     }
     if loaded.is_empty() {
-        return Err(UsageError(
+        return Err(CliError::Usage(
             "no .yaml scenario files in the paths given".into(),
         ));
     }

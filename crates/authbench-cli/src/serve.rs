@@ -6,10 +6,10 @@ use authbench_authsvc::{AuthService, ServiceConfig, ServiceOptions};
 use authbench_core::{Clock, Identities, SystemClock};
 use authbench_scenario::config;
 
-use crate::UsageError;
+use crate::CliError;
 use crate::args::ServeArgs;
 
-pub(crate) async fn run(args: ServeArgs) -> Result<u8, UsageError> {
+pub(crate) async fn run(args: ServeArgs) -> Result<u8, CliError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (identities, section) = match &args.config {
         Some(path) => {
@@ -31,11 +31,9 @@ pub(crate) async fn run(args: ServeArgs) -> Result<u8, UsageError> {
         .listen
         .or(section.listen)
         .unwrap_or_else(|| ([127, 0, 0, 1], 8089).into());
-    let service = AuthService::new(&identities, options)?;
-    let running = service
-        .spawn(listen)
-        .await
-        .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
+    let not_started = |source| CliError::Service { listen, source };
+    let service = AuthService::new(&identities, options).map_err(not_started)?;
+    let running = service.spawn(listen).await.map_err(not_started)?;
     eprintln!(
         "authbench serve: listening on {} ({} identities); Red5 Pro round trip at {}, MediaMTX auth at {}, \
          JWKS at {}; Ctrl-C stops",
@@ -45,9 +43,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<u8, UsageError> {
         running.url(authbench_authsvc::PATH_MEDIAMTX),
         running.url(authbench_authsvc::PATH_JWKS),
     );
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| UsageError(format!("cannot wait for Ctrl-C: {e}")))?;
+    tokio::signal::ctrl_c().await.map_err(CliError::Signal)?;
     running.shutdown().await;
     Ok(0)
 }

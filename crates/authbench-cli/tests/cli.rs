@@ -359,7 +359,8 @@ fn decide_roundtrip_against_a_served_service_revoked_then_down() {
     let users = write(
         dir.path(),
         "users.yaml",
-        "identities:\n  alice: {password: alice-pw}\n",
+        // Reasons are opt-in for `serve` (they tell an unknown user from a wrong password).
+        "service:\n  expose_reasons: true\nidentities:\n  alice: {password: alice-pw}\n",
     );
     let (mut child, base) = serve(&users);
     let config = write(
@@ -438,4 +439,315 @@ fn in_process_run_gives_the_same_exit_codes() {
         .chain(["rtsp://alice:nope@h/live/cam1"])
         .collect();
     assert_eq!(authbench_cli::run(bad), ExitCode::from(1));
+}
+
+/// A one-step scenario every mode allows.
+const ALLOW_SCENARIO: &str = "description: d\nidentities:\n  alice: {password: pw, roles: [subscriber]}\n\
+    steps:\n  - request: {as: alice, action: subscribe, transport: rtmp, stream: live/room1/cam1}\n    \
+    expect: allow\n";
+
+#[test]
+fn a_report_that_cannot_be_written_is_exit_3_naming_the_folder_not_bad_input() {
+    use std::process::ExitCode;
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.yaml", ALLOW_SCENARIO);
+    let args = ["run", &good, "--modes", "file", "--out", "/proc/forbidden"];
+
+    let out = authbench(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("authbench: error: cannot write the report to /proc/forbidden: "),
+        "{err}"
+    );
+
+    let code = authbench_cli::run(std::iter::once("authbench").chain(args));
+    assert_eq!(code, ExitCode::from(authbench_cli::EXIT_ENVIRONMENT));
+    assert_eq!(authbench_cli::EXIT_ENVIRONMENT, 3);
+
+    // Bad input is still 2, whatever the output folder.
+    let bad = write(dir.path(), "bad.yaml", "description: d\nstepz: []\n");
+    let out = authbench(&["run", &bad, "--out", "/proc/forbidden"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.yaml:2:1: unknown field `stepz`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn serve_on_a_port_already_bound_is_exit_3_and_a_malformed_config_is_exit_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args(["serve", "--listen", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A generous bound: the service must give up on its own, not run until killed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("serve kept running on a port that is already bound");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "authbench: error: the reference auth service cannot start on {addr}"
+        )),
+        "{err}"
+    );
+    drop(taken);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "c.yaml", "identities:\n  alice: {pasword: x}\n");
+    let out = authbench(&["serve", "--listen", "127.0.0.1:0", "--config", &config]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.yaml:2:"), "{err}");
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    for args in [&["--help"][..], &["run", "--help"], &["serve", "--help"]] {
+        let out = authbench(args);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Exit codes:"), "{text}");
+        assert!(text.contains("  2  bad input"), "{text}");
+        assert!(
+            text.contains("  3  the environment or the run failed"),
+            "{text}"
+        );
+    }
+}
+
+/// Runs the binary with extra environment variables; returns stdout and stderr together.
+fn authbench_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+fn assert_no_secret(text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!text.contains(secret), "`{secret}` leaked:\n{text}");
+    }
+}
+
+#[test]
+fn no_secret_on_stdout_or_stderr_at_the_most_verbose_level() {
+    const PASSWORD: &str = "pw-Zq7vX9kR2";
+    const SECRET: &str = "env-secret-0123456789abcdef-0123456789abcdef";
+    const ADMIN_KEY: &str = "admin-key-5gH8jK1mN4";
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "c.yaml",
+        &format!(
+            "jwt:\n  algorithms: [HS256]\n  secret_env: AUTHBENCH_TEST_JWT_SECRET\n\
+             service:\n  admin_key_env: AUTHBENCH_TEST_ADMIN_KEY\n\
+             identities:\n  alice: {{password: {PASSWORD}, roles: [publisher]}}\n"
+        ),
+    );
+    let env = [
+        ("AUTHBENCH_TEST_JWT_SECRET", SECRET),
+        ("AUTHBENCH_TEST_ADMIN_KEY", ADMIN_KEY),
+    ];
+    let at = "1767225600";
+    for verbosity in [&[("AUTHBENCH_LOG", "trace")][..], &[]] {
+        let env: Vec<(&str, &str)> = env.iter().chain(verbosity).copied().collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .args([
+                "-vv",
+                "token",
+                "--config",
+                &config,
+                "--identity",
+                "alice",
+                "--at",
+                at,
+            ])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert_no_secret(&err, &[&token, SECRET, PASSWORD, ADMIN_KEY]);
+        let payload = token.split('.').nth(1).unwrap().to_owned();
+
+        // JWT mode: the token given apart, then in a header, then a forged one.
+        for (rest, expected) in [
+            (
+                vec!["--stream", "live/room1/cam1", "--token", token.as_str()],
+                Some(0),
+            ),
+            (
+                vec!["--url", "https://h/live/room1/cam1/whip", "--header"],
+                Some(0),
+            ),
+            (
+                vec![
+                    "--stream",
+                    "live/room1/cam1",
+                    "--token",
+                    &token[..token.len() - 2],
+                ],
+                Some(1),
+            ),
+        ] {
+            let header = format!("Authorization: Bearer {token}");
+            let mut args = vec![
+                "-vv",
+                "decide",
+                "--config",
+                &config,
+                "--mode",
+                "jwt",
+                "--action",
+                "publish",
+                "--transport",
+                "whip",
+                "--at",
+                "1767225630",
+            ];
+            args.extend(rest.iter().copied());
+            if args.last() == Some(&"--header") {
+                args.push(&header);
+            }
+            let (code, text) = authbench_env(&args, &env);
+            assert_eq!(code, expected, "{text}");
+            assert_no_secret(&text, &[&token, &payload, SECRET, PASSWORD, ADMIN_KEY]);
+        }
+    }
+
+    // The service at -vv, asked with the password, for a token, and with a wrong password.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args([
+            "-vv",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            &config,
+        ])
+        .envs(env.iter().copied())
+        .env("AUTHBENCH_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "serve ended: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(' ').next().unwrap().to_owned();
+        }
+    };
+    let rt_config = write(
+        dir.path(),
+        "rt.yaml",
+        &format!(
+            "roundtrip:\n  url: {base}/validateCredentials\n  protocol: red5pro\n  timeout: 10s\n"
+        ),
+    );
+    for (password, expected) in [(PASSWORD, Some(0)), ("wrong-Yt5", Some(1))] {
+        let (code, text) = authbench_env(
+            &[
+                "-vv",
+                "decide",
+                "--config",
+                &rt_config,
+                "--mode",
+                "roundtrip",
+                "--action",
+                "publish",
+                "--transport",
+                "rtmp",
+                "--stream",
+                "live/room1/cam1",
+                "--user",
+                "alice",
+                "--password",
+                password,
+            ],
+            &[("AUTHBENCH_LOG", "trace")],
+        );
+        assert_eq!(code, expected, "{text}");
+        assert_no_secret(&text, &[password, ADMIN_KEY, SECRET]);
+    }
+    let issued = post_json(
+        &base,
+        "/token",
+        &format!("{{\"username\":\"alice\",\"password\":\"{PASSWORD}\"}}"),
+    );
+    let issued: Value = serde_json::from_str(&issued).unwrap();
+    let access_token = issued["access_token"].as_str().unwrap().to_owned();
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    stderr.read_to_string(&mut seen).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut seen)
+        .unwrap();
+    assert!(seen.contains("listening on"), "{seen}");
+    // The check means something only if the service did log at this level.
+    assert!(seen.contains("INFO"), "nothing was logged at -vv: {seen}");
+    assert_no_secret(
+        &seen,
+        &[PASSWORD, "wrong-Yt5", &access_token, ADMIN_KEY, SECRET],
+    );
+}
+
+/// POSTs a JSON body; returns the answer's body.
+fn post_json(base_url: &str, path: &str, body: &str) -> String {
+    let addr = base_url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default()
 }
