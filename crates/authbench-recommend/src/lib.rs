@@ -48,7 +48,7 @@ mod recommendation;
 mod render;
 mod rules;
 
-pub use criteria::{Criterion, Effect, Source};
+pub use criteria::{Criterion, CriterionId, Effect, Source};
 pub use deployment::{Deployment, LoadedDeployment};
 pub use measurements::{
     CostAtRate, FigureSource, KEEPS_UP, LoadPoint, Measurements, ModeFigures, fmt_rate, fmt_us,

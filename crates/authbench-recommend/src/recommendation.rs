@@ -5,17 +5,22 @@ use std::collections::BTreeMap;
 use authbench_scenario::Mode;
 use serde::Serialize;
 
-use crate::criteria::{self, Effect};
+use crate::criteria::{self, CriterionId, Effect};
 use crate::measurements::FigureSource;
 use crate::option::Choice;
 
 /// Why an option gained or lost: one criterion applied to the deployment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
-    /// The criterion's stable id.
-    pub criterion: &'static str,
-    /// Where the criterion comes from (`seed: JWT vs File Authentication`, `measured`).
+    /// The criterion's stable id (serialized as its text, `file.small-simple`).
+    pub criterion: CriterionId,
+    /// Where the criterion comes from, in one line
+    /// (`design: docs/choosing-an-auth-mode.md › Combinations`).
     pub source: String,
+    /// The document the criterion cites: a path from the repository root.
+    pub document: &'static str,
+    /// The section of `document` it cites.
+    pub section: &'static str,
     /// What it does to the option.
     pub effect: Effect,
     /// The reason in words, with the deployment's own numbers.
@@ -23,6 +28,26 @@ pub struct Reason {
     /// The measured figure behind it, for reasons from measurements.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub figure: Option<Figure>,
+}
+
+impl Reason {
+    /// `c` applied with `effect`, worded as `text`.
+    pub(crate) fn new(
+        c: &'static criteria::Criterion,
+        effect: Effect,
+        text: String,
+        figure: Option<Figure>,
+    ) -> Self {
+        Reason {
+            criterion: c.id,
+            source: c.source.cite(),
+            document: c.source.document(),
+            section: c.source.section(),
+            effect,
+            text,
+            figure,
+        }
+    }
 }
 
 /// A measured figure compared with the deployment's needs.
@@ -140,31 +165,24 @@ pub(crate) struct Board {
 
 impl Board {
     /// Applies criterion `id` to every option it names, with `text`.
-    pub(crate) fn fire(&mut self, id: &'static str, text: impl Into<String>) {
+    pub(crate) fn fire(&mut self, id: CriterionId, text: impl Into<String>) {
         let text = text.into();
-        let Some(c) = criteria::find(id) else {
-            debug_assert!(false, "unknown criterion {id}");
-            return;
-        };
+        let c = id.criterion();
         for (choice, _) in c.effects {
             self.push(*choice, c, text.clone(), None);
         }
     }
 
-    /// Applies criterion `id` to `choice` only (which it must name).
+    /// Applies criterion `id` to `choice` only (a criterion that does not name `choice` does
+    /// nothing to it).
     pub(crate) fn fire_for(
         &mut self,
-        id: &'static str,
+        id: CriterionId,
         choice: Choice,
         text: impl Into<String>,
         figure: Option<Figure>,
     ) {
-        let Some(c) = criteria::find(id) else {
-            debug_assert!(false, "unknown criterion {id}");
-            return;
-        };
-        debug_assert!(c.effect_on(choice).is_some(), "{id} does not name {choice}");
-        self.push(choice, c, text.into(), figure);
+        self.push(choice, id.criterion(), text.into(), figure);
     }
 
     fn push(
@@ -177,13 +195,10 @@ impl Board {
         let Some(effect) = c.effect_on(choice) else {
             return;
         };
-        self.reasons.entry(choice).or_default().push(Reason {
-            criterion: c.id,
-            source: c.source.cite(),
-            effect,
-            text,
-            figure,
-        });
+        self.reasons
+            .entry(choice)
+            .or_default()
+            .push(Reason::new(c, effect, text, figure));
     }
 
     /// Marks `choice` as missing a measured need.

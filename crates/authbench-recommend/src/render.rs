@@ -98,7 +98,7 @@ fn table(ranking: &[RankedOption]) -> String {
                 .filter(|r| r.effect != Effect::Note)
                 .take(TOP_REASONS)
                 .map(|r| {
-                    let title = crate::criteria::find(r.criterion).map_or("", |c| c.title);
+                    let title = r.criterion.criterion().title;
                     format!("{} [{}]", title, r.criterion)
                 })
                 .collect();

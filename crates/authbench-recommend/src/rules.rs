@@ -7,8 +7,8 @@ use authbench_core::duration::format_duration;
 use authbench_scenario::Mode;
 
 use crate::criteria::{
-    FILE_SMALL_USERS, HIGH_SERVICE_RATE, MANY_USERS, SERVICE_RATE, SHORT_WINDOW_SECS,
-    VERY_MANY_USERS,
+    CriterionId as Id, FILE_SMALL_USERS, HIGH_SERVICE_RATE, MANY_USERS, SERVICE_RATE,
+    SHORT_WINDOW_SECS, VERY_MANY_USERS,
 };
 use crate::deployment::{
     Deployment, IdentityProvider, LoadedDeployment, RevocationNeed, RevocationScope,
@@ -84,7 +84,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     // Clients.
     if d.clients().rtmp_legacy >= 100.0 {
         b.fire(
-            "clients.all-legacy",
+            Id::ClientsAllLegacy,
             "every client is RTMP-only and cannot pass connection parameters, so none can \
              present credentials to any mode; only network controls can keep strangers out",
         );
@@ -94,48 +94,48 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     match d.identity_provider {
         IdentityProvider::Oidc => {
             b.fire(
-                "jwt.oidc-provider",
+                Id::JwtOidcProvider,
                 "the OIDC provider already issues standard JWTs; the media server validates \
                  them locally with the provider's keys (JWKS)",
             );
             b.fire(
-                "file.duplicates-provider",
+                Id::FileDuplicatesProvider,
                 "users live in the OIDC provider; a file would be a hand-kept copy that drifts",
             );
         }
         IdentityProvider::OwnService => {
             b.fire(
-                "jwt.own-issuer",
+                Id::JwtOwnIssuer,
                 "the own auth service can sign tokens at login; joins are then validated \
                  without calling it",
             );
             b.fire(
-                "roundtrip.existing-api",
+                Id::RoundtripExistingApi,
                 "the own auth service can answer the media server's round trips directly",
             );
             b.fire(
-                "file.duplicates-provider",
+                Id::FileDuplicatesProvider,
                 "users live in the own service; a file would be a hand-kept copy that drifts",
             );
         }
         IdentityProvider::None if available => {
             b.fire(
-                "jwt.build-issuer",
+                Id::JwtBuildIssuer,
                 "there is no identity provider: JWT needs a token issuer to be built and run \
                  first",
             );
             b.fire(
-                "file.plain-credentials",
+                Id::FilePlainCredentials,
                 "users have plain usernames and passwords, which the file holds as they are",
             );
         }
         IdentityProvider::None => {
             b.fire(
-                "jwt.no-issuer",
+                Id::JwtNoIssuer,
                 "there is no identity provider and no service can be run to issue tokens",
             );
             b.fire(
-                "file.plain-credentials",
+                Id::FilePlainCredentials,
                 "users have plain usernames and passwords, which the file holds as they are",
             );
         }
@@ -147,7 +147,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     let simple = !r.rooms && !r.transports && tenants <= 1;
     if users <= FILE_SMALL_USERS && simple {
         b.fire(
-            "file.small-simple",
+            Id::FileSmallSimple,
             format!(
                 "{user_text} (at most {FILE_SMALL_USERS}) and no room, transport or tenant rules"
             ),
@@ -155,7 +155,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     }
     if users > VERY_MANY_USERS {
         b.fire(
-            "file.very-many-users",
+            Id::FileVeryManyUsers,
             format!(
                 "{user_text} (over {}) to keep in a file by hand",
                 fmt_rate(VERY_MANY_USERS as f64)
@@ -163,13 +163,13 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
         );
     } else if users > MANY_USERS {
         b.fire(
-            "file.many-users",
+            Id::FileManyUsers,
             format!("{user_text} (over {MANY_USERS}) to keep in a file by hand"),
         );
     }
     if users > MANY_USERS {
         b.fire(
-            "jwt.many-users",
+            Id::JwtManyUsers,
             format!("{user_text} (over {MANY_USERS}): tokens scale with the user base"),
         );
     }
@@ -193,7 +193,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     if r.rooms || r.transports || tenants > 1 {
         let cannot: Vec<&str> = wanted.iter().copied().filter(|w| *w != "roles").collect();
         b.fire(
-            "file.cannot-restrict",
+            Id::FileCannotRestrict,
             format!(
                 "{} must be restricted; an htpasswd file knows only users, passwords and groups",
                 cannot.join(", ")
@@ -201,7 +201,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
         );
     } else if r.roles {
         b.fire(
-            "file.group-roles",
+            Id::FileGroupRoles,
             "publisher and subscriber roles come from the group file (`publishers:` / \
              `subscribers:` lines)",
         );
@@ -209,7 +209,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     let claims: Vec<&str> = wanted.iter().copied().filter(|w| *w != "tenants").collect();
     if !claims.is_empty() {
         b.fire(
-            "jwt.access-control",
+            Id::JwtAccessControl,
             format!(
                 "{} are carried as token claims and enforced locally",
                 claims.join(", ")
@@ -218,7 +218,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     }
     if tenants > 1 {
         b.fire(
-            "jwt.multi-tenant",
+            Id::JwtMultiTenant,
             format!(
                 "{} tenants: one issuer per tenant and room claims keep them apart",
                 fmt_rate(f64::from(tenants))
@@ -227,7 +227,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     }
     if !wanted.is_empty() {
         b.fire(
-            "roundtrip.custom-logic",
+            Id::RoundtripCustomLogic,
             format!(
                 "the service decides {} with whatever logic it needs",
                 wanted.join(", ")
@@ -236,7 +236,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     }
     if r.transports {
         b.fire(
-            "roundtrip.transport-field",
+            Id::RoundtripTransportField,
             "transport rules need MediaMTX's HTTP auth protocol; Red5 Pro's round-trip body \
              carries no transport",
         );
@@ -245,13 +245,13 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     // The auth service.
     if available {
         b.fire(
-            "roundtrip.service-dependency",
+            Id::RoundtripServiceDependency,
             "joins that are asked of the service fail (closed) while it is down or slow; it \
              must be run with high availability",
         );
     } else {
         b.fire(
-            "roundtrip.needs-service",
+            Id::RoundtripNeedsService,
             "no auth service can be run and kept available to answer round trips",
         );
     }
@@ -268,16 +268,16 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
             fmt_rate(rate)
         );
         if rate >= HIGH_SERVICE_RATE {
-            b.fire_for("roundtrip.high-join-rate", choice, text, None);
+            b.fire_for(Id::RoundtripHighJoinRate, choice, text, None);
         } else if rate >= SERVICE_RATE {
-            b.fire_for("roundtrip.join-rate", choice, text, None);
+            b.fire_for(Id::RoundtripJoinRate, choice, text, None);
         }
     }
     for choice in [Choice::Jwt, Choice::JwtRoundtrip] {
         let local = d.peak_joins() - service_rate(d, choice);
         if local >= HIGH_SERVICE_RATE {
             b.fire_for(
-                "jwt.stateless-scale",
+                Id::JwtStatelessScale,
                 choice,
                 format!(
                     "{} joins/s at peak are decided locally, with no network call",
@@ -298,28 +298,28 @@ fn revocation_rules(d: &Deployment, b: &mut Board) {
     let short = match rev.need {
         RevocationNeed::None => {
             b.fire(
-                "combo.nothing-to-recheck",
+                Id::ComboNothingToRecheck,
                 "no revocation need: the round-trip re-check would guard nothing",
             );
             false
         }
         RevocationNeed::Immediate => {
             b.fire(
-                "jwt.cannot-revoke",
+                Id::JwtCannotRevoke,
                 format!(
                     "revocation of {scope} must be immediate; a token stays valid until it \
                      expires (plain JWT qualifies only combined with a round-trip re-check)"
                 ),
             );
             b.fire(
-                "file.cannot-revoke",
+                Id::FileCannotRevoke,
                 format!(
                     "revocation of {scope} must be immediate; a file changes only when edited \
                      and reloaded"
                 ),
             );
             b.fire(
-                "roundtrip.current-state",
+                Id::RoundtripCurrentState,
                 format!("revocation of {scope} must be immediate; a round trip sees the user's current state"),
             );
             true
@@ -328,29 +328,29 @@ fn revocation_rules(d: &Deployment, b: &mut Board) {
             let window = rev.within.unwrap_or(Duration::ZERO);
             let w = format_duration(window);
             b.fire(
-                "file.manual-revocation",
+                Id::FileManualRevocation,
                 format!("revoking within {w} means editing the file and reloading it in time"),
             );
             if window.as_secs() >= SHORT_WINDOW_SECS {
                 b.fire(
-                    "jwt.short-lived-tokens",
+                    Id::JwtShortLivedTokens,
                     format!("tokens that live at most {w} end revoked access within {w}"),
                 );
                 b.fire(
-                    "combo.nothing-to-recheck",
+                    Id::ComboNothingToRecheck,
                     format!("tokens living at most {w} already meet the {w} revocation window"),
                 );
                 false
             } else {
                 b.fire(
-                    "jwt.very-short-ttl",
+                    Id::JwtVeryShortTtl,
                     format!(
                         "revoking within {w} needs tokens that live under {w}: clients must \
                          fetch new ones almost every join"
                     ),
                 );
                 b.fire(
-                    "roundtrip.short-window",
+                    Id::RoundtripShortWindow,
                     format!("revocation within {w} is shorter than a practical token lifetime; a round trip sees it at once"),
                 );
                 true
@@ -359,13 +359,13 @@ fn revocation_rules(d: &Deployment, b: &mut Board) {
     };
     if short && rev.applies_to == RevocationScope::All {
         b.fire(
-            "combo.recheck-every-join",
+            Id::ComboRecheckEveryJoin,
             "revocation covers every join, so every join would be asked of the service as \
              well: plain round-trip does that with one mechanism",
         );
     }
     b.fire(
-        "combo.two-mechanisms",
+        Id::ComboTwoMechanisms,
         "tokens and a round-trip service must both be run and agree on users",
     );
 }
@@ -394,7 +394,7 @@ fn measured_rules(d: &Deployment, m: &Measurements, choice: Choice, b: &mut Boar
         let Some(fig) = m.mode(mode) else {
             complete = false;
             b.fire_for(
-                "measured.missing",
+                Id::MeasuredMissing,
                 choice,
                 format!(
                     "no {mode} figures {}; its latency is not checked against the {budget_text} budget",
@@ -411,7 +411,7 @@ fn measured_rules(d: &Deployment, m: &Measurements, choice: Choice, b: &mut Boar
         if let Some(throughput) = cost.short_of_rate {
             b.breach(choice);
             b.fire_for(
-                "measured.capacity-below-peak",
+                Id::MeasuredCapacityBelowPeak,
                 choice,
                 format!(
                     "{mode} completed at most {} decisions/s under load, short of the {} joins/s it must carry",
@@ -444,7 +444,7 @@ fn measured_rules(d: &Deployment, m: &Measurements, choice: Choice, b: &mut Boar
                          round trip to the service comes on top (give `auth_service.rtt`)"
                     .to_owned(),
             };
-            b.fire_for("measured.loopback", choice, loopback, None);
+            b.fire_for(Id::MeasuredLoopback, choice, loopback, None);
         }
     }
     if !complete || parts.is_empty() {
@@ -466,14 +466,14 @@ fn measured_rules(d: &Deployment, m: &Measurements, choice: Choice, b: &mut Boar
     if total_us > budget_us {
         b.breach(choice);
         b.fire_for(
-            "measured.p99-over-budget",
+            Id::MeasuredP99OverBudget,
             choice,
             format!("{sum}, over the {budget_text} budget"),
             figure,
         );
     } else {
         b.fire_for(
-            "measured.p99-within-budget",
+            Id::MeasuredP99WithinBudget,
             choice,
             format!("{sum}, within the {budget_text} budget"),
             figure,
@@ -486,21 +486,18 @@ fn warnings(d: &Deployment) -> Vec<Reason> {
     if legacy <= 0.0 || legacy >= 100.0 {
         return Vec::new();
     }
-    let Some(c) = crate::criteria::find("clients.legacy-rtmp") else {
-        return Vec::new();
-    };
-    vec![Reason {
-        criterion: c.id,
-        source: c.source.cite(),
-        effect: crate::criteria::Effect::Note,
-        text: format!(
+    let c = Id::ClientsLegacyRtmp.criterion();
+    vec![Reason::new(
+        c,
+        crate::criteria::Effect::Note,
+        format!(
             "{legacy}% of clients are RTMP-only and cannot pass connection parameters: no mode \
              can authenticate them. Keep that share behind network controls (an ingest endpoint \
              reachable only from their addresses, IP allow lists, a VPN) until they can send \
              credentials"
         ),
-        figure: None,
-    }]
+        None,
+    )]
 }
 
 fn facts(d: &Deployment) -> String {

@@ -6,8 +6,7 @@
 mod common;
 
 use authbench_recommend::{
-    Choice, Effect, Measurements, Recommendation, Verdict, criteria, measure, modes_to_measure,
-    recommend,
+    Choice, Effect, Measurements, Recommendation, Verdict, measure, modes_to_measure, recommend,
 };
 use authbench_scenario::Mode;
 use common::{example, figures, inline, typical};
@@ -91,8 +90,7 @@ fn check(answer: &Recommendation, file: &str, first: Choice, ruled_out: &[(Choic
             .sum();
         assert_eq!(o.score, score, "{file}: {} score", o.option);
         for r in &o.reasons {
-            let c = criteria::find(r.criterion)
-                .unwrap_or_else(|| panic!("{file}: unknown criterion {}", r.criterion));
+            let c = r.criterion.criterion();
             assert_eq!(
                 c.effect_on(o.option),
                 Some(r.effect),
@@ -295,7 +293,11 @@ fn the_text_and_json_forms_carry_the_ranking_and_the_criterion_ids() {
     let reasons = json["ranking"][0]["reasons"].as_array().unwrap();
     assert!(reasons.iter().any(|r| r["criterion"] == "jwt.multi-tenant"
         && r["effect"]["points"] == 15
-        && r["source"] == "seed: Effective › Multi-tenant Applications"));
+        && r["source"]
+            == "seed: Effective › Multi-tenant Applications \
+                (crates/authbench-recommend/tests/data/seed-page.txt)"
+        && r["document"] == "crates/authbench-recommend/tests/data/seed-page.txt"
+        && r["section"] == "Effective › Multi-tenant Applications"));
     let measured = reasons
         .iter()
         .find(|r| r["criterion"] == "measured.p99-within-budget")
