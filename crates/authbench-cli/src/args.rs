@@ -149,7 +149,8 @@ pub struct DecideArgs {
     /// A password; with --user and --stream.
     #[arg(long, value_name = "P", requires = "user", conflicts_with_all = ["url"])]
     pub password: Option<String>,
-    /// The stream path (`app/room/stream`) for --header / --token / --user.
+    /// The stream path (`app/room/stream`) for --header / --token / --user. Not with
+    /// `--transport srt`, whose credentials and path are in --streamid.
     #[arg(long, value_name = "PATH")]
     pub stream: Option<String>,
     /// Decide as if the time were this many seconds since the Unix epoch.

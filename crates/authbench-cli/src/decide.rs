@@ -106,7 +106,20 @@ fn request(args: &DecideArgs) -> Result<Result<AuthRequest, authbench_core::Deny
                 .into(),
         )
     })?;
+    if args.transport == Transport::Srt {
+        // As `--streamid` goes with srt only, srt goes with `--streamid` only: an SRT client
+        // sends its path and credentials in the streamid, never apart.
+        return Err(CliError::Usage(
+            "--transport srt carries the stream path and credentials in the streamid: give \
+             --streamid instead of --stream"
+                .into(),
+        ));
+    }
     let path = StreamPath::new(stream).map_err(|e| CliError::Usage(format!("--stream: {e}")))?;
+    // The core's rule, as on the --url path: WHIP is always publish, WHEP always subscribe.
+    if let Err(deny) = connect::implied_action(args.transport, Some(args.action)) {
+        return Ok(Err(deny));
+    }
     if let Some(header) = authorization_header(&args.header)? {
         return Ok(connect::authorization(header)
             .map(|credentials| AuthRequest::new(args.action, args.transport, path, credentials)));

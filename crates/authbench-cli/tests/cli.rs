@@ -538,6 +538,103 @@ fn help_documents_the_exit_codes() {
     }
 }
 
+/// `decide` with the file config of [`file_config`] and the given arguments after it.
+fn decide_file(config: &str, rest: &[&str]) -> Output {
+    let mut args = vec!["decide", "--config", config, "--mode", "file"];
+    args.extend_from_slice(rest);
+    authbench(&args)
+}
+
+#[test]
+fn decide_stream_checks_the_action_whip_and_whep_imply_as_the_url_form_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = file_config(dir.path());
+    let creds = ["--user", "alice", "--password", "alice-pw"];
+    for (transport, wrong, right) in [
+        ("whip", "subscribe", "publish"),
+        ("whep", "publish", "subscribe"),
+    ] {
+        let stream = |action: &str| {
+            let mut args = vec!["--action", action, "--transport", transport];
+            args.extend_from_slice(&["--stream", "live/room1/cam1"]);
+            args.extend_from_slice(&creds);
+            decide_file(&config, &args)
+        };
+        let url = format!("https://alice:alice-pw@h/live/room1/cam1/{transport}");
+        let by_url = decide_file(
+            &config,
+            &["--action", wrong, "--transport", transport, "--url", &url],
+        );
+        assert_eq!(by_url.status.code(), Some(1));
+        let by_url = json_line(&by_url);
+
+        let out = stream(wrong);
+        assert_eq!(out.status.code(), Some(1), "{transport} {wrong}");
+        let v = json_line(&out);
+        assert_eq!(v["reason"], "malformed_credentials", "{transport} {wrong}");
+        assert_eq!(
+            v["detail"],
+            format!("{transport} is always {right}, not {wrong}")
+        );
+        assert_eq!(
+            (&v["reason"], &v["detail"]),
+            (&by_url["reason"], &by_url["detail"])
+        );
+
+        let out = stream(right);
+        assert_eq!(out.status.code(), Some(0), "{transport} {right}");
+        assert_eq!(json_line(&out)["principal"], "alice");
+    }
+}
+
+#[test]
+fn decide_srt_with_stream_is_a_usage_error_pointing_at_streamid() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = file_config(dir.path());
+    let out = decide_file(
+        &config,
+        &[
+            "--action",
+            "publish",
+            "--transport",
+            "srt",
+            "--stream",
+            "live/room1/cam1",
+            "--user",
+            "alice",
+            "--password",
+            "alice-pw",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--transport srt carries the stream path and credentials in the streamid"),
+        "{err}"
+    );
+    assert!(!err.contains("alice-pw"), "{err}");
+
+    // The streamid form is the way, and it decides.
+    let out = decide_file(
+        &config,
+        &[
+            "--action",
+            "publish",
+            "--transport",
+            "srt",
+            "--streamid",
+            "#!::r=live/room1/cam1,m=publish,u=alice,p=alice-pw",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs the binary with extra environment variables; returns stdout and stderr together.
 fn authbench_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_authbench"))
