@@ -59,11 +59,16 @@
 //!    `missing_credentials`;
 //! 2. size ≤ 8 KiB, three base64url parts, header a JSON object without `crit` →
 //!    else `malformed_credentials`;
-//! 3. `alg` supported and allowed → else `algorithm_not_allowed`;
+//! 3. `alg` supported and allowed → else `algorithm_not_allowed`; then the payload and the
+//!    signature decode as base64url (no padding, no stray characters or bits) → else
+//!    `malformed_credentials` (RFC 7515 §5.2 decodes every part before validating the
+//!    signature);
 //! 4. key by `kid` (re-fetching a JWKS once, rate limited, for an unknown one) → `unknown_key`,
 //!    `algorithm_not_allowed` (key of another type), `backend_unavailable` (no keys at all);
-//! 5. signature → `bad_signature`; claims a JSON object with well-typed registered claims →
-//!    `malformed_credentials` (steps 2–5 are skipped on a verified-token cache hit);
+//! 5. signature → `bad_signature`; only then the claims: a JSON object with well-typed
+//!    registered claims → else `malformed_credentials`, so a payload that decodes but is not
+//!    JSON is `bad_signature` under a wrong signature (steps 2–5 are skipped on a verified-token
+//!    cache hit);
 //! 6. `exp` (required unless the profile is mediamtx) → `missing_claim`, `expired`; `nbf` and a
 //!    future `iat` → `not_yet_valid`; `exp` beyond now + `max_ttl` → `ttl_too_long` (all with
 //!    `leeway`; `now ≥ exp + leeway` is expired);

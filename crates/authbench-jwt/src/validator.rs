@@ -280,6 +280,11 @@ impl JwtAuthenticator {
                 format!("token alg {:?} is not in the allowed list", header.alg),
             ));
         }
+        // RFC 7515 §5.2 steps 6 and 7: payload and signature are base64url-decoded before the
+        // signature is validated, so a part that does not decode is malformed whatever its
+        // signature. The payload's JSON is parsed only after the signature holds.
+        let payload = b64(parts.payload, "payload")?;
+        b64(parts.signature, "signature")?;
         let snapshot = self
             .select_keys(header.alg, header.kid.as_deref(), now)
             .await?;
@@ -311,7 +316,6 @@ impl JwtAuthenticator {
                 "token signature does not verify",
             ));
         }
-        let payload = b64(parts.payload, "payload")?;
         let claims = parse_claims(&payload, &self.spec)
             .map_err(|detail| Deny::new(DenyReason::MalformedCredentials, detail))?;
         let tenant = match &claims.tenant {

@@ -11,8 +11,8 @@ use authbench_core::{
     ManualClock, Role, StreamPath, Transport,
 };
 use authbench_jwt::{
-    CacheConfig, JwtAuthenticator, JwtConfig, JwtConfigError, Profile, ReplayConfig, TenantConfig,
-    TenantSource, TokenMinter, claims_for,
+    CacheConfig, JwtAuthenticator, JwtConfig, JwtConfigError, MAX_TOKEN_LEN, Profile, ReplayConfig,
+    TenantConfig, TenantSource, TokenMinter, claims_for,
 };
 use serde_json::json;
 
@@ -778,4 +778,216 @@ tenants: {\"https://a.example\": {rooms: [acme-]}}
     );
     let bad = "algorithms: [HS256]\nprofile: keycloak\n";
     assert!(serde_saphyr::from_str::<JwtConfig>(bad).is_err());
+}
+
+/// base64url without padding, for hand-made tokens.
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// An HS256 signature with the test secret (`hs.secret`, trimmed, as the config reads it),
+/// computed with aws-lc-rs directly rather than the crate under test.
+fn hs256(signing_input: &str) -> String {
+    let secret = std::fs::read_to_string(keys().join("hs.secret")).expect("secret");
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.trim().as_bytes());
+    b64url(aws_lc_rs::hmac::sign(&key, signing_input.as_bytes()).as_ref())
+}
+
+/// `header.payload.signature` with a correct HS256 signature over the raw JSON texts given
+/// (duplicate members and odd numbers survive, as they would not through a JSON library).
+fn signed(header: &str, payload: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        b64url(header.as_bytes()),
+        b64url(payload.as_bytes())
+    );
+    let sig = hs256(&input);
+    format!("{input}.{sig}")
+}
+
+async fn reason_for(token: &str) -> Option<DenyReason> {
+    let clock = Arc::new(ManualClock::at_secs(T0));
+    let a = auth(&hs_config(Profile::Red5pro), &clock);
+    let d = decide(
+        &a,
+        Action::Publish,
+        Transport::Rtmp,
+        "live/room1/cam1",
+        token,
+    )
+    .await;
+    if let Decision::Deny(deny) = &d {
+        assert!(!deny.detail.is_empty());
+    }
+    d.reason()
+}
+
+/// RFC 7515 §5.2: the header, payload and signature are base64url-decoded (no padding, no stray
+/// characters) before the signature is validated, so a payload that does not decode is
+/// `malformed_credentials`, whatever its signature; the claims JSON is parsed only once the
+/// signature holds, so a payload that decodes but is not JSON is still `bad_signature` when the
+/// signature is wrong.
+#[tokio::test]
+async fn encoding_is_checked_before_the_signature_and_json_after_it() {
+    let header = b64url(br#"{"alg":"HS256"}"#);
+    let json = b64url(br#"{"sub":"alice","exp":1700000300}"#);
+    let wrong_sig = b64url(&[7u8; 32]);
+    for (what, payload) in [
+        ("a `!`", "eyJzdWIi!OiJhIn0".to_owned()),
+        ("padding", format!("{}=", b64url(br#"{"a":12}"#))),
+        ("padding", "eyJhIjoxfQ==".to_owned()),
+        ("a space", "eyJhIjo xfQ".to_owned()),
+        ("a newline", format!("{json}\n")),
+        ("standard base64 `+`", "eyJhIjoi+n0".to_owned()),
+        ("non-zero trailing bits", "eyJhIjoxfR".to_owned()),
+    ] {
+        assert_eq!(
+            reason_for(&format!("{header}.{payload}.{wrong_sig}")).await,
+            Some(DenyReason::MalformedCredentials),
+            "payload with {what}: {payload:?}"
+        );
+    }
+    // The same for a signature part that is not base64url.
+    for sig in [format!("{wrong_sig}="), "c2ln!".to_owned()] {
+        assert_eq!(
+            reason_for(&format!("{header}.{json}.{sig}")).await,
+            Some(DenyReason::MalformedCredentials),
+            "signature {sig:?}"
+        );
+    }
+    // Well-encoded parts with a wrong signature: bad_signature, JSON or not.
+    assert_eq!(
+        reason_for(&format!("{header}.{json}.{wrong_sig}")).await,
+        Some(DenyReason::BadSignature)
+    );
+    for not_json in [&b"not json"[..], b"{\"sub\":", b"\xff\xfe"] {
+        assert_eq!(
+            reason_for(&format!("{header}.{}.{wrong_sig}", b64url(not_json))).await,
+            Some(DenyReason::BadSignature),
+            "claims are not parsed before the signature holds: {not_json:?}"
+        );
+    }
+    // And once the signature holds, a payload that is not JSON is malformed.
+    let input = format!("{header}.{}", b64url(b"not json"));
+    assert_eq!(
+        reason_for(&format!("{input}.{}", hs256(&input))).await,
+        Some(DenyReason::MalformedCredentials)
+    );
+}
+
+/// Attacks that already fail, kept failing where the vectors do not cover them (`alg: none`,
+/// HS256 keyed with the RSA public key, `jku` / `jwk` injection, duplicate `exp`, a string, 1e300
+/// or u64::MAX `exp` and an oversize token are vectors in `attacks.json`).
+#[tokio::test]
+async fn hostile_tokens_that_held_keep_failing() {
+    let h = r#"{"alg":"HS256"}"#;
+    let clock = Arc::new(ManualClock::at_secs(T0));
+    let a = auth(&hs_config(Profile::Red5pro), &clock);
+    let on = |token: String| {
+        let a = &a;
+        async move {
+            decide(
+                a,
+                Action::Publish,
+                Transport::Rtmp,
+                "live/room1/cam1",
+                &token,
+            )
+            .await
+            .reason()
+        }
+    };
+    let exp = T0 + 300;
+    assert_eq!(
+        on(signed(h, &format!(r#"{{"sub":"alice","exp":{exp}}}"#))).await,
+        None,
+        "the control token is allowed"
+    );
+
+    // Hostile `exp`: negative, negative zero-ish, fractional (rounded down, the strict side).
+    for payload in [
+        r#"{"sub":"alice","exp":-1}"#.to_owned(),
+        r#"{"sub":"alice","exp":-0.5}"#.to_owned(),
+        r#"{"sub":"alice","exp":-9223372036854775809}"#.to_owned(),
+        format!(r#"{{"sub":"alice","exp":{exp},"nbf":-1}}"#),
+    ] {
+        assert_eq!(
+            on(signed(h, &payload)).await,
+            Some(DenyReason::MalformedCredentials),
+            "{payload}"
+        );
+    }
+    let fractional = signed(h, &format!(r#"{{"sub":"alice","exp":{}.9}}"#, T0 + 10));
+    assert_eq!(on(fractional.clone()).await, None, "valid before exp");
+    clock.set(Duration::from_secs(T0 + 10));
+    assert_eq!(
+        on(fractional).await,
+        Some(DenyReason::Expired),
+        "exp 10.9 s ahead is expired after 10 s"
+    );
+    clock.set(Duration::from_secs(T0));
+
+    // Duplicate claims, registered or the profile's own: refused, never first- or last-wins.
+    for payload in [
+        format!(r#"{{"sub":"alice","sub":"admin","exp":{exp}}}"#),
+        format!(r#"{{"sub":"alice","exp":{exp},"red5-room":"room2","red5-room":"room1"}}"#),
+        format!(
+            r#"{{"sub":"alice","exp":{exp},"roles":"red5-subscriber","roles":"red5-publisher"}}"#
+        ),
+    ] {
+        assert_eq!(
+            on(signed(h, &payload)).await,
+            Some(DenyReason::MalformedCredentials),
+            "{payload}"
+        );
+    }
+
+    // An `x5u` header naming the attacker's certificate is never fetched or trusted: the token
+    // signed with the attacker's key is bad_signature against the configured RSA key.
+    let mut asym = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    asym.public_keys = vec!["rsa.pub.pem".into()];
+    let rsa = auth(&asym, &clock);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.x5u = Some("http://127.0.0.1:1/attacker.pem".into());
+    let attacker = jsonwebtoken::EncodingKey::from_rsa_pem(
+        &std::fs::read(keys().join("rsa2.key.pem")).expect("key"),
+    )
+    .expect("rsa key");
+    let forged = jsonwebtoken::encode(&header, &json!({"sub": "mallory", "exp": exp}), &attacker)
+        .expect("sign");
+    assert_eq!(
+        decide(
+            &rsa,
+            Action::Publish,
+            Transport::Rtmp,
+            "live/room1/cam1",
+            &forged
+        )
+        .await
+        .reason(),
+        Some(DenyReason::BadSignature)
+    );
+
+    // The cap is exact: a signed token of MAX_TOKEN_LEN bytes is decided, one byte more is not.
+    let sized = |len: usize| {
+        (0..MAX_TOKEN_LEN)
+            .find_map(|n| {
+                let payload = format!(r#"{{"sub":"alice","exp":{exp},"pad":"{}"}}"#, "x".repeat(n));
+                [h, r#"{"alg":"HS256","typ":"JWT"}"#]
+                    .iter()
+                    .map(|h| signed(h, &payload))
+                    .find(|t| t.len() == len)
+            })
+            .expect("a token of that length")
+    };
+    assert_eq!(
+        on(sized(MAX_TOKEN_LEN)).await,
+        None,
+        "the limit itself is allowed"
+    );
+    assert_eq!(
+        on(sized(MAX_TOKEN_LEN + 1)).await,
+        Some(DenyReason::MalformedCredentials)
+    );
 }
