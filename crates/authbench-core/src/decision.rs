@@ -184,6 +184,9 @@ deny_reasons! {
     BackendTimeout = "backend_timeout", 504;
     /// The external auth service answered something that is not a valid answer.
     BackendProtocolError = "backend_protocol_error", 502;
+    /// Too many failed attempts for this client and user: refused without checking the
+    /// credentials until the lockout window is over.
+    RateLimited = "rate_limited", 429;
 }
 
 impl fmt::Display for DenyReason {

@@ -273,6 +273,7 @@ pub fn describe(reason: DenyReason) -> &'static str {
         R::BackendUnavailable => "the auth service could not be reached (fail closed)",
         R::BackendTimeout => "the auth service did not answer in time (fail closed)",
         R::BackendProtocolError => "the auth service's answer was not valid (fail closed)",
+        R::RateLimited => "too many failed attempts, so it refuses for a while",
         _ => "see the deny reason code",
     }
 }
