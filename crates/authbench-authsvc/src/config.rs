@@ -13,6 +13,7 @@ use authbench_core::{Clock, Identity, Role, Secret, SystemClock};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::lockout::Lockout;
 use crate::password::PasswordScheme;
 
 /// Where `authbench serve` listens when neither `--listen` nor `service.listen` says otherwise
@@ -28,6 +29,18 @@ pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(300);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Default PBKDF2 iteration count when `password_hash: pbkdf2_sha256` is chosen.
 pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 10_000;
+/// Default time a client has to send its request headers.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a client has to send its request body, once the headers are in.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on token ids invalidated through `/invalidateCredentials` and not yet expired.
+pub const DEFAULT_MAX_REVOKED_TOKENS: usize = 100_000;
+/// The lockout `authbench serve` applies when its config does not say otherwise: 10 failed
+/// attempts per (client address, user name) within 5 minutes.
+pub const DEFAULT_SERVE_LOCKOUT: Lockout = Lockout {
+    max_failures: NonZeroU32::MIN.saturating_add(9),
+    window: Duration::from_secs(300),
+};
 
 /// What a [`ClaimsFn`] gets to build the claims of one issued token.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +101,11 @@ pub fn default_claims(input: &ClaimsInput<'_>) -> Value {
 
 /// How the service is set up, in code. `ServiceOptions::default()` is a working service on the
 /// system clock; tests inject a `ManualClock`.
+///
+/// The defaults suit a service started in process by tests, scenarios and benchmarks, which send
+/// many denies from `127.0.0.1` on purpose and compare reason codes: no lockout, and deny reasons
+/// exposed. `authbench serve` builds its options from a [`ServiceConfig`], whose defaults are the
+/// safer ones for a service other programs reach: reasons hidden and a lockout on.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ServiceOptions {
@@ -108,13 +126,27 @@ pub struct ServiceOptions {
     pub admin_key: Option<Secret>,
     /// Builds the claims of issued tokens (default [`default_claims`]).
     pub claims: ClaimsFn,
-    /// Whether deny answers carry the machine-readable `reason` extension (default true). Off,
-    /// the service answers like a plain Red5 Pro / MediaMTX backend: allow or deny, nothing more.
+    /// Whether deny answers carry the machine-readable `reason` extension (default true here,
+    /// false for `authbench serve`, see [`ServiceConfig`]). Off, the service answers like a plain
+    /// Red5 Pro / MediaMTX backend: allow or deny, nothing more, so an unknown user and a wrong
+    /// password cannot be told apart.
     pub expose_reasons: bool,
     /// How passwords are stored (default HMAC-SHA-256; see [`PasswordScheme`]).
     pub password_scheme: PasswordScheme,
     /// Connections served at once; further ones wait to be accepted (default 1024).
     pub max_connections: usize,
+    /// How long a client may take to send its request headers (default 10 s); the connection
+    /// is closed when they are late.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send its request body once the headers are in (default
+    /// 10 s); a late body is answered `408` and the connection closed.
+    pub body_read_timeout: Duration,
+    /// Token ids `/invalidateCredentials` keeps until their tokens expire (default 100,000).
+    /// When they are all live, a further invalidation is refused with `503`, never acknowledged.
+    pub max_revoked_tokens: usize,
+    /// Failed-attempt lockout for password checks on `/token` and the validation endpoints
+    /// (default none here; [`DEFAULT_SERVE_LOCKOUT`] for `authbench serve`).
+    pub lockout: Option<Lockout>,
 }
 
 impl Default for ServiceOptions {
@@ -130,6 +162,10 @@ impl Default for ServiceOptions {
             expose_reasons: true,
             password_scheme: PasswordScheme::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_revoked_tokens: DEFAULT_MAX_REVOKED_TOKENS,
+            lockout: None,
         }
     }
 }
@@ -157,6 +193,10 @@ impl fmt::Debug for ServiceOptions {
             .field("expose_reasons", &self.expose_reasons)
             .field("password_scheme", &self.password_scheme)
             .field("max_connections", &self.max_connections)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("max_revoked_tokens", &self.max_revoked_tokens)
+            .field("lockout", &self.lockout)
             .finish()
     }
 }
@@ -181,11 +221,21 @@ pub enum PasswordHashName {
 ///   key_grace: 10m                # default: token_ttl
 ///   issuer: https://auth.example.test
 ///   audience: streaming
-///   expose_reasons: true
+///   expose_reasons: false         # true adds the deny reason code to answers
 ///   password_hash: hmac_sha256    # or pbkdf2_sha256
 ///   pbkdf2_iterations: 10000
 ///   max_connections: 1024
+///   header_read_timeout: 10s
+///   body_read_timeout: 10s
+///   max_revoked_tokens: 100000
+///   lockout: {max_failures: 10, window: 5m}   # max_failures: 0 turns it off
 /// ```
+///
+/// Unlike [`ServiceOptions::default`], a config section leaves deny reasons out of answers
+/// unless `expose_reasons: true` (they tell an unknown user from a wrong password) and locks a
+/// (client address, user name) pair out after [`DEFAULT_SERVE_LOCKOUT`] unless `lockout` says
+/// otherwise. A load test of such a service from one address with wrong passwords is throttled
+/// by design: give it `lockout: {max_failures: 0}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
@@ -207,7 +257,7 @@ pub struct ServiceConfig {
     /// Audience of issued tokens.
     #[serde(default)]
     pub audience: Option<String>,
-    /// Whether deny answers carry a `reason` (default true).
+    /// Whether deny answers carry a `reason` (default false).
     #[serde(default)]
     pub expose_reasons: Option<bool>,
     /// Password hashing scheme.
@@ -219,10 +269,36 @@ pub struct ServiceConfig {
     /// Cap on simultaneously open connections.
     #[serde(default)]
     pub max_connections: Option<usize>,
+    /// Time a client has to send its request headers.
+    #[serde(default, with = "serde_human_opt")]
+    pub header_read_timeout: Option<Duration>,
+    /// Time a client has to send its request body.
+    #[serde(default, with = "serde_human_opt")]
+    pub body_read_timeout: Option<Duration>,
+    /// Cap on invalidated token ids kept until they expire.
+    #[serde(default)]
+    pub max_revoked_tokens: Option<usize>,
+    /// Failed-attempt lockout (default [`DEFAULT_SERVE_LOCKOUT`]).
+    #[serde(default)]
+    pub lockout: Option<LockoutConfig>,
+}
+
+/// The `lockout:` key of a [`ServiceConfig`].
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockoutConfig {
+    /// Failed attempts per (client address, user name) within the window that lock the pair out;
+    /// `0` turns the lockout off.
+    #[serde(default)]
+    pub max_failures: Option<u32>,
+    /// How long a window lasts, from its first failure.
+    #[serde(default, with = "serde_human_opt")]
+    pub window: Option<Duration>,
 }
 
 /// Why a [`ServiceConfig`] cannot become [`ServiceOptions`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServiceConfigError {
     /// `admin_key_env` names a variable that is not set (or is empty).
     #[error("service.admin_key_env: environment variable `{0}` is not set or empty")]
@@ -268,9 +344,7 @@ impl ServiceConfig {
         o.key_grace = self.key_grace;
         o.issuer.clone_from(&self.issuer);
         o.audience.clone_from(&self.audience);
-        if let Some(e) = self.expose_reasons {
-            o.expose_reasons = e;
-        }
+        o.expose_reasons = self.expose_reasons.unwrap_or(false);
         o.password_scheme = match (self.password_hash, self.pbkdf2_iterations) {
             (None | Some(PasswordHashName::HmacSha256), None) => PasswordScheme::HmacSha256,
             (None | Some(PasswordHashName::HmacSha256), Some(_)) => {
@@ -297,6 +371,49 @@ impl ServiceConfig {
             }
             o.max_connections = max;
         }
+        for (field, value, target) in [
+            (
+                "header_read_timeout",
+                self.header_read_timeout,
+                &mut o.header_read_timeout,
+            ),
+            (
+                "body_read_timeout",
+                self.body_read_timeout,
+                &mut o.body_read_timeout,
+            ),
+        ] {
+            if let Some(d) = value {
+                if d.is_zero() {
+                    return Err(ServiceConfigError::Invalid {
+                        field,
+                        problem: "must be longer than zero",
+                    });
+                }
+                *target = d;
+            }
+        }
+        if let Some(max) = self.max_revoked_tokens {
+            if max == 0 {
+                return Err(ServiceConfigError::Invalid {
+                    field: "max_revoked_tokens",
+                    problem: "must be at least 1",
+                });
+            }
+            o.max_revoked_tokens = max;
+        }
+        let lockout = self.lockout.unwrap_or_default();
+        let window = lockout.window.unwrap_or(DEFAULT_SERVE_LOCKOUT.window);
+        if window.is_zero() {
+            return Err(ServiceConfigError::Invalid {
+                field: "lockout.window",
+                problem: "must be longer than zero",
+            });
+        }
+        o.lockout = match lockout.max_failures {
+            None => Some(Lockout::new(DEFAULT_SERVE_LOCKOUT.max_failures, window)),
+            Some(n) => NonZeroU32::new(n).map(|n| Lockout::new(n, window)),
+        };
         Ok(o)
     }
 }
@@ -329,6 +446,66 @@ mod tests {
         assert_eq!(c["rooms"], json!(["room1"]));
         assert_eq!(c["tenant"], "acme");
         assert!(c.get("transports").is_none());
+    }
+
+    #[test]
+    fn serve_defaults_hide_reasons_and_lock_out_guessers() {
+        let o = ServiceConfig::default()
+            .options_with_env(Arc::new(SystemClock), |_| None)
+            .expect("valid");
+        assert!(!o.expose_reasons);
+        assert_eq!(o.lockout, Some(DEFAULT_SERVE_LOCKOUT));
+        assert_eq!(o.body_read_timeout, DEFAULT_BODY_READ_TIMEOUT);
+        assert_eq!(o.max_revoked_tokens, DEFAULT_MAX_REVOKED_TOKENS);
+        // In code the defaults suit tests and benchmarks: reasons shown, no lockout.
+        let code = ServiceOptions::default();
+        assert!(code.expose_reasons);
+        assert_eq!(code.lockout, None);
+    }
+
+    #[test]
+    fn config_reads_the_hardening_keys_from_yaml() {
+        let parse = |yaml: &str| -> ServiceOptions {
+            serde_saphyr::from_str::<ServiceConfig>(yaml)
+                .expect("yaml")
+                .options_with_env(Arc::new(SystemClock), |_| None)
+                .expect("valid")
+        };
+        let o = parse(
+            "expose_reasons: true\nheader_read_timeout: 2s\nbody_read_timeout: 3s\n\
+             max_revoked_tokens: 5\nlockout: {max_failures: 4, window: 1m}\n",
+        );
+        assert!(o.expose_reasons);
+        assert_eq!(o.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(o.body_read_timeout, Duration::from_secs(3));
+        assert_eq!(o.max_revoked_tokens, 5);
+        assert_eq!(
+            o.lockout,
+            Some(Lockout::new(
+                NonZeroU32::new(4).expect("non-zero"),
+                Duration::from_secs(60)
+            ))
+        );
+        assert_eq!(parse("lockout: {max_failures: 0}\n").lockout, None);
+        assert_eq!(
+            parse("lockout: {window: 10s}\n").lockout.map(|l| l.window),
+            Some(Duration::from_secs(10))
+        );
+        for bad in [
+            "body_read_timeout: 0s\n",
+            "max_revoked_tokens: 0\n",
+            "lockout: {max_failures: 3, window: 0s}\n",
+        ] {
+            let cfg: ServiceConfig = serde_saphyr::from_str(bad).expect("yaml");
+            assert!(
+                matches!(
+                    cfg.options_with_env(Arc::new(SystemClock), |_| None),
+                    Err(ServiceConfigError::Invalid { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(serde_saphyr::from_str::<ServiceConfig>("lockout: {tries: 3}\n").is_err());
     }
 
     #[test]

@@ -16,13 +16,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 
 use authbench_core::{DenyReason, Identity, Role, StreamPath, Transport};
 use serde_json::Value;
-
-/// Revoked token ids kept at most (`/invalidateCredentials` with a token).
-pub(crate) const MAX_REVOKED_TOKENS: usize = 100_000;
 
 /// What the wire format says about the transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +43,8 @@ pub(crate) struct Ask<'a> {
     pub(crate) role: Role,
     pub(crate) transport: TransportInfo,
     pub(crate) path: &'a StreamPath,
+    /// The client's address (the TCP peer), for the failed-attempt lockout.
+    pub(crate) peer: IpAddr,
 }
 
 impl fmt::Debug for Ask<'_> {
@@ -57,6 +57,7 @@ impl fmt::Debug for Ask<'_> {
             .field("role", &self.role)
             .field("transport", &self.transport)
             .field("path", &self.path)
+            .field("peer", &self.peer)
             .finish()
     }
 }
@@ -75,15 +76,11 @@ pub(crate) fn refuse(reason: DenyReason, detail: impl Into<Cow<'static, str>>) -
     }
 }
 
-/// Separators that may follow a tenant name at the start of one of its rooms.
-const TENANT_SEPARATORS: [char; 5] = ['/', '-', '_', '.', ':'];
-
-/// Whether the stream at `path` belongs to `tenant` (see the module documentation).
+/// Whether the stream at `path` belongs to `tenant` (see the module documentation): the one
+/// tenant rule every mode shares, [`authbench_core::tenant::room_belongs_to`].
 pub(crate) fn belongs_to_tenant(path: &StreamPath, tenant: &str) -> bool {
     path.room()
-        .and_then(|room| room.strip_prefix(tenant))
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(TENANT_SEPARATORS))
-        && !tenant.is_empty()
+        .is_some_and(|room| authbench_core::tenant::room_belongs_to(room, tenant))
 }
 
 /// Whether `identity` may do what `ask` asks, once we know who they are.
@@ -209,20 +206,30 @@ pub(crate) fn check_claims<'c>(
         .ok_or_else(|| refuse(DenyReason::MissingClaim, "the token has no sub"))
 }
 
-/// Token ids revoked through `/invalidateCredentials`, each until its token's `exp`.
-#[derive(Debug, Default)]
+/// Token ids revoked through `/invalidateCredentials`, each until its token's `exp`, at most
+/// `capacity` of them.
+#[derive(Debug)]
 pub(crate) struct RevokedTokens {
     ids: Mutex<HashMap<String, u64>>,
+    capacity: usize,
 }
 
 impl RevokedTokens {
-    /// Records `jti` as revoked until `exp`; false if the set is full of live entries.
+    pub(crate) fn new(capacity: usize) -> Self {
+        RevokedTokens {
+            ids: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Records `jti` as revoked until `exp`, evicting expired entries when the set is full;
+    /// false if it is still full of live entries (the token is then *not* revoked).
     pub(crate) fn revoke(&self, jti: &str, exp: u64, now_secs: u64) -> bool {
         let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
-        if ids.len() >= MAX_REVOKED_TOKENS {
+        if ids.len() >= self.capacity && !ids.contains_key(jti) {
             ids.retain(|_, e| *e > now_secs);
         }
-        if ids.len() >= MAX_REVOKED_TOKENS && !ids.contains_key(jti) {
+        if ids.len() >= self.capacity && !ids.contains_key(jti) {
             return false;
         }
         ids.insert(jti.to_owned(), exp);
@@ -250,6 +257,7 @@ mod tests {
             role,
             transport,
             path,
+            peer: IpAddr::from([127, 0, 0, 1]),
         }
     }
 
@@ -406,9 +414,15 @@ mod tests {
 
     #[test]
     fn revoked_tokens_are_bounded() {
-        let r = RevokedTokens::default();
+        let r = RevokedTokens::new(2);
         assert!(r.revoke("a", 10, 0));
         assert!(r.is_revoked("a"));
         assert!(!r.is_revoked("b"));
+        assert!(r.revoke("b", 20, 0));
+        assert!(!r.revoke("c", 30, 5), "full of live entries: refused");
+        assert!(!r.is_revoked("c"));
+        assert!(r.revoke("a", 10, 5), "already recorded");
+        assert!(r.revoke("c", 30, 10), "a's entry expired and made room");
+        assert!(r.is_revoked("c") && r.is_revoked("b") && !r.is_revoked("a"));
     }
 }

@@ -26,16 +26,17 @@ pub const MAX_RETIRED: usize = 8;
 
 /// Why a key could not be generated or a token signed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// Key generation failed in the crypto library.
     #[error("could not generate an ES256 key pair")]
-    Generate,
+    Generate(#[source] aws_lc_rs::error::Unspecified),
     /// The public point had an unexpected encoding.
     #[error("unexpected P-256 public key encoding")]
     PublicKey,
     /// Signing failed.
-    #[error("could not sign the token: {0}")]
-    Sign(String),
+    #[error("could not sign the token")]
+    Sign(#[source] jsonwebtoken::errors::Error),
 }
 
 /// One signing key. Debug shows the `kid` only.
@@ -60,9 +61,9 @@ impl fmt::Debug for SigningKey {
 
 impl SigningKey {
     fn generate() -> Result<Self, KeyError> {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
-            .map_err(|_| KeyError::Generate)?;
-        let pkcs8 = pair.to_pkcs8v1().map_err(|_| KeyError::Generate)?;
+        let pair =
+            EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(KeyError::Generate)?;
+        let pkcs8 = pair.to_pkcs8v1().map_err(KeyError::Generate)?;
         // Uncompressed SEC1 point: 0x04 || X (32 bytes) || Y (32 bytes).
         let point = pair.public_key().as_ref();
         let (x, y) = match point {
@@ -167,8 +168,7 @@ impl KeyRing {
     pub(crate) fn sign(&self, claims: &Value) -> Result<String, KeyError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.current.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.current.encoding)
-            .map_err(|e| KeyError::Sign(e.to_string()))
+        jsonwebtoken::encode(&header, claims, &self.current.encoding).map_err(KeyError::Sign)
     }
 
     /// Checks a token's header and signature against the keys valid at `now` and returns its

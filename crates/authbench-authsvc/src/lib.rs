@@ -16,8 +16,17 @@
 //! | `GET`/`POST /healthz` | `{"status": "ok"}`, touches no state (a reference for raw HTTP cost) |
 //! | `/admin/…` | revocation, passwords, key rotation, faults, stats: loopback only (see [`ServiceHandle`] for the same as Rust calls) |
 //!
-//! Request bodies are limited to [`MAX_REQUEST_BODY`] bytes; connections to
-//! [`ServiceOptions::max_connections`]; request headers must arrive within 10 seconds.
+//! Request bodies are limited to [`MAX_REQUEST_BODY`] bytes (`413`); connections to
+//! [`ServiceOptions::max_connections`]; request headers must arrive within
+//! [`ServiceOptions::header_read_timeout`] (10 s by default, else the connection is closed) and
+//! the body within [`ServiceOptions::body_read_timeout`] after them (10 s by default, else `408`
+//! and the connection is closed), so a client that stops sending cannot hold a connection.
+//! Every error answer, including those, is JSON: `{"error": message}`.
+//!
+//! Password checks on `/token` and the validation endpoints can be guarded by a failed-attempt
+//! lockout per (client address, user name) ([`ServiceOptions::lockout`], [`Lockout`]): a
+//! locked-out attempt is refused without checking the password, as `rate_limited` when reasons
+//! are exposed and as an ordinary deny when they are not.
 //!
 //! # Decisions
 //!
@@ -54,6 +63,7 @@ mod config;
 mod decide;
 pub mod faults;
 mod keys;
+mod lockout;
 mod password;
 mod routes;
 mod server;
@@ -62,12 +72,14 @@ mod stats;
 mod store;
 
 pub use config::{
-    ClaimsFn, ClaimsInput, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_PBKDF2_ITERATIONS,
-    DEFAULT_TOKEN_TTL, PasswordHashName, ServiceConfig, ServiceConfigError, ServiceOptions,
-    default_claims,
+    ClaimsFn, ClaimsInput, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REVOKED_TOKENS, DEFAULT_PBKDF2_ITERATIONS,
+    DEFAULT_SERVE_LOCKOUT, DEFAULT_TOKEN_TTL, LockoutConfig, PasswordHashName, ServiceConfig,
+    ServiceConfigError, ServiceOptions, default_claims,
 };
 pub use faults::{Faults, FaultsError, Latency};
 pub use keys::{KeyError, MAX_RETIRED};
+pub use lockout::Lockout;
 pub use password::{PasswordScheme, RandomError};
 pub use routes::MAX_REQUEST_BODY;
 pub use server::{AuthService, RunningService};

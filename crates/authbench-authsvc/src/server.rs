@@ -1,10 +1,13 @@
 //! Listening: the accept loop (bounded connections, header read timeout, graceful shutdown) and
-//! the fault layer in front of the router.
+//! the layer in front of the router: faults, then the request body, read whole within the body
+//! deadline and the size cap before any handler sees it (a body that stops arriving is answered
+//! `408`, one that is too large `413`, and the connection is closed either way).
 
 use std::convert::Infallible;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Deref;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +16,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
+use bytes::{Bytes, BytesMut};
+use http_body::Body as _;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -29,8 +34,6 @@ use crate::routes::{self, admin::PeerAddr};
 use crate::state::{ServiceError, ServiceHandle, Shared};
 use crate::stats::{Endpoint, FaultKind};
 
-/// How long a client may take to send its request headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for requests in flight before it lets go of them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -175,7 +178,7 @@ async fn accept_loop(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(shared.options.header_read_timeout)
         .keep_alive(true);
     loop {
         if *shutdown.borrow() {
@@ -305,13 +308,84 @@ async fn front(
             }
         }
     }
-    let mut req = req.map(Body::new);
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = match declared {
+        Some(n) if n > routes::MAX_REQUEST_BODY as u64 => Err(BodyProblem::TooLarge),
+        _ => read_body(body, shared.options.body_read_timeout).await,
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(BodyProblem::TooLarge) => {
+            return Ok(closing(plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is larger than the service accepts",
+            )));
+        }
+        Err(BodyProblem::Late) => {
+            tracing::debug!(%peer, "request body not received within the body read timeout");
+            return Ok(closing(plain(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            )));
+        }
+        Err(BodyProblem::Broken) => {
+            return Ok(closing(plain(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            )));
+        }
+    };
+    let mut req = Request::from_parts(parts, Body::from(body));
     req.extensions_mut().insert(PeerAddr(peer));
     let resp: Result<Response<Body>, Infallible> = router.call(req).await;
     match resp {
         Ok(r) => Ok(r),
         Err(never) => match never {},
     }
+}
+
+/// Why a request body was not read.
+enum BodyProblem {
+    /// More than [`routes::MAX_REQUEST_BODY`] bytes, declared or sent.
+    TooLarge,
+    /// Not complete within the body read timeout.
+    Late,
+    /// The connection failed or the framing was invalid.
+    Broken,
+}
+
+/// Reads a whole request body, at most [`routes::MAX_REQUEST_BODY`] bytes, within `deadline`.
+async fn read_body(mut body: Incoming, deadline: Duration) -> Result<Bytes, BodyProblem> {
+    let read = async {
+        let mut buf = BytesMut::new();
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+            let frame = frame.map_err(|_| BodyProblem::Broken)?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > routes::MAX_REQUEST_BODY {
+                    return Err(BodyProblem::TooLarge);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf.freeze())
+    };
+    tokio::time::timeout(deadline, read)
+        .await
+        .unwrap_or(Err(BodyProblem::Late))
+}
+
+/// Asks hyper to close the connection once this answer is written (the rest of the request
+/// body, if any, is never read).
+fn closing(mut resp: Response<Body>) -> Response<Body> {
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 fn json_body(body: Body) -> Response<Body> {

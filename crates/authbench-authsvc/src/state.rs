@@ -1,6 +1,7 @@
 //! The service's shared state and the operations on it, used by the HTTP handlers and, without
 //! HTTP, by [`ServiceHandle`].
 
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -14,12 +15,14 @@ use crate::config::{ClaimsInput, ServiceOptions};
 use crate::decide::{self, Ask, Refusal, RevokedTokens, refuse};
 use crate::faults::{Faults, FaultsError};
 use crate::keys::{KeyError, KeyRing};
+use crate::lockout::Attempts;
 use crate::password::{Hasher, RandomError};
 use crate::stats::{Stats, StatsSnapshot};
-use crate::store::{Check, UserError, UserStore};
+use crate::store::{Check, UserError, UserRecord, UserStore};
 
 /// Why the service could not be built or started.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServiceError {
     /// The random number generator failed.
     #[error(transparent)]
@@ -54,6 +57,7 @@ pub(crate) struct Shared {
     pub(crate) store: UserStore,
     keys: RwLock<KeyRing>,
     revoked_tokens: RevokedTokens,
+    attempts: Attempts,
     pub(crate) stats: Stats,
     faults: RwLock<Arc<Faults>>,
     /// Bumped whenever the faults change, so a hanging request can notice.
@@ -77,7 +81,8 @@ impl Shared {
         Ok(Shared {
             keys: RwLock::new(KeyRing::new(grace)?),
             store,
-            revoked_tokens: RevokedTokens::default(),
+            revoked_tokens: RevokedTokens::new(options.max_revoked_tokens),
+            attempts: Attempts::new(options.lockout),
             stats: Stats::default(),
             faults: RwLock::new(Arc::new(Faults::none())),
             faults_changed: watch::channel(0).0,
@@ -114,19 +119,43 @@ impl Shared {
             .unwrap_or_else(|| self.base_url())
     }
 
+    /// Checks a user name and password from `peer`, under the lockout: a locked-out pair is
+    /// refused without looking at the password.
+    fn check_password(
+        &self,
+        peer: IpAddr,
+        username: &str,
+        password: &str,
+    ) -> Result<Arc<UserRecord>, Refusal> {
+        if self.attempts.is_locked(peer, username, self.now()) {
+            return Err(refuse(
+                DenyReason::RateLimited,
+                "too many failed attempts; try again later",
+            ));
+        }
+        match self.store.check_password(username, password) {
+            Check::Ok(r) => {
+                self.attempts.succeeded(peer, username);
+                Ok(r)
+            }
+            Check::UnknownUser => {
+                self.attempts.failed(peer, username, self.now());
+                Err(refuse(DenyReason::UnknownUser, "no such user"))
+            }
+            Check::BadPassword => {
+                self.attempts.failed(peer, username, self.now());
+                Err(refuse(
+                    DenyReason::BadPassword,
+                    "the password does not match",
+                ))
+            }
+        }
+    }
+
     /// Decides one question; `Ok` carries the principal.
     pub(crate) fn decide(&self, ask: &Ask<'_>) -> Result<String, Refusal> {
         if !ask.password.is_empty() && !ask.username.is_empty() {
-            let record = match self.store.check_password(ask.username, ask.password) {
-                Check::Ok(r) => r,
-                Check::UnknownUser => return Err(refuse(DenyReason::UnknownUser, "no such user")),
-                Check::BadPassword => {
-                    return Err(refuse(
-                        DenyReason::BadPassword,
-                        "the password does not match",
-                    ));
-                }
-            };
+            let record = self.check_password(ask.peer, ask.username, ask.password)?;
             decide::authorize(&record.identity, record.revoked, ask)?;
             return Ok(ask.username.to_owned());
         }
@@ -176,22 +205,27 @@ impl Shared {
 
     /// `/invalidateCredentials`: a token the service issued stops being accepted (until it would
     /// have expired anyway). Anything else is acknowledged and changes nothing.
-    pub(crate) fn invalidate_token(&self, token: &str) -> bool {
+    pub(crate) fn invalidate_token(&self, token: &str) -> Invalidation {
         let Ok((_, claims)) = self.check_token(token) else {
-            return false;
+            return Invalidation::NotApplicable;
         };
         let (Some(jti), Some(exp)) = (
             claims.get("jti").and_then(Value::as_str),
             claims.get("exp").and_then(Value::as_u64),
         ) else {
-            return false;
+            return Invalidation::NotApplicable;
         };
-        self.revoked_tokens.revoke(jti, exp, self.now().as_secs())
+        if self.revoked_tokens.revoke(jti, exp, self.now().as_secs()) {
+            Invalidation::Done
+        } else {
+            Invalidation::Full
+        }
     }
 
     /// `/token`: a password check, then a signed token.
     pub(crate) fn token_for_password(
         &self,
+        peer: IpAddr,
         username: &str,
         password: &str,
     ) -> Result<IssuedToken, Refusal> {
@@ -201,16 +235,7 @@ impl Shared {
                 "username and password are required",
             ));
         }
-        let record = match self.store.check_password(username, password) {
-            Check::Ok(r) => r,
-            Check::UnknownUser => return Err(refuse(DenyReason::UnknownUser, "no such user")),
-            Check::BadPassword => {
-                return Err(refuse(
-                    DenyReason::BadPassword,
-                    "the password does not match",
-                ));
-            }
-        };
+        let record = self.check_password(peer, username, password)?;
         if record.revoked {
             return Err(refuse(DenyReason::Revoked, "the user has been revoked"));
         }
@@ -296,8 +321,21 @@ impl Shared {
     }
 }
 
+/// What `/invalidateCredentials` did with a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invalidation {
+    /// The token is one of the service's own, valid until now: it is refused from now on.
+    Done,
+    /// Not a token the service would accept anyway: nothing to do.
+    NotApplicable,
+    /// The set of invalidated tokens is full of live entries: the token could not be recorded
+    /// and keeps validating.
+    Full,
+}
+
 /// Why a token could not be issued through [`ServiceHandle::issue_token`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IssueError {
     /// The user does not exist.
     #[error(transparent)]
@@ -307,7 +345,7 @@ pub enum IssueError {
     Key(#[from] KeyError),
     /// The random number generator failed.
     #[error(transparent)]
-    Random(RandomError),
+    Random(#[from] RandomError),
 }
 
 /// The service's operations as plain Rust calls, for scenarios and tests (the admin API does the

@@ -20,6 +20,7 @@ pub(crate) struct UserRecord {
 
 /// Why an admin operation on a user failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum UserError {
     /// No user has this name.
     #[error("no user named `{0}`")]

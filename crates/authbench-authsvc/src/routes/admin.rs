@@ -19,6 +19,7 @@ use aws_lc_rs::digest;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -28,7 +29,7 @@ use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::{error, parse};
+use super::{error, parse_exact};
 use crate::faults::Faults;
 use crate::state::Shared;
 use crate::store::UserError;
@@ -94,14 +95,39 @@ fn user_error(e: &UserError) -> Response {
     }
 }
 
-async fn revoke(State(shared): State<Arc<Shared>>, Path(name): Path<String>) -> Response {
+/// The `{name}` of the path, or the JSON `400` answer when it is not a valid path segment
+/// (bad percent-encoding, not UTF-8).
+fn user_name(path: Result<Path<String>, PathRejection>) -> Result<String, Box<Response>> {
+    path.map(|Path(name)| name).map_err(|_| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "the user name in the path is not valid",
+        ))
+    })
+}
+
+async fn revoke(
+    State(shared): State<Arc<Shared>>,
+    name: Result<Path<String>, PathRejection>,
+) -> Response {
+    let name = match user_name(name) {
+        Ok(n) => n,
+        Err(resp) => return *resp,
+    };
     match shared.store.set_revoked(&name, true) {
         Ok(()) => Json(json!({"user": name, "revoked": true})).into_response(),
         Err(e) => user_error(&e),
     }
 }
 
-async fn restore(State(shared): State<Arc<Shared>>, Path(name): Path<String>) -> Response {
+async fn restore(
+    State(shared): State<Arc<Shared>>,
+    name: Result<Path<String>, PathRejection>,
+) -> Response {
+    let name = match user_name(name) {
+        Ok(n) => n,
+        Err(resp) => return *resp,
+    };
     match shared.store.set_revoked(&name, false) {
         Ok(()) => Json(json!({"user": name, "revoked": false})).into_response(),
         Err(e) => user_error(&e),
@@ -116,10 +142,14 @@ struct PasswordBody {
 
 async fn password(
     State(shared): State<Arc<Shared>>,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
     body: Bytes,
 ) -> Response {
-    let body: PasswordBody = match parse(&body) {
+    let name = match user_name(name) {
+        Ok(n) => n,
+        Err(resp) => return *resp,
+    };
+    let body: PasswordBody = match parse_exact(&body, &["password"]) {
         Ok(b) => b,
         Err(resp) => return *resp,
     };
@@ -198,5 +228,37 @@ mod tests {
         assert_eq!(call_as("[::1]:4000", "/admin/stats").await, StatusCode::OK);
         // Non-admin endpoints do not care where the peer is.
         assert_eq!(call_as("192.0.2.7:4000", "/healthz").await, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn path_tricks_from_non_loopback_peers_never_reach_the_admin_api() {
+        for path in [
+            "/admin/stats",
+            "/admin/../admin/stats",
+            "/healthz/../admin/stats",
+            "/admin/./stats",
+            "/admin//stats",
+            "//admin/stats",
+            "/admin/stats/",
+            "/admin%2fstats",
+            "/%61dmin/stats",
+            "/Admin/stats",
+            "/admin/faults",
+        ] {
+            let status = call_as("192.0.2.7:4000", path).await;
+            assert!(
+                matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{path}: {status}"
+            );
+        }
+        // The IPv4-mapped form of a public address is not loopback either.
+        assert_eq!(
+            call_as("[::ffff:192.0.2.7]:4000", "/admin/stats").await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            call_as("[::ffff:127.0.0.1]:4000", "/admin/stats").await,
+            StatusCode::OK
+        );
     }
 }

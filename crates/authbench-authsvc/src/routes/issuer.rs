@@ -14,16 +14,19 @@ use authbench_core::{DenyReason, Secret};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
-use super::parse;
+use super::{parse_exact, peer_ip};
 use crate::password::PasswordScheme;
 use crate::state::Shared;
 use crate::stats::Endpoint;
+
+/// The fields `/token` accepts.
+const TOKEN_FIELDS: &[&str] = &["username", "password", "grant_type", "scope"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,19 +40,24 @@ struct TokenRequest {
     _scope: Option<IgnoredAny>,
 }
 
-pub(super) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: TokenRequest = match parse(&body) {
+pub(super) async fn token(
+    State(shared): State<Arc<Shared>>,
+    extensions: Extensions,
+    body: Bytes,
+) -> Response {
+    let req: TokenRequest = match parse_exact(&body, TOKEN_FIELDS) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
+    let peer = peer_ip(&extensions);
     let issued = match shared.options.password_scheme {
         PasswordScheme::HmacSha256 => {
-            shared.token_for_password(&req.username, req.password.expose())
+            shared.token_for_password(peer, &req.username, req.password.expose())
         }
         PasswordScheme::Pbkdf2Sha256 { .. } => {
             let s = shared.clone();
             tokio::task::spawn_blocking(move || {
-                s.token_for_password(&req.username, req.password.expose())
+                s.token_for_password(peer, &req.username, req.password.expose())
             })
             .await
             .unwrap_or_else(|_| {

@@ -18,12 +18,12 @@ use authbench_core::{DenyReason, Role, Secret, StreamPath, Transport};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{OwnedAsk, decide, error, parse};
+use super::{OwnedAsk, decide, error, parse, peer_ip};
 use crate::decide::{Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
@@ -56,7 +56,11 @@ fn transport(protocol: &str, role: Role) -> TransportInfo {
     }
 }
 
-pub(super) async fn auth(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn auth(
+    State(shared): State<Arc<Shared>>,
+    extensions: Extensions,
+    body: Bytes,
+) -> Response {
     let req: MtxRequest = match parse(&body) {
         Ok(r) => r,
         Err(resp) => return *resp,
@@ -85,6 +89,7 @@ pub(super) async fn auth(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         role,
         transport: transport(req.protocol.as_deref().unwrap_or_default(), role),
         path,
+        peer: peer_ip(&extensions),
     };
     match decide(&shared, ask).await {
         Ok(principal) => {

@@ -6,15 +6,18 @@ mod issuer;
 mod mediamtx;
 mod red5pro;
 
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use authbench_core::{Role, Secret, StreamPath};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::json;
 
 use crate::decide::{Ask, Refusal, TransportInfo};
@@ -36,6 +39,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(crate::PATH_HEALTH, get(health).post(health))
         .merge(admin)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(shared)
 }
@@ -46,6 +50,23 @@ async fn health() -> Response {
 
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such endpoint")
+}
+
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this endpoint does not answer this method",
+    )
+}
+
+/// The client's address as the server put it on the request; the unspecified address when it
+/// is missing (requests that did not come through the listener).
+pub(crate) fn peer_ip(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<admin::PeerAddr>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| {
+            p.0.ip().to_canonical()
+        })
 }
 
 /// A JSON error answer `{"error": message}`.
@@ -65,6 +86,91 @@ pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>
     })
 }
 
+/// Like [`parse`], for bodies with a fixed set of fields: a field that appears twice or is not
+/// one of `fields` is reported as such (an unknown field's name is not echoed; it is the
+/// client's text).
+pub(crate) fn parse_exact<T: DeserializeOwned>(
+    body: &[u8],
+    fields: &'static [&'static str],
+) -> Result<T, Box<Response>> {
+    let keys = match serde_json::from_slice::<Keys>(body) {
+        Ok(k) => k.0,
+        Err(_) => {
+            return Err(Box::new(error(
+                StatusCode::BAD_REQUEST,
+                "the body is not a JSON object",
+            )));
+        }
+    };
+    if let Some(problem) = field_problem(&keys, fields) {
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &problem.to_string(),
+        )));
+    }
+    parse(body)
+}
+
+/// What is wrong with the fields of a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FieldProblem {
+    /// A known field appears more than once.
+    Duplicate(&'static str),
+    /// A field outside the expected set.
+    Unknown(&'static [&'static str]),
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldProblem::Duplicate(name) => {
+                write!(f, "the JSON body has the field `{name}` more than once")
+            }
+            FieldProblem::Unknown(fields) => write!(
+                f,
+                "the JSON body has an unknown field (expected only: {})",
+                fields.join(", ")
+            ),
+        }
+    }
+}
+
+fn field_problem(keys: &[String], fields: &'static [&'static str]) -> Option<FieldProblem> {
+    for (i, key) in keys.iter().enumerate() {
+        let Some(known) = fields.iter().find(|f| **f == key.as_str()) else {
+            return Some(FieldProblem::Unknown(fields));
+        };
+        if keys[..i].contains(key) {
+            return Some(FieldProblem::Duplicate(known));
+        }
+    }
+    None
+}
+
+/// The keys of a JSON object, in order, duplicates included (values are skipped).
+struct Keys(Vec<String>);
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(key);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        d.deserialize_map(KeysVisitor)
+    }
+}
+
 /// An [`Ask`] that owns its data, so a slow password check can move to a blocking thread.
 pub(crate) struct OwnedAsk {
     pub(crate) username: String,
@@ -73,6 +179,7 @@ pub(crate) struct OwnedAsk {
     pub(crate) role: Role,
     pub(crate) transport: TransportInfo,
     pub(crate) path: StreamPath,
+    pub(crate) peer: IpAddr,
 }
 
 impl OwnedAsk {
@@ -84,6 +191,7 @@ impl OwnedAsk {
             role: self.role,
             transport: self.transport.clone(),
             path: &self.path,
+            peer: self.peer,
         }
     }
 }
@@ -103,5 +211,39 @@ pub(crate) async fn decide(shared: &Arc<Shared>, ask: OwnedAsk) -> Result<String
                     ))
                 })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN_FIELDS: &[&str] = &["username", "password"];
+
+    fn keys(body: &str) -> Vec<String> {
+        serde_json::from_str::<Keys>(body).expect("object").0
+    }
+
+    #[test]
+    fn duplicate_and_unknown_fields_are_named_as_such() {
+        assert_eq!(
+            field_problem(&keys(r#"{"username": "a", "password": "b"}"#), TOKEN_FIELDS),
+            None
+        );
+        assert_eq!(
+            field_problem(
+                &keys(r#"{"username": "a", "password": "b", "username": "c"}"#),
+                TOKEN_FIELDS
+            ),
+            Some(FieldProblem::Duplicate("username"))
+        );
+        let unknown = field_problem(
+            &keys(r#"{"username": "a", "pass-secret-word": "b"}"#),
+            TOKEN_FIELDS,
+        );
+        assert_eq!(unknown, Some(FieldProblem::Unknown(TOKEN_FIELDS)));
+        let shown = unknown.map(|p| p.to_string()).unwrap_or_default();
+        assert!(!shown.contains("pass-secret-word"), "{shown}");
+        assert!(serde_json::from_str::<Keys>("[1]").is_err());
     }
 }

@@ -10,6 +10,9 @@
 //!
 //! Invalidate (sent when a publisher disconnects): the same fields without `type`; answered
 //! `{"result": true}`. A token the service issued that is presented there stops being accepted.
+//! When the set of invalidated tokens is full of tokens that have not expired yet
+//! ([`ServiceOptions::max_revoked_tokens`](crate::ServiceOptions::max_revoked_tokens)), the
+//! token cannot be recorded: the answer is `503 {"result": false, "error": …}`, never a success.
 
 use std::sync::Arc;
 
@@ -17,14 +20,14 @@ use authbench_core::{Role, Secret, StreamPath};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{OwnedAsk, decide, error, parse};
+use super::{OwnedAsk, decide, error, parse, peer_ip};
 use crate::decide::TransportInfo;
-use crate::state::Shared;
+use crate::state::{Invalidation, Shared};
 use crate::stats::Endpoint;
 
 /// The body Red5 Pro posts. Unknown fields are ignored: servers add fields over time.
@@ -53,7 +56,11 @@ fn stream_path(scope: Option<&str>, stream: &str) -> Option<StreamPath> {
     }
 }
 
-pub(super) async fn validate(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn validate(
+    State(shared): State<Arc<Shared>>,
+    extensions: Extensions,
+    body: Bytes,
+) -> Response {
     let req: Red5Request = match parse(&body) {
         Ok(r) => r,
         Err(resp) => return *resp,
@@ -85,6 +92,7 @@ pub(super) async fn validate(State(shared): State<Arc<Shared>>, body: Bytes) -> 
         role,
         transport: TransportInfo::NotSent,
         path,
+        peer: peer_ip(&extensions),
     };
     let mut answer = Map::new();
     match decide(&shared, ask).await {
@@ -111,8 +119,21 @@ pub(super) async fn invalidate(State(shared): State<Arc<Shared>>, body: Bytes) -
         Err(resp) => return *resp,
     };
     if let Some(token) = req.token.as_ref().filter(|t| !t.is_empty()) {
-        let revoked = shared.invalidate_token(token.expose());
-        tracing::debug!(revoked, "invalidateCredentials with a token");
+        let outcome = shared.invalidate_token(token.expose());
+        tracing::debug!(?outcome, "invalidateCredentials with a token");
+        if outcome == Invalidation::Full {
+            tracing::warn!(
+                "invalidateCredentials refused: the set of invalidated tokens is full of live entries"
+            );
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({
+                    "result": false,
+                    "error": "the set of invalidated tokens is full; the token was not invalidated",
+                })),
+            )
+                .into_response();
+        }
     }
     Json(json!({"result": true})).into_response()
 }
