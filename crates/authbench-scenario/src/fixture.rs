@@ -130,6 +130,9 @@ impl ModeFixture {
         let identities = identities_of(scenario);
 
         let mut options = ServiceOptions::with_clock(dyn_clock.clone());
+        // Scenarios expect precise reason codes from round-trip mode, so the service sends them
+        // (`authbench serve` does not by default).
+        options.expose_reasons = true;
         options.token_ttl = setup.jwt.token_ttl;
         options.audience = setup.jwt.audience.clone();
         // Tokens the service issues carry the claims of the scenario's JWT profile.
