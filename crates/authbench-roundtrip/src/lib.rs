@@ -74,6 +74,8 @@ pub use config::{
     RoundTripConfig, RoundTripConfigError,
 };
 pub use http::MAX_ANSWER_BYTES;
+#[doc(hidden)]
+pub use wire::fuzzing;
 
 use cache::{DecisionCache, KeyMaker};
 use danger::LazyOutcome;

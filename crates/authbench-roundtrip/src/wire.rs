@@ -160,11 +160,13 @@ struct AnswerBody {
 }
 
 /// Parses an answer that must be a JSON object (a derived struct would also take an array).
+/// The whole body must be UTF-8 (RFC 8259 §8.1): `from_slice` alone does not check the strings
+/// of members it skips.
 fn answer_object(body: &[u8]) -> Option<AnswerBody> {
     if body.trim_ascii_start().first() != Some(&b'{') {
         return None;
     }
-    serde_json::from_slice(body).ok()
+    serde_json::from_str(std::str::from_utf8(body).ok()?).ok()
 }
 
 /// A deny reason from the service's `reason` field, passed through only when it is a known code
@@ -239,6 +241,31 @@ pub(crate) fn mtx_answer(status: u16, body: &[u8], presented: bool) -> Result<An
         _ => Err(protocol_error(format!(
             "the auth service answered HTTP {status}; MediaMTX expects 2xx or 401"
         ))),
+    }
+}
+
+/// The answer readers for the fuzz targets in `fuzz/`; not a stable API. An answer is
+/// `Ok(subject)` for an allow and `Err(deny)` for a deny or a protocol error.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::Answer;
+    use authbench_core::Deny;
+
+    fn flat(answer: Result<Answer, Deny>) -> Result<Option<String>, Deny> {
+        match answer? {
+            Answer::Allow { subject } => Ok(subject),
+            Answer::Deny(deny) => Err(deny),
+        }
+    }
+
+    /// A Red5 Pro answer (see the module docs).
+    pub fn red5_answer(status: u16, body: &[u8]) -> Result<Option<String>, Deny> {
+        flat(super::red5_answer(status, body))
+    }
+
+    /// A MediaMTX answer; `presented`: whether the request carried any credential.
+    pub fn mtx_answer(status: u16, body: &[u8], presented: bool) -> Result<Option<String>, Deny> {
+        flat(super::mtx_answer(status, body, presented))
     }
 }
 
