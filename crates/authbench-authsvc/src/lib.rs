@@ -8,9 +8,9 @@
 //! | endpoint | what |
 //! |---|---|
 //! | `POST /validateCredentials` | Red5 Pro Round-Trip validation (see `routes/red5pro.rs`): `{"username", "password", "token", "type": "publisher"\|"subscriber", "streamID", "scope"?}` → `200 {"result": bool}` (+ `"subject"` on allow, `"reason"` on deny) |
-//! | `POST /invalidateCredentials` | Red5 Pro invalidation on publisher disconnect → `200 {"result": true}`; a token the service issued stops being accepted |
+//! | `POST /invalidateCredentials` | Red5 Pro invalidation on publisher disconnect → `200 {"result": true}`; a token the service issued stops being accepted (`503 {"result": false, "error"}` when the set of invalidated tokens is full of live ones: never a success that is not one) |
 //! | `POST /mediamtx/auth` | MediaMTX `authMethod: http` (`authHTTPAddress`): `{"user", "password", "token", "ip", "action", "path", "protocol", "id", "query"}` → `200 {"subject"}` or `401 {"error", "reason"}` |
-//! | `POST /token` | `{"username", "password"}` → `{"access_token", "token_type": "Bearer", "expires_in", "kid"}` |
+//! | `POST /token` | `{"username", "password"}` → `{"access_token", "token_type": "Bearer", "expires_in", "kid"}`; a duplicate or unknown field is a `400` that says so |
 //! | `GET /.well-known/jwks.json` | the signing keys (ES256, P-256) |
 //! | `GET /.well-known/openid-configuration` | `issuer`, `jwks_uri`, `token_endpoint`, … |
 //! | `GET`/`POST /healthz` | `{"status": "ok"}`, touches no state (a reference for raw HTTP cost) |
