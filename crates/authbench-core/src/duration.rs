@@ -1,4 +1,6 @@
-//! Durations as configuration writes them: `500ms`, `60s`, `10m`, `1h`, `1d`.
+//! Durations for people: as configuration writes them (`500ms`, `60s`, `10m`, `1h`, `1d`:
+//! [`parse_duration`], [`format_duration`]), and measured times (`850 µs`, `1.5 ms`, `41 ms`:
+//! [`format_micros`]). Every crate shows durations through these.
 
 use std::time::Duration;
 
@@ -46,6 +48,26 @@ pub fn format_duration(d: Duration) -> String {
         _ if s.is_multiple_of(60) => format!("{}m", s / 60),
         _ => format!("{s}s"),
     }
+}
+
+/// A measured time (a latency, a tick on a chart axis), given in microseconds, for people:
+/// `0.8 µs`, `850 µs`, `1.5 ms`, `41 ms`, `2.5 s`. At most one decimal and never a trailing
+/// `.0`. Unlike [`format_duration`] it rounds, so its text is not configuration.
+pub fn format_micros(us: f64) -> String {
+    let (value, unit, decimals) = if us >= 1e6 {
+        (us / 1e6, "s", 1)
+    } else if us >= 1e4 {
+        (us / 1e3, "ms", 0)
+    } else if us >= 1e3 {
+        (us / 1e3, "ms", 1)
+    } else if us >= 10.0 {
+        (us, "µs", 0)
+    } else {
+        (us, "µs", 1)
+    };
+    let text = format!("{value:.decimals$}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {unit}")
 }
 
 /// `#[serde(with = "authbench_core::duration::serde_human")]` for `Duration` fields.
@@ -112,5 +134,25 @@ mod tests {
         assert!(parse_duration("ten s").is_err());
         assert!(parse_duration("5y").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn formats_measured_times() {
+        for (us, text) in [
+            (0.0, "0 µs"),
+            (0.1, "0.1 µs"),
+            (0.8, "0.8 µs"),
+            (1.0, "1 µs"),
+            (850.0, "850 µs"),
+            (1_000.0, "1 ms"),
+            (1_500.0, "1.5 ms"),
+            (2_000.0, "2 ms"),
+            (41_000.0, "41 ms"),
+            (300.000_000_000_000_06, "300 µs"),
+            (4_000_000.0, "4 s"),
+            (1e7, "10 s"),
+        ] {
+            assert_eq!(format_micros(us), text, "{us}");
+        }
     }
 }

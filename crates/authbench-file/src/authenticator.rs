@@ -117,8 +117,8 @@ impl FileAuthenticator {
     pub fn start_watcher(&mut self, interval: Duration) -> Result<(), FileError> {
         if interval < MIN_RELOAD_INTERVAL {
             return Err(FileError::Config(format!(
-                "reload_interval must be at least {}ms",
-                MIN_RELOAD_INTERVAL.as_millis()
+                "reload_interval must be at least {}",
+                authbench_core::duration::format_duration(MIN_RELOAD_INTERVAL)
             )));
         }
         self.watcher = Some(watcher::spawn(Arc::downgrade(&self.shared), interval)?);

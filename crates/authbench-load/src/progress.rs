@@ -5,6 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use authbench_core::duration::format_micros;
+
 use crate::engine::Live;
 
 /// How progress is shown.
@@ -92,14 +94,6 @@ pub fn watch<R>(
     })
 }
 
-fn fmt_us(us: f64) -> String {
-    if us >= 10_000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else {
-        format!("{us:.1} µs")
-    }
-}
-
 fn line(
     style: ProgressStyle,
     phase: &str,
@@ -109,7 +103,7 @@ fn line(
     p99: Option<f64>,
 ) {
     let frac = (elapsed.as_secs_f64() / expected.as_secs_f64().max(1e-3)).clamp(0.0, 1.0);
-    let p99 = p99.map_or_else(|| "–".to_owned(), fmt_us);
+    let p99 = p99.map_or_else(|| "–".to_owned(), format_micros);
     let mut err = std::io::stderr().lock();
     match style {
         ProgressStyle::Bar => {

@@ -51,7 +51,7 @@ mod rules;
 pub use criteria::{Criterion, CriterionId, Effect, Source};
 pub use deployment::{Deployment, LoadedDeployment};
 pub use measurements::{
-    CostAtRate, FigureSource, KEEPS_UP, LoadPoint, Measurements, ModeFigures, fmt_rate, fmt_us,
+    CostAtRate, FigureSource, KEEPS_UP, LoadPoint, Measurements, ModeFigures, fmt_rate,
 };
 pub use option::Choice;
 pub use recommendation::{Figure, RankedOption, Reason, Recommendation, Verdict};

@@ -283,21 +283,6 @@ pub fn fmt_rate(rate: f64) -> String {
     }
 }
 
-/// `41 ms`, `850 µs`, `0.8 µs`: a latency for people.
-pub fn fmt_us(us: f64) -> String {
-    if us >= 1_000_000.0 {
-        format!("{:.1} s", us / 1e6)
-    } else if us >= 10_000.0 {
-        format!("{:.0} ms", us / 1000.0)
-    } else if us >= 1000.0 {
-        format!("{:.1} ms", us / 1000.0)
-    } else if us >= 10.0 {
-        format!("{us:.0} µs")
-    } else {
-        format!("{us:.1} µs")
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -377,10 +362,5 @@ mod tests {
         assert_eq!(fmt_rate(150.0), "150");
         assert_eq!(fmt_rate(2.5), "2.5");
         assert_eq!(fmt_rate(3.0), "3");
-        assert_eq!(fmt_us(41_000.0), "41 ms");
-        assert_eq!(fmt_us(4_000_000.0), "4.0 s");
-        assert_eq!(fmt_us(1_500.0), "1.5 ms");
-        assert_eq!(fmt_us(850.0), "850 µs");
-        assert_eq!(fmt_us(0.8), "0.8 µs");
     }
 }

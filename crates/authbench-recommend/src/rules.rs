@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use authbench_core::duration::format_duration;
+use authbench_core::duration::{format_duration, format_micros};
 use authbench_scenario::Mode;
 
 use crate::criteria::{
@@ -13,7 +13,7 @@ use crate::criteria::{
 use crate::deployment::{
     Deployment, IdentityProvider, LoadedDeployment, RevocationNeed, RevocationScope,
 };
-use crate::measurements::{FigureSource, Measurements, fmt_rate, fmt_us};
+use crate::measurements::{FigureSource, Measurements, fmt_rate};
 use crate::option::Choice;
 use crate::recommendation::{Board, Figure, Reason, Recommendation, Verdict};
 
@@ -428,7 +428,11 @@ fn measured_rules(d: &Deployment, m: &Measurements, choice: Choice, b: &mut Boar
             );
         }
         total_us += cost.p99_us;
-        parts.push(format!("{mode} p99 {} {}", fmt_us(cost.p99_us), cost.basis));
+        parts.push(format!(
+            "{mode} p99 {} {}",
+            format_micros(cost.p99_us),
+            cost.basis
+        ));
         if mode == Mode::Roundtrip {
             let loopback = match d.auth_service.rtt {
                 Some(rtt) => {
@@ -459,7 +463,7 @@ fn measured_rules(d: &Deployment, m: &Measurements, choice: Choice, b: &mut Boar
         throughput_per_s: None,
     });
     let sum = if parts.len() > 1 {
-        format!("{} = {}", parts.join(" + "), fmt_us(total_us))
+        format!("{} = {}", parts.join(" + "), format_micros(total_us))
     } else {
         parts.join("")
     };

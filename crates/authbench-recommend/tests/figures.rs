@@ -49,7 +49,7 @@ fn a_slower_file_mode_hands_first_place_to_roundtrip() {
     let within = reason(&answer, Choice::File, "measured.p99-within-budget").unwrap();
     assert_eq!(
         within,
-        "file p99 2.0 ms over 1 000 single decisions, within the 20ms budget"
+        "file p99 2 ms over 1 000 single decisions, within the 20ms budget"
     );
 
     // The same report with file mode's p99 at 41 ms (a bcrypt cost of 12, say).
@@ -119,7 +119,7 @@ fn a_load_run_that_falls_behind_the_peak_rate_rules_against_the_mode() {
     let within = reason(&answer, Choice::File, "measured.p99-within-budget").unwrap();
     assert_eq!(
         within,
-        "file p99 8.0 ms at 250 joins/s (steady load), within the 100ms budget"
+        "file p99 8 ms at 250 joins/s (steady load), within the 100ms budget"
     );
 
     // The same run with a costlier hash: 40 decisions per second on two cores.
@@ -143,7 +143,7 @@ fn a_load_run_that_falls_behind_the_peak_rate_rules_against_the_mode() {
         "file completed at most 40 decisions/s under load, short of the 200 joins/s it must carry"
     );
     let over = reason(&answer, Choice::File, "measured.p99-over-budget").unwrap();
-    assert!(over.starts_with("file p99 4.0 s at 250 joins/s"), "{over}");
+    assert!(over.starts_with("file p99 4 s at 250 joins/s"), "{over}");
 }
 
 #[test]

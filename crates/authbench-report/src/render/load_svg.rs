@@ -3,12 +3,13 @@
 
 use std::fmt::Write as _;
 
+use authbench_core::duration::format_micros;
 use authbench_scenario::Mode;
 
 use crate::load::{JoinStorm, SweepPoint};
 use crate::render::escape::html as esc;
 use crate::render::fmt_us;
-use crate::render::svg::{self, duration_label, mode_colour};
+use crate::render::svg::{self, mode_colour};
 
 /// A round step for a linear axis reaching `max`: 1, 2 or 5 × a power of ten, about 5 ticks.
 fn nice_step(max: f64) -> f64 {
@@ -212,7 +213,7 @@ pub(crate) fn storm_timeline(storm: &JoinStorm, index: usize) -> Option<String> 
             r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{top}" y2="{:.1}" stroke="#eef1f4"/><text x="{xx:.1}" y="{:.1}" text-anchor="middle" class="tick">{}</text>"##,
             top + ph,
             top + ph + 16.0,
-            esc(&duration_label(t * 1000.0))
+            esc(&format_micros(t * 1000.0))
         );
         t += t_step;
     }
@@ -225,7 +226,7 @@ pub(crate) fn storm_timeline(storm: &JoinStorm, index: usize) -> Option<String> 
                 r##"<text x="{:.1}" y="{:.1}" class="tick">{}</text>"##,
                 left + pw + 6.0,
                 yr(v) + 4.0,
-                esc(&duration_label(v))
+                esc(&format_micros(v))
             );
             decade += 1.0;
         }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use authbench_core::duration::format_micros;
 use authbench_scenario::Mode;
 
 use crate::model::{LatencyStats, Report};
@@ -122,7 +123,7 @@ pub(crate) fn percentile_curves(id: &str, title: &str, series: &[Series<'_>]) ->
             left + pw,
             left - 6.0,
             yy + 4.0,
-            esc(&duration_label(base))
+            esc(&format_micros(base))
         );
         if decade < y_hi {
             for k in [2.0, 5.0] {
@@ -210,17 +211,6 @@ pub(crate) fn legend_line(s: &mut String, lx: f64, ly: f64, colour: &str, dash: 
         lx + 28.0,
         ly + 4.0
     );
-}
-
-/// `1 µs`, `100 µs`, `1 ms`, `10 s` for a tick value in microseconds.
-pub(crate) fn duration_label(us: f64) -> String {
-    if us >= 1e6 {
-        format!("{} s", us / 1e6)
-    } else if us >= 1e3 {
-        format!("{} ms", us / 1e3)
-    } else {
-        format!("{us} µs")
-    }
 }
 
 /// Per mode, a bar of outcomes (allow / deny / unsupported) and beneath it a thin bar of
@@ -342,9 +332,9 @@ mod tests {
 
     #[test]
     fn tick_labels() {
-        assert_eq!(duration_label(1.0), "1 µs");
-        assert_eq!(duration_label(1000.0), "1 ms");
-        assert_eq!(duration_label(1e7), "10 s");
-        assert_eq!(duration_label(0.1), "0.1 µs");
+        assert_eq!(format_micros(1.0), "1 µs");
+        assert_eq!(format_micros(1000.0), "1 ms");
+        assert_eq!(format_micros(1e7), "10 s");
+        assert_eq!(format_micros(0.1), "0.1 µs");
     }
 }
