@@ -28,10 +28,10 @@ pub(crate) struct KeyMaker {
 }
 
 impl KeyMaker {
-    pub(crate) fn new() -> Option<Self> {
+    pub(crate) fn new() -> Result<Self, aws_lc_rs::error::Unspecified> {
         let mut secret = [0u8; 32];
-        aws_lc_rs::rand::fill(&mut secret).ok()?;
-        Some(KeyMaker {
+        aws_lc_rs::rand::fill(&mut secret)?;
+        Ok(KeyMaker {
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
         })
     }

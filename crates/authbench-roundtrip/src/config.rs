@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use authbench_core::duration::serde_human_opt;
+use authbench_core::redact;
 use serde::{Deserialize, Serialize};
 
 /// Default time allowed for one attempt.
@@ -50,8 +51,9 @@ impl Protocol {
     }
 }
 
-/// The `roundtrip:` section. Contract keys: `url`, `protocol`, `timeout`. `Debug` hides the
-/// user info (`user:password@`) of the URLs.
+/// The `roundtrip:` section. Contract keys: `url`, `protocol`, `timeout`. `Debug` shows the URLs
+/// through [`authbench_core::redact::url`]: no user info (`user:password@`), no query values
+/// (`?api_key=…`).
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoundTripConfig {
@@ -89,7 +91,7 @@ pub struct RoundTripConfig {
 impl fmt::Debug for RoundTripConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RoundTripConfig")
-            .field("url", &crate::redact_userinfo(&self.url))
+            .field("url", &redact::url(&self.url))
             .field("protocol", &self.protocol)
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
@@ -98,7 +100,7 @@ impl fmt::Debug for RoundTripConfig {
             .field("ca_file", &self.ca_file)
             .field(
                 "invalidate_url",
-                &self.invalidate_url.as_deref().map(crate::redact_userinfo),
+                &self.invalidate_url.as_deref().map(redact::url),
             )
             .field("danger_lazy_auth", &self.danger_lazy_auth)
             .finish()
@@ -122,19 +124,42 @@ impl RoundTripConfig {
     }
 }
 
-/// Why a [`RoundTripConfig`] cannot become an authenticator. Messages name the config key.
+/// Why a [`RoundTripConfig`] cannot become an authenticator. Messages name the config key and
+/// show URLs only through [`authbench_core::redact::url`] (no user info, no query values).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RoundTripConfigError {
-    /// `url` or `invalidate_url` is not an absolute http(s) URL.
+    /// `url` or `invalidate_url` does not parse as a URL.
+    #[error("roundtrip.{key}: `{url}` is not a URL: {source}")]
+    UrlParse {
+        /// `url` or `invalidate_url`.
+        key: &'static str,
+        /// The value, redacted.
+        url: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
+    /// `url` or `invalidate_url` is a URL, but not an absolute http(s) URL with a host.
     #[error("roundtrip.{key}: `{url}` is not a usable URL: {problem}")]
     Url {
         /// `url` or `invalidate_url`.
         key: &'static str,
-        /// The value (user info removed).
+        /// The value, redacted.
         url: String,
         /// What is wrong.
         problem: String,
+    },
+    /// `url` or `invalidate_url` parses as a URL but not as an HTTP request target.
+    #[error("roundtrip.{key}: `{url}` cannot be requested: {source}")]
+    Uri {
+        /// `url` or `invalidate_url`.
+        key: &'static str,
+        /// The value, redacted.
+        url: String,
+        /// Why the HTTP client refuses it.
+        #[source]
+        source: hyper::http::uri::InvalidUri,
     },
     /// A value is out of range or does not fit the protocol.
     #[error("roundtrip.{key}: {problem}")]
@@ -150,17 +175,29 @@ pub enum RoundTripConfigError {
         /// The resolved path.
         path: PathBuf,
         /// The I/O error.
+        #[source]
         source: std::io::Error,
     },
-    /// `ca_file` holds no usable certificate.
-    #[error("roundtrip.ca_file: {path} holds no PEM certificate: {problem}")]
+    /// `ca_file` holds no usable certificate: a PEM section is broken, or there is none.
+    #[error("roundtrip.ca_file: {path} holds no usable PEM certificate{}", pem_problem(.source.as_ref()))]
     CaFileParse {
         /// The resolved path.
         path: PathBuf,
-        /// What is wrong.
-        problem: String,
+        /// The PEM error; `None` when the file holds no certificate at all.
+        #[source]
+        source: Option<PemError>,
     },
-    /// The HTTP client could not be built (for example no TLS roots could be loaded).
-    #[error("roundtrip: cannot build the HTTP client: {0}")]
-    Client(String),
+    /// The TLS client could not be set up (for example the platform's roots cannot be used).
+    #[error("roundtrip: cannot set up TLS: {0}")]
+    Tls(#[source] tokio_rustls::rustls::Error),
+    /// The operating system gave no randomness for the decision cache's key.
+    #[error("roundtrip.cache_ttl: no randomness for the cache key: {0}")]
+    Randomness(#[source] aws_lc_rs::error::Unspecified),
+}
+
+/// The PEM error type of [`RoundTripConfigError::CaFileParse`].
+pub type PemError = tokio_rustls::rustls::pki_types::pem::Error;
+
+fn pem_problem(source: Option<&PemError>) -> String {
+    source.map_or_else(|| ": none found".to_owned(), |e| format!(": {e}"))
 }

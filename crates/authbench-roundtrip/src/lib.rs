@@ -19,7 +19,26 @@
 //! | a redirect (never followed) | `backend_protocol_error` |
 //! | a clear deny | `backend_rejected`, or the service's `reason` when it is a known client-side code (`revoked`, `bad_password`, …) |
 //!
-//! The one exception, Red5 Pro's `lazyAuth`, lives in [`danger`] behind `danger_lazy_auth: true`.
+//! Failing closed covers what the protocol defines as an answer, and no more:
+//!
+//! * **MediaMTX: any 2xx is an allow, whatever the body.** MediaMTX itself allows on any 2xx
+//!   status and never reads the body, so a `200` with a garbage or empty body is an allow here
+//!   too (the body is read only for an optional `subject`). A service that answers 2xx by
+//!   mistake admits everyone; Red5 Pro, by contrast, needs a JSON `{"result": true}`.
+//! * Red5 Pro's `lazyAuth`, which admits before asking, lives in [`danger`] behind
+//!   `danger_lazy_auth: true`.
+//!
+//! # Principal
+//!
+//! An allow names the subject the service authenticated when its answer carries one (`subject`);
+//! otherwise the user name, but only when it came with a password; otherwise [`ANONYMOUS`]. A
+//! user name the client merely claimed beside a token is never the principal.
+//!
+//! # Secrets
+//!
+//! Configured URLs may carry credentials (`https://user:pass@host/…`, `?api_key=…`). They are
+//! shown — in errors, deny details, `Debug` and logs — only through
+//! [`authbench_core::redact::url`]. User info is sent as `Authorization: Basic`.
 //!
 //! # Example
 //!
@@ -63,14 +82,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use authbench_core::{
-    Action, Allow, AuthRequest, Authenticator, Capabilities, Capability, Clock, Decision, Deny,
-    async_trait,
+    Action, Allow, AuthRequest, Authenticator, Capabilities, Capability, Clock, Credentials,
+    Decision, Deny, async_trait, redact,
 };
-use reqwest::Url;
 use tokio::sync::broadcast;
+use url::Url;
 
 pub use config::{
-    DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_TIMEOUT, MAX_RETRIES, Protocol, RED5PRO_TIMEOUT,
+    DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_TIMEOUT, MAX_RETRIES, PemError, Protocol, RED5PRO_TIMEOUT,
     RoundTripConfig, RoundTripConfigError,
 };
 pub use http::MAX_ANSWER_BYTES;
@@ -79,10 +98,11 @@ pub use wire::fuzzing;
 
 use cache::{DecisionCache, KeyMaker};
 use danger::LazyOutcome;
-use http::{Sender, shown};
+use http::{Sender, Target};
 use wire::Answer;
 
-/// The principal of an allow when the request named nobody and the service named no subject.
+/// The principal of an allow when the service named no subject and the request carried no user
+/// name checked with a password (nobody, or a token the service did not attribute).
 pub const ANONYMOUS: &str = "anonymous";
 /// The note on an allow answered from the cache.
 pub const CACHED_NOTE: &str = "cached decision (may be up to cache_ttl stale)";
@@ -115,6 +135,7 @@ pub(crate) struct Counters {
 
 /// Why [`RoundTripAuthenticator::invalidate`] did nothing useful.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InvalidateError {
     /// The protocol or configuration has no invalidation call.
     #[error("invalidation is not available: {0}")]
@@ -126,9 +147,9 @@ pub enum InvalidateError {
 
 pub(crate) struct Inner {
     protocol: Protocol,
-    url: Url,
+    target: Target,
     url_key: String,
-    invalidate_url: Option<Url>,
+    invalidate_target: Option<Target>,
     sender: Sender,
     cache: Option<(DecisionCache, KeyMaker)>,
     lazy: Option<broadcast::Sender<LazyOutcome>>,
@@ -145,20 +166,25 @@ impl fmt::Debug for RoundTripAuthenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RoundTripAuthenticator")
             .field("protocol", &self.inner.protocol)
-            .field("url", &shown(&self.inner.url))
+            .field("url", &self.inner.target.shown())
             .field("cache", &self.inner.cache.is_some())
             .field("lazy", &self.inner.lazy.is_some())
             .finish_non_exhaustive()
     }
 }
 
+/// Parses a configured URL; errors show it only through [`redact::url`].
 fn parse_url(key: &'static str, text: &str) -> Result<Url, RoundTripConfigError> {
     let err = |problem: String| RoundTripConfigError::Url {
         key,
-        url: Url::parse(text).map_or_else(|_| redact_userinfo(text), |u| shown(&u)),
+        url: redact::url(text),
         problem,
     };
-    let url = Url::parse(text).map_err(|e| err(e.to_string()))?;
+    let url = Url::parse(text).map_err(|source| RoundTripConfigError::UrlParse {
+        key,
+        url: redact::url(text),
+        source,
+    })?;
     match url.scheme() {
         "http" | "https" => {}
         other => return Err(err(format!("scheme `{other}` is not http or https"))),
@@ -167,21 +193,6 @@ fn parse_url(key: &'static str, text: &str) -> Result<Url, RoundTripConfigError>
         return Err(err("no host".into()));
     }
     Ok(url)
-}
-
-/// `scheme://user:pass@host/…` → `scheme://[redacted]@host/…`, for text that is not a URL.
-fn redact_userinfo(text: &str) -> String {
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return text.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
-        Some(at) => format!(
-            "{scheme}://[redacted]{}",
-            rest.get(at..).unwrap_or_default()
-        ),
-        None => text.to_owned(),
-    }
 }
 
 /// `…/validateCredentials` → `…/invalidateCredentials`.
@@ -228,9 +239,15 @@ impl RoundTripAuthenticator {
                 "lazyAuth is a Red5 Pro behaviour; use protocol red5pro",
             ));
         }
-        let invalidate_url = match &cfg.invalidate_url {
-            Some(u) => Some(parse_url("invalidate_url", u)?),
-            None if is_red5 => derive_invalidate_url(&url),
+        let invalidate_target = match &cfg.invalidate_url {
+            Some(text) => Some(Target::new(
+                "invalidate_url",
+                &parse_url("invalidate_url", text)?,
+                text,
+            )?),
+            None if is_red5 => derive_invalidate_url(&url)
+                .map(|u| Target::new("invalidate_url", &u, u.as_str()))
+                .transpose()?,
             None => None,
         };
         let cache_ttl = cfg.cache_ttl.filter(|t| !t.is_zero());
@@ -241,8 +258,7 @@ impl RoundTripAuthenticator {
             (Some(_), Some(0)) => return Err(invalid("cache_max_entries", "must be at least 1")),
             (None, None) => None,
             (Some(ttl), max) => {
-                let keys = KeyMaker::new()
-                    .ok_or_else(|| RoundTripConfigError::Client("no randomness".into()))?;
+                let keys = KeyMaker::new().map_err(RoundTripConfigError::Randomness)?;
                 let max = max.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES);
                 Some((DecisionCache::new(ttl, max, clock), keys))
             }
@@ -254,8 +270,8 @@ impl RoundTripAuthenticator {
             inner: Arc::new(Inner {
                 protocol: cfg.protocol,
                 url_key: url.to_string(),
-                url,
-                invalidate_url,
+                target: Target::new("url", &url, &cfg.url)?,
+                invalidate_target,
                 sender,
                 cache,
                 lazy,
@@ -296,7 +312,7 @@ impl RoundTripAuthenticator {
                 "MediaMTX HTTP auth has no invalidation call",
             ));
         }
-        let Some(url) = &inner.invalidate_url else {
+        let Some(target) = &inner.invalidate_target else {
             return Err(InvalidateError::Unsupported(
                 "no invalidate_url configured and none can be derived from url",
             ));
@@ -313,7 +329,7 @@ impl RoundTripAuthenticator {
                 }
             }
         }
-        let (result, attempts) = inner.sender.post(url, &body).await;
+        let (result, attempts) = inner.sender.post(target, body.into()).await;
         inner
             .counters
             .attempts
@@ -361,7 +377,7 @@ impl Inner {
             });
         }
         self.counters.questions.fetch_add(1, Ordering::Relaxed);
-        let (result, attempts) = self.sender.post(&self.url, &body).await;
+        let (result, attempts) = self.sender.post(&self.target, body.into()).await;
         self.counters
             .attempts
             .fetch_add(u64::from(attempts), Ordering::Relaxed);
@@ -373,13 +389,7 @@ impl Inner {
         });
         match answer {
             Ok(Answer::Allow { subject }) => {
-                let principal = req
-                    .credentials
-                    .username
-                    .clone()
-                    .filter(|u| !u.is_empty())
-                    .or(subject)
-                    .unwrap_or_else(|| ANONYMOUS.to_owned());
+                let principal = principal(subject, &req.credentials);
                 if let Some((cache, key)) = cache_key {
                     cache.insert(key, principal.clone());
                 }
@@ -388,6 +398,23 @@ impl Inner {
             Ok(Answer::Deny(deny)) | Err(deny) => Decision::Deny(deny),
         }
     }
+}
+
+/// Who an allow names: the subject the service authenticated when its answer carries one;
+/// otherwise the user name, but only when it came with a password (the credential a service
+/// checks); otherwise [`ANONYMOUS`]. A user name sent beside a token (`?user=admin` with a bearer
+/// token) names nobody the service checked, so it is never the principal.
+fn principal(subject: Option<String>, credentials: &Credentials) -> String {
+    let checked_user = || {
+        let has_password = credentials.password.as_ref().is_some_and(|p| !p.is_empty());
+        credentials
+            .username
+            .clone()
+            .filter(|u| has_password && !u.is_empty())
+    };
+    subject
+        .or_else(checked_user)
+        .unwrap_or_else(|| ANONYMOUS.to_owned())
 }
 
 #[async_trait]
@@ -441,11 +468,23 @@ mod tests {
         assert!(err.to_string().contains("roundtrip.url"), "{err}");
         let err = parse_url("url", "https://user:hunter2@/x").expect_err("no host");
         assert!(!err.to_string().contains("hunter2"), "{err}");
-        assert!(parse_url("url", "not a url").is_err());
-        assert_eq!(
-            redact_userinfo("http://u:p@h/x@y"),
-            "http://[redacted]@h/x@y"
-        );
-        assert_eq!(redact_userinfo("http://h/x@y"), "http://h/x@y");
+        assert!(matches!(
+            parse_url("url", "not a url"),
+            Err(RoundTripConfigError::UrlParse { .. })
+        ));
+    }
+
+    #[test]
+    fn the_principal_is_what_the_service_checked() {
+        let user_pw = Credentials::user_password("alice", "pw");
+        assert_eq!(principal(Some("carol".into()), &user_pw), "carol");
+        assert_eq!(principal(None, &user_pw), "alice");
+        let claimed = Credentials {
+            username: Some("admin".into()),
+            ..Credentials::token("t")
+        };
+        assert_eq!(principal(Some("carol".into()), &claimed), "carol");
+        assert_eq!(principal(None, &claimed), ANONYMOUS);
+        assert_eq!(principal(None, &Credentials::none()), ANONYMOUS);
     }
 }

@@ -127,7 +127,7 @@ fn inconsistent_configs_are_refused_with_the_key_named() {
         ..base.clone()
     })
     .expect_err("no host");
-    assert!(matches!(err, RoundTripConfigError::Url { .. }));
+    assert!(matches!(err, RoundTripConfigError::UrlParse { .. }));
     assert!(!err.to_string().contains("s3cret"), "{err}");
     assert!(build(&base).is_ok());
 }

@@ -198,3 +198,94 @@ async fn principal_is_the_user_or_the_token_subject() {
         .await;
     assert!(!format!("{d:?}").contains("hunter2"));
 }
+
+#[tokio::test]
+async fn a_user_name_claimed_beside_a_token_is_not_the_principal() {
+    // `…/whep?user=admin` with `Authorization: Bearer <bob's token>`: the service checks the
+    // token and answers `subject: bob`; "admin" was never checked.
+    let clock = clock();
+    let svc = service(clock.clone()).await;
+    let mtx = authenticator(
+        &config(url_for(&svc, Protocol::Mediamtx), Protocol::Mediamtx),
+        clock.clone(),
+    );
+    let token = svc.issue_token("bob").expect("token");
+    let claimed = Credentials {
+        username: Some("admin".into()),
+        ..Credentials::token(token.token.expose())
+    };
+    let req = request(
+        Action::Subscribe,
+        Transport::Whep,
+        "live/room2/cam1",
+        claimed,
+    );
+    let d = mtx.authenticate(&req).await;
+    assert_eq!(expect_allow(&d).principal, "bob");
+    svc.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_subject_the_principal_is_the_checked_user_or_anonymous() {
+    // A MediaMTX-style service that answers a bare 200, naming nobody.
+    let (addr, _requests) = fixed_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").await;
+    let mtx = authenticator(
+        &config(format!("http://{addr}/mediamtx/auth"), Protocol::Mediamtx),
+        clock(),
+    );
+    let claimed = Credentials {
+        username: Some("admin".into()),
+        ..Credentials::token("some-token")
+    };
+    let d = mtx
+        .authenticate(&request(
+            Action::Subscribe,
+            Transport::Whep,
+            "live/room2/cam1",
+            claimed,
+        ))
+        .await;
+    assert_eq!(expect_allow(&d).principal, ANONYMOUS);
+    let d = mtx
+        .authenticate(&publish("alice", "alice-pw", "live/room1/cam1"))
+        .await;
+    assert_eq!(expect_allow(&d).principal, "alice");
+}
+
+#[tokio::test]
+async fn mediamtx_allows_any_2xx_whatever_the_body() {
+    // MediaMTX itself allows on any 2xx and never reads the body; this mode does the same, so a
+    // 2xx with garbage is an allow over MediaMTX while Red5 Pro's stricter answer check refuses it.
+    for answer in [
+        &b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nnot json {]["[..],
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 299 Whatever\r\nContent-Length: 17\r\n\r\n{\"result\": false}",
+    ] {
+        let (addr, _requests) = fixed_answer(answer).await;
+        let mtx = authenticator(
+            &config(format!("http://{addr}/mediamtx/auth"), Protocol::Mediamtx),
+            clock(),
+        );
+        let req = publish("alice", "alice-pw", "live/room1/cam1");
+        let d = mtx.authenticate(&req).await;
+        assert_eq!(
+            expect_allow(&d).principal,
+            "alice",
+            "{:?}",
+            String::from_utf8_lossy(answer)
+        );
+        let red5 = authenticator(
+            &config(
+                format!("http://{addr}/validateCredentials"),
+                Protocol::Red5pro,
+            ),
+            clock(),
+        );
+        assert_eq!(
+            reason(&red5, &req).await,
+            Some(DenyReason::BackendProtocolError),
+            "{:?}",
+            String::from_utf8_lossy(answer)
+        );
+    }
+}

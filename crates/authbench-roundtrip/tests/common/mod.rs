@@ -118,3 +118,49 @@ pub fn expect_allow(d: &Decision) -> &authbench_core::Allow {
 }
 
 pub const BOTH: [Protocol; 2] = [Protocol::Red5pro, Protocol::Mediamtx];
+
+/// A loopback HTTP server that reads each request whole (head and `Content-Length` body),
+/// reports its bytes on the returned channel, answers with `answer` (raw bytes) and closes the
+/// connection. Returns its address.
+pub async fn fixed_answer(
+    answer: &'static [u8],
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = l.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = s.read(&mut buf).await {
+                got.extend_from_slice(&buf[..n]);
+                if request_is_complete(&got) {
+                    break;
+                }
+            }
+            let _ = tx.send(got);
+            let _ = s.write_all(answer).await;
+            let _ = s.shutdown().await;
+        }
+    });
+    (addr, rx)
+}
+
+fn request_is_complete(got: &[u8]) -> bool {
+    let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    got.len() >= end + 4 + length
+}
