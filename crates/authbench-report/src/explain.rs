@@ -114,7 +114,8 @@ fn why_deny(mode: Mode, reason: Option<DenyReason>, code: &str, others_allow: bo
         }
         (Roundtrip, R::BackendProtocolError) => {
             "the auth service answered something that is not a valid answer, so round-trip mode \
-             denies (fail closed)"
+             denies (fail closed); with the MediaMTX protocol, though, any 2xx is an allow and \
+             its body is ignored, as in MediaMTX itself"
         }
         (Jwt, R::TokenReplayed) => {
             "the token's jti was already used, and jwt mode refuses a second use of a one-time token"
@@ -324,6 +325,19 @@ mod tests {
             .expect("file")
             .text(Mode::File);
         assert!(file.contains("no revocation"), "{file}");
+    }
+
+    #[test]
+    fn a_broken_answer_says_where_round_trip_does_not_fail_closed() {
+        let (a, broken) = (allow(), deny("backend_protocol_error"));
+        let rt = why(Mode::Roundtrip, &broken, &[&a, &a])
+            .expect("roundtrip")
+            .text(Mode::Roundtrip);
+        assert!(rt.contains("(fail closed)"), "{rt}");
+        assert!(
+            rt.contains("MediaMTX protocol, though, any 2xx is an allow and its body is ignored"),
+            "{rt}"
+        );
     }
 
     #[test]
