@@ -12,7 +12,7 @@ use crate::scheme::{HashingError, Scheme, hash_with_salt};
 use crate::source::htgroup::{PUBLISHERS_GROUP, SUBSCRIBERS_GROUP};
 
 /// Why a fixture could not be written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FixtureError {
     /// The user name cannot appear in the file as is (empty, or with `:`, whitespace, a control
@@ -31,7 +31,7 @@ pub enum FixtureError {
     },
     /// The operating system's random source failed.
     #[error("no random salt available: {0}")]
-    Random(String),
+    Random(#[source] getrandom::Error),
 }
 
 /// Hashes one password as `scheme` with a random salt. `cost` is the bcrypt cost (4..=31) or the
@@ -44,7 +44,7 @@ pub enum FixtureError {
 /// [`FixtureError::Random`] if no randomness is available.
 pub fn hash_password(scheme: Scheme, cost: u32, password: &str) -> Result<String, FixtureError> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| FixtureError::Random(e.to_string()))?;
+    getrandom::fill(&mut salt).map_err(FixtureError::Random)?;
     hash_with_salt(scheme, cost, password, salt).map_err(|source| FixtureError::Hashing {
         user: String::new(),
         source,

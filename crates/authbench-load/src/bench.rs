@@ -136,14 +136,13 @@ impl Env {
                 .thread_name(name)
                 .enable_all()
                 .build()
-                .map_err(|e| LoadError::Setup(format!("cannot start a runtime: {e}")))
+                .map_err(|e| LoadError::setup("cannot start a runtime", e))
         };
         Ok(Env {
             client: rt("load-client")?,
             service_rt: rt("authsvc")?,
             service: None,
-            dir: tempfile::tempdir()
-                .map_err(|e| LoadError::Setup(format!("temporary folder: {e}")))?,
+            dir: tempfile::tempdir().map_err(|e| LoadError::setup("temporary folder", e))?,
             users: Users::generate(users),
         })
     }
@@ -158,11 +157,11 @@ impl Env {
             return Ok(s.local_addr());
         }
         let svc = AuthService::new(&self.users.identities, ServiceOptions::default())
-            .map_err(|e| LoadError::Setup(format!("reference service: {e}")))?;
+            .map_err(|e| LoadError::setup("reference service", e))?;
         let running = self
             .service_rt
             .block_on(svc.spawn_loopback())
-            .map_err(|e| LoadError::Setup(format!("reference service: {e}")))?;
+            .map_err(|e| LoadError::setup("reference service", e))?;
         let addr = running.local_addr();
         self.service = Some(running);
         Ok(addr)

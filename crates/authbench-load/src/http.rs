@@ -66,10 +66,9 @@ impl RawPost {
         if bodies.is_empty() {
             return Err(LoadError::EmptyWorkload);
         }
-        let uri =
-            Uri::from_str(path).map_err(|e| LoadError::Setup(format!("path `{path}`: {e}")))?;
+        let uri = Uri::from_str(path).map_err(|e| LoadError::setup(format!("path `{path}`"), e))?;
         let host = HeaderValue::from_str(&addr.to_string())
-            .map_err(|e| LoadError::Setup(format!("host `{addr}`: {e}")))?;
+            .map_err(|e| LoadError::setup(format!("host `{addr}`"), e))?;
         Ok(RawPost {
             addr,
             uri,
@@ -83,11 +82,11 @@ impl RawPost {
     async fn open(&self) -> Result<SendRequest<Full<Bytes>>, LoadError> {
         let stream = TcpStream::connect(self.addr)
             .await
-            .map_err(|e| LoadError::Connect(format!("{}: {e}", self.addr)))?;
+            .map_err(|e| LoadError::connect(self.addr.to_string(), e))?;
         let _ = stream.set_nodelay(true);
         let (sender, conn) = http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| LoadError::Connect(format!("{}: {e}", self.addr)))?;
+            .map_err(|e| LoadError::connect(self.addr.to_string(), e))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });

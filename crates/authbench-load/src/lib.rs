@@ -51,19 +51,92 @@ pub mod workload;
 
 pub use recorder::MAX_RECORDED;
 
+/// The error underneath a [`LoadError`], boxed.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a [`LoadError`] was doing when it failed (`jwt fixture`, `127.0.0.1:8080`), and the
+/// error underneath, kept as its [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct Context {
+    what: String,
+    source: Option<BoxError>,
+}
+
+impl Context {
+    /// `what` failed because of `source`.
+    pub fn new(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Context {
+            what: what.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// What was being done.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+}
+
+impl From<String> for Context {
+    fn from(what: String) -> Self {
+        Context { what, source: None }
+    }
+}
+
+impl From<&str> for Context {
+    fn from(what: &str) -> Self {
+        Context::from(what.to_owned())
+    }
+}
+
+impl std::fmt::Display for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.source, self.what.is_empty()) {
+            (Some(source), true) => write!(f, "{source}"),
+            (Some(source), false) => write!(f, "{}: {source}", self.what),
+            (None, _) => f.write_str(&self.what),
+        }
+    }
+}
+
+impl std::error::Error for Context {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl LoadError {
+    /// A [`LoadError::Setup`]: `what` failed because of `source`.
+    pub(crate) fn setup(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        LoadError::Setup(Context::new(what, source))
+    }
+
+    /// A [`LoadError::Connect`] to `what` that failed because of `source`.
+    pub(crate) fn connect(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        LoadError::Connect(Context::new(what, source))
+    }
+
+    /// A [`LoadError::Thread`]: `what` failed because of `source`.
+    pub(crate) fn thread(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        LoadError::Thread(Context::new(what, source))
+    }
+}
+
 /// Why a load run could not be made (denies and failed requests are results, not errors).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
     /// A fixture, runtime or the reference service could not be set up.
     #[error("setup: {0}")]
-    Setup(String),
+    Setup(#[source] Context),
     /// A connection could not be opened before the run.
     #[error("cannot connect to {0}")]
-    Connect(String),
+    Connect(#[source] Context),
     /// A worker thread or task could not start or failed.
     #[error("load worker: {0}")]
-    Thread(String),
+    Thread(#[source] Context),
     /// The workload has no requests.
     #[error("the workload has no requests")]
     EmptyWorkload,

@@ -29,7 +29,7 @@ use crate::workload::ModeSetup;
 ///
 /// [`LoadError::Setup`] with the loader's `file:line:column` message.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadError> {
-    let files = load::collect_paths(paths).map_err(|e| LoadError::Setup(e.to_string()))?;
+    let files = load::collect_paths(paths).map_err(|e| LoadError::setup("", e))?;
     if files.is_empty() {
         return Err(LoadError::Setup(
             "no .yaml files found in the paths given".into(),
@@ -37,7 +37,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadError> {
     }
     files
         .iter()
-        .map(|f| load::load_file(f).map_err(|e| LoadError::Setup(e.to_string())))
+        .map(|f| load::load_file(f).map_err(|e| LoadError::setup("", e)))
         .collect()
 }
 
@@ -56,13 +56,12 @@ pub fn setup(
     scenario: &LoadedScenario,
     mode: Mode,
 ) -> Result<Option<(ModeSetup, ModeFixture)>, LoadError> {
-    let fixture_err =
-        |e: &dyn std::fmt::Display| LoadError::Setup(format!("{} ({mode}): {e}", scenario.source));
+    let what = format!("{} ({mode})", scenario.source);
     // The fixture's service runs on the service runtime, like the generated workload's.
     let fixture = env
         .service_runtime()
         .block_on(ModeFixture::build(scenario, mode))
-        .map_err(|e| fixture_err(&e))?;
+        .map_err(|e| LoadError::setup(what.clone(), e))?;
     let mut tokens = HashMap::new();
     let mut workload = Workload::default();
     for (index, spanned) in scenario.scenario.steps.iter().enumerate() {
@@ -80,7 +79,7 @@ pub fn setup(
         };
         let req = match fixture
             .request(spec, &mut tokens)
-            .map_err(|e| fixture_err(&e))?
+            .map_err(|e| LoadError::setup(what.clone(), e))?
         {
             Ok(req) => req,
             // What a server cannot parse never reaches the authenticator: nothing to load.

@@ -270,7 +270,7 @@ fn injected_latency(
             latency: Some(Latency::Fixed(Duration::from_millis(5))),
             ..Faults::default()
         })
-        .map_err(|e| LoadError::Setup(e.to_string()))?;
+        .map_err(|e| LoadError::setup("", e))?;
     let after = roundtrip_and_raw_p50(env, duration, style, "self-check: round trip +5 ms");
     handle.clear_faults();
     let (rt1, raw1) = after?;

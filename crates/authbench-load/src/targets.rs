@@ -67,7 +67,7 @@ impl RawJwtDecode {
     pub fn hmac(secret: &[u8], alg: Algorithm) -> Result<RawJwtDecode, LoadError> {
         Ok(RawJwtDecode {
             key: DecodingKey::from_secret(secret)
-                .map_err(|e| LoadError::Setup(format!("raw decode key: {e}")))?,
+                .map_err(|e| LoadError::setup("raw decode key", e))?,
             validation: Validation::new(alg),
         })
     }

@@ -169,7 +169,7 @@ fn sender(slot: Slot, u: usize) -> usize {
 
 fn path(u: usize) -> Result<StreamPath, LoadError> {
     StreamPath::new(&format!("live/room{}/cam{u}", u % 4))
-        .map_err(|e| LoadError::Setup(format!("stream path: {e}")))
+        .map_err(|e| LoadError::setup("stream path", e))
 }
 
 fn action(slot: Slot) -> Action {
@@ -256,34 +256,41 @@ const OTHER_SECRET: &str = "authbench-load-some-other-secret-0123456789abcde";
 
 /// jwt mode (red5pro profile, HS256, secret file in `dir`) and a raw `jsonwebtoken::decode`.
 pub fn jwt(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
-    let setup = |e: &dyn std::fmt::Display| LoadError::Setup(format!("jwt fixture: {e}"));
-    std::fs::write(dir.join("hs256.secret"), JWT_SECRET).map_err(|e| setup(&e))?;
-    std::fs::write(dir.join("other.secret"), OTHER_SECRET).map_err(|e| setup(&e))?;
+    let what = "jwt fixture";
+    std::fs::write(dir.join("hs256.secret"), JWT_SECRET).map_err(|e| LoadError::setup(what, e))?;
+    std::fs::write(dir.join("other.secret"), OTHER_SECRET)
+        .map_err(|e| LoadError::setup(what, e))?;
     let mut cfg = JwtConfig::new(Profile::Red5pro, &["HS256"]);
     cfg.secret_file = Some("hs256.secret".into());
-    let minter = TokenMinter::from_config(&cfg, dir).map_err(|e| setup(&e))?;
+    let minter = TokenMinter::from_config(&cfg, dir).map_err(|e| LoadError::setup(what, e))?;
     let mut other = cfg.clone();
     other.secret_file = Some("other.secret".into());
-    let forger = TokenMinter::from_config(&other, dir).map_err(|e| setup(&e))?;
+    let forger = TokenMinter::from_config(&other, dir).map_err(|e| LoadError::setup(what, e))?;
     let auth = JwtAuthenticator::from_static_config(&cfg, dir, Arc::new(SystemClock))
-        .map_err(|e| setup(&e))?;
+        .map_err(|e| LoadError::setup(what, e))?;
 
     let now = now_secs();
     let hour = Duration::from_secs(3600);
     let mut requests = Vec::with_capacity(users.names.len() * CYCLE.len());
     let mut tokens = Vec::with_capacity(users.names.len());
     for (name, id) in &users.identities {
-        tokens.push(minter.mint(name, id, now, hour).map_err(|e| setup(&e))?);
+        tokens.push(
+            minter
+                .mint(name, id, now, hour)
+                .map_err(|e| LoadError::setup(what, e))?,
+        );
     }
     for u in 0..users.names.len() {
         let name = users.names.get(u).cloned().unwrap_or_default();
         let id = users.identities.get(&name).cloned().unwrap_or_default();
         for slot in CYCLE {
             let token = match slot {
-                Slot::WrongSecret => forger.mint(&name, &id, now, hour).map_err(|e| setup(&e))?,
+                Slot::WrongSecret => forger
+                    .mint(&name, &id, now, hour)
+                    .map_err(|e| LoadError::setup(what, e))?,
                 Slot::Unknown => minter
                     .mint(&name, &id, now.saturating_sub(7200), hour)
-                    .map_err(|e| setup(&e))?,
+                    .map_err(|e| LoadError::setup(what, e))?,
                 _ => tokens.get(sender(slot, u)).cloned().unwrap_or_default(),
             };
             let req = AuthRequest::new(
@@ -313,15 +320,15 @@ pub fn jwt(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
 
 /// File mode (bcrypt htpasswd and a group file written to `dir`) and a raw bcrypt verify.
 pub fn file(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
-    let setup = |e: &dyn std::fmt::Display| LoadError::Setup(format!("file fixture: {e}"));
+    let what = "file fixture";
     let htpasswd = fixture::htpasswd_for(&users.identities, Scheme::Bcrypt, BCRYPT_COST)
-        .map_err(|e| setup(&e))?;
+        .map_err(|e| LoadError::setup(what, e))?;
     let groups = fixture::htgroup_for(&users.identities);
-    std::fs::write(dir.join("users.htpasswd"), &htpasswd).map_err(|e| setup(&e))?;
-    std::fs::write(dir.join("users.htgroup"), groups).map_err(|e| setup(&e))?;
+    std::fs::write(dir.join("users.htpasswd"), &htpasswd).map_err(|e| LoadError::setup(what, e))?;
+    std::fs::write(dir.join("users.htgroup"), groups).map_err(|e| LoadError::setup(what, e))?;
     let auth =
         FileAuthenticator::from_paths(dir.join("users.htpasswd"), Some(dir.join("users.htgroup")))
-            .map_err(|e| setup(&e))?;
+            .map_err(|e| LoadError::setup(what, e))?;
     Ok(ModeSetup {
         mode: Mode::File,
         auth: Arc::new(auth),
@@ -358,11 +365,11 @@ pub fn red5_bodies(workload: &Workload) -> Vec<(Bytes, usize)> {
 /// Round-trip mode asking the reference service at `addr` (Red5 Pro protocol), and a raw
 /// loopback POST of the same bodies to the service's trivial `/healthz` handler.
 pub fn roundtrip(users: &Users, addr: SocketAddr) -> Result<ModeSetup, LoadError> {
-    let setup = |e: &dyn std::fmt::Display| LoadError::Setup(format!("roundtrip: {e}"));
+    let what = "roundtrip";
     let url = format!("http://{addr}{}", authbench_authsvc::PATH_VALIDATE);
     let cfg = RoundTripConfig::new(url, Protocol::Red5pro);
     let auth = RoundTripAuthenticator::from_config(&cfg, Path::new("."), Arc::new(SystemClock))
-        .map_err(|e| setup(&e))?;
+        .map_err(|e| LoadError::setup(what, e))?;
     let workload = password_workload(users, Mode::Roundtrip)?;
     let raw = RawPost::new(
         addr,

@@ -49,6 +49,7 @@ pub struct LoadedConfig {
 
 /// Why an authenticator could not be built from a config.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The YAML itself is wrong.
     #[error(transparent)]
@@ -62,14 +63,15 @@ pub enum ConfigError {
         mode: Mode,
     },
     /// The mode refused its section.
-    #[error("{file}: `{mode}:` section: {message}")]
+    #[error("{file}: `{mode}:` section: {source}")]
     Mode {
         /// The config file.
         file: String,
         /// The mode.
         mode: Mode,
-        /// What the mode said.
-        message: String,
+        /// The mode's own error (a file, JWT or round-trip configuration error).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -99,30 +101,62 @@ pub async fn build_authenticator(
         file: file.clone(),
         mode,
     };
-    let refused = |message: String| ConfigError::Mode {
+    let refused = |source: Box<dyn std::error::Error + Send + Sync>| ConfigError::Mode {
         file: file.clone(),
         mode,
-        message,
+        source,
     };
     match mode {
         Mode::File => {
             let section = loaded.config.file.as_ref().ok_or_else(missing)?;
             let auth = FileAuthenticator::from_config(section, &loaded.base_dir)
-                .map_err(|e| refused(e.to_string()))?;
+                .map_err(|e| refused(e.into()))?;
             Ok(Arc::new(auth))
         }
         Mode::Jwt => {
             let section = loaded.config.jwt.as_ref().ok_or_else(missing)?;
             let auth = JwtAuthenticator::from_config(section, &loaded.base_dir, clock)
                 .await
-                .map_err(|e| refused(e.to_string()))?;
+                .map_err(|e| refused(e.into()))?;
             Ok(Arc::new(auth))
         }
         Mode::Roundtrip => {
             let section = loaded.config.roundtrip.as_ref().ok_or_else(missing)?;
             let auth = RoundTripAuthenticator::from_config(section, &loaded.base_dir, clock)
-                .map_err(|e| refused(e.to_string()))?;
+                .map_err(|e| refused(e.into()))?;
             Ok(Arc::new(auth))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_section_keeps_the_mode_error_as_its_source() {
+        let dir = std::env::temp_dir().join(format!("authbench-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("deploy.yaml");
+        std::fs::write(&path, "file:\n  htpasswd: missing.htpasswd\n").expect("write");
+        let loaded = load(&path).expect("parses");
+        let result =
+            build_authenticator(Mode::File, &loaded, Arc::new(authbench_core::SystemClock)).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let Err(err) = result else {
+            panic!("a missing htpasswd file was accepted");
+        };
+        let ConfigError::Mode { mode, source, .. } = &err else {
+            panic!("expected ConfigError::Mode, got {err:?}");
+        };
+        assert_eq!(*mode, Mode::File);
+        let file_error = source
+            .downcast_ref::<authbench_file::FileError>()
+            .expect("the file mode's own error is kept");
+        assert!(
+            matches!(file_error, authbench_file::FileError::Io { .. }),
+            "{file_error:?}"
+        );
+        assert!(err.to_string().contains("missing.htpasswd"), "{err}");
     }
 }

@@ -313,7 +313,8 @@ fn parse_sha1(rest: &str) -> Result<StoredHash, HashError> {
 }
 
 /// Why a password could not be hashed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HashingError {
     /// The cost is outside what the scheme accepts (bcrypt 4..=31, SHA-crypt 1000..=999999999).
     #[error("cost {cost} is out of range for {scheme} ({range})")]
@@ -327,7 +328,7 @@ pub enum HashingError {
     },
     /// bcrypt refused the input.
     #[error("bcrypt could not hash the password")]
-    Bcrypt,
+    Bcrypt(#[source] bcrypt::BcryptError),
     /// A plaintext "hash" would break the file's format (it contains `:` or a line break, or
     /// would be read back as another scheme).
     #[error("this password cannot be stored as plaintext in an htpasswd file")]
@@ -360,7 +361,7 @@ pub(crate) fn hash_with_salt(
             }
             bcrypt::hash_with_salt(pw, cost, salt)
                 .map(|parts| parts.format_for_version(bcrypt::Version::TwoY))
-                .map_err(|_| HashingError::Bcrypt)
+                .map_err(HashingError::Bcrypt)
         }
         Scheme::Apr1 => Ok(md5_crypt::hash(pw, &crypt_salt(8), Magic::Apr1)),
         Scheme::Md5Crypt => Ok(md5_crypt::hash(pw, &crypt_salt(8), Magic::One)),

@@ -76,7 +76,7 @@ pub async fn run<T: AsyncTarget>(
             std::thread::Builder::new()
                 .name("load-pacer".into())
                 .spawn(move || pace(schedule, &gate, &stop, workers))
-                .map_err(|e| LoadError::Thread(e.to_string()))?,
+                .map_err(|e| LoadError::thread("cannot start the pacer", e))?,
         )
     } else {
         None
@@ -124,7 +124,7 @@ pub async fn run<T: AsyncTarget>(
     let mut failed = None;
     for h in handles {
         if let Err(e) = h.await {
-            failed = Some(LoadError::Thread(format!("a load task failed: {e}")));
+            failed = Some(LoadError::thread("a load task failed", e));
         }
     }
     let mut merged = Recorder::new(cases, batches, timeline);

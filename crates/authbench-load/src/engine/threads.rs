@@ -110,7 +110,7 @@ pub fn run(
                 Ok(h) => h
                     .join()
                     .map_err(|_| LoadError::Thread("a load worker panicked".into())),
-                Err(e) => Err(LoadError::Thread(e.to_string())),
+                Err(e) => Err(LoadError::thread("cannot start a load worker", e)),
             })
             .collect()
     });
