@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every cargo fuzz target (fuzz/, libFuzzer) for SECONDS each (default 60), starting from
-# the committed seeds (fuzz/seeds/<target>) and the git-ignored working corpus
-# (fuzz/corpus/<target>). Fails when any target finds a crash (the input is saved under
-# fuzz/artifacts/<target>/). Needs cargo-fuzz (`cargo install cargo-fuzz --locked`) and a
-# nightly toolchain, or stable with RUSTC_BOOTSTRAP=1 (used when nightly is missing).
+# the committed seeds (fuzz/seeds/<target>), the inputs of past crashes
+# (fuzz/regressions/<target>) and the git-ignored working corpus (fuzz/corpus/<target>). Fails
+# when any target finds a crash (the input is saved under fuzz/artifacts/<target>/). Needs
+# cargo-fuzz (`cargo install cargo-fuzz --locked`) and a nightly toolchain, or stable with
+# RUSTC_BOOTSTRAP=1 (used when nightly is missing).
 #
 # Usage: scripts/fuzz.sh [SECONDS]
 set -uo pipefail
@@ -38,10 +39,10 @@ trap 'rm -rf "$logs"' EXIT
 failed=()
 total=0
 for target in "${targets[@]}"; do
-    mkdir -p "corpus/$target" "seeds/$target" "artifacts/$target"
+    mkdir -p "corpus/$target" "seeds/$target" "regressions/$target" "artifacts/$target"
     log="$logs/$target.log"
     # -timeout: one input taking this long is a hang; -rss_limit_mb: a memory blow-up.
-    "$bin_dir/$target" "corpus/$target" "seeds/$target" \
+    "$bin_dir/$target" "corpus/$target" "seeds/$target" "regressions/$target" \
         -artifact_prefix="artifacts/$target/" -max_total_time="$duration" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1
     rc=$?

@@ -4,7 +4,8 @@
 //! Input: the HTTP status (two bytes, big-endian), one flag byte (bit 0: the request carried
 //! credentials), then the body. Both protocols read every input.
 //!
-//! Properties, checked against the body parsed here with `serde_json`: Red5 Pro allows only a
+//! Properties, checked against the body parsed here with `serde_json` (unpaired surrogate
+//! escapes, which the JSON grammar allows, made valid first): Red5 Pro allows only a
 //! `200` whose body is a JSON object with `result` true (or `"true"`); MediaMTX allows exactly
 //! the 2xx statuses; a subject is non-empty, at most 256 bytes, without control characters; a
 //! deny never claims an infrastructure reason the service may not decide, and every status a
@@ -44,11 +45,34 @@ fn check_deny(deny: &Deny) {
     );
 }
 
+/// `body` with the four hex digits of every `\uD800`–`\uDFFF` escape made `0000`. The JSON
+/// grammar allows unpaired surrogates (RFC 8259 §8.2), which `serde_json::Value` refuses.
+fn without_surrogates(body: &[u8]) -> Vec<u8> {
+    let mut out = body.to_vec();
+    let mut i = 0;
+    while i + 6 <= out.len() {
+        let e = &out[i..i + 6];
+        if e[0] == b'\\'
+            && e[1] == b'u'
+            && e[2].eq_ignore_ascii_case(&b'd')
+            && matches!(e[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
+            && e[4].is_ascii_hexdigit()
+            && e[5].is_ascii_hexdigit()
+        {
+            out[i + 2..i + 6].copy_from_slice(b"0000");
+            i += 6;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 fn red5_allows(status: u16, body: &[u8]) -> bool {
     if status != 200 {
         return false;
     }
-    match serde_json::from_slice::<Value>(body) {
+    match serde_json::from_slice::<Value>(&without_surrogates(body)) {
         Ok(Value::Object(map)) => match map.get("result") {
             Some(Value::Bool(b)) => *b,
             Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
