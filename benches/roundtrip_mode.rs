@@ -5,6 +5,10 @@
 //!   made directly with hyper, POST a Red5 Pro-shaped JSON body to the reference service's
 //!   `/healthz` (a handler that touches no state) and read the whole answer. This is the cost of
 //!   one loopback request/response on the same server stack.
+//! * `roundtrip/reference/raw_validate/{C}`: the same raw POST to `/validateCredentials`, so the
+//!   service decides an allowed publish as it does for a decision: `decision / raw_validate` is
+//!   what the round-trip client itself costs beyond a bare hyper connection, while
+//!   `raw_validate / raw_post` is the service's own decision work.
 //! * `roundtrip/reference/reqwest_post/{C}`: the same POST to `/healthz` through one pooled
 //!   reqwest client (no redirects, no retries, no proxy), reading the whole answer: what a
 //!   general-purpose HTTP client library costs beyond a bare hyper connection.
@@ -116,8 +120,8 @@ async fn connect(addr: SocketAddr) -> SendRequest<Full<Bytes>> {
 
 const RAW_BODY: &str = r#"{"type":"publisher","username":"alice","password":"alice-pw","token":"","streamID":"cam1","scope":"live/room1"}"#;
 
-async fn raw_post(send: &mut SendRequest<Full<Bytes>>, addr: SocketAddr) {
-    let req = hyper::Request::post(PATH_HEALTH)
+async fn raw_post(send: &mut SendRequest<Full<Bytes>>, addr: SocketAddr, path: &'static str) {
+    let req = hyper::Request::post(path)
         .header("host", addr.to_string())
         .header("content-type", "application/json")
         .header("accept", "application/json")
@@ -135,6 +139,7 @@ fn time_raw(
     rt: &Runtime,
     addr: SocketAddr,
     conns: &mut Vec<SendRequest<Full<Bytes>>>,
+    path: &'static str,
     iters: u64,
 ) -> Duration {
     rt.block_on(async {
@@ -144,7 +149,7 @@ fn time_raw(
             .map(|mut send| {
                 tokio::spawn(async move {
                     for _ in 0..iters {
-                        raw_post(&mut send, addr).await;
+                        raw_post(&mut send, addr, path).await;
                     }
                     send
                 })
@@ -237,8 +242,15 @@ fn roundtrip(c: &mut Criterion) {
         let mut conns: Vec<_> = rt.block_on(async { open_connections(addr, workers).await });
         reference.throughput(Throughput::Elements(workers as u64));
         reference.bench_with_input(BenchmarkId::new("raw_post", workers), &workers, |b, _| {
-            b.iter_custom(|iters| time_raw(&rt, addr, &mut conns, iters));
+            b.iter_custom(|iters| time_raw(&rt, addr, &mut conns, PATH_HEALTH, iters));
         });
+        reference.bench_with_input(
+            BenchmarkId::new("raw_validate", workers),
+            &workers,
+            |b, _| {
+                b.iter_custom(|iters| time_raw(&rt, addr, &mut conns, PATH_VALIDATE, iters));
+            },
+        );
     }
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

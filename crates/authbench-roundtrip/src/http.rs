@@ -1,32 +1,37 @@
-//! Sending one question: a pooled hyper client, one deadline per attempt, retries after
+//! Sending one question: pooled keep-alive connections, one deadline per attempt, retries after
 //! connection errors only, redirects never followed, answers read with a size cap. Every failure
 //! becomes a deny with a precise infrastructure reason.
 //!
-//! The decision path is a bare pooled hyper client (HTTP/1, keep-alive) rather than a
-//! general-purpose client library: on loopback the library's own layers cost more than the round
-//! trip itself. What such a library would add is done here explicitly: user info in the URL
-//! becomes `Authorization: Basic`, no proxy is read from the environment (an auth backend is
-//! reached directly), redirects are answers, never followed. TLS is rustls with the aws-lc-rs
-//! backend, verifying against the platform's roots plus the optional `ca_file`.
+//! The decision path is a bare hyper HTTP/1 connection per request in flight, kept alive in a
+//! small pool per target, rather than a general-purpose client library: on loopback the library's
+//! own layers cost more than the round trip itself. What such a library would add is done here
+//! explicitly: user info in the URL becomes `Authorization: Basic`, no proxy is read from the
+//! environment (an auth backend is reached directly), redirects are answers, never followed, and
+//! a request that a pooled connection closed before it was sent is sent again on a new one. TLS
+//! is rustls with the aws-lc-rs backend, verifying against the platform's roots plus the optional
+//! `ca_file`.
 
+use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use authbench_core::{Deny, DenyReason};
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
-use hyper::{Method, Request, Uri};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT,
+};
+use hyper::{Method, Request, Response, Uri};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::rustls::crypto::aws_lc_rs;
-use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use url::Url;
 
 use crate::config::RoundTripConfigError;
@@ -34,7 +39,12 @@ use crate::config::RoundTripConfigError;
 /// Largest answer read, in bytes; a longer one is a protocol error.
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
+/// Most idle connections kept per target.
+const MAX_IDLE: usize = 256;
+
 const USER_AGENT_VALUE: &str = concat!("authbench-roundtrip/", env!("CARGO_PKG_VERSION"));
+
+type Conn = SendRequest<Full<Bytes>>;
 
 /// An answer: status and body (at most [`MAX_ANSWER_BYTES`]).
 #[derive(Debug)]
@@ -43,12 +53,24 @@ pub(crate) struct Reply {
     pub(crate) body: Vec<u8>,
 }
 
-/// Where a question goes: the request URI (without user info), the `Authorization` header the
-/// user info stands for, and the URL as it may be shown (user info and query values redacted).
+/// The host to connect to.
+enum Host {
+    Name(String),
+    Ip(IpAddr),
+}
+
+/// Where a question goes: the host and port, the request target (path and query), the `Host`
+/// and `Authorization` headers (the latter from the URL's user info), the URL as it may be shown
+/// (user info and query values redacted), and the idle keep-alive connections to it.
 pub(crate) struct Target {
-    uri: Uri,
+    https: bool,
+    host: Host,
+    port: u16,
+    path: Uri,
+    host_header: HeaderValue,
     authorization: Option<HeaderValue>,
     shown: String,
+    idle: Mutex<Vec<Conn>>,
 }
 
 impl Target {
@@ -60,14 +82,33 @@ impl Target {
         text: &str,
     ) -> Result<Self, RoundTripConfigError> {
         let shown = authbench_core::redact::url(text);
-        let authorization = basic_auth(url);
-        let mut bare = url.clone();
-        // Both only fail for URLs that cannot have user info, which http(s) URLs with a host can.
-        let _ = bare.set_username("");
-        let _ = bare.set_password(None);
-        bare.set_fragment(None);
-        let uri = bare
-            .as_str()
+        let unusable = |problem: &str| RoundTripConfigError::Url {
+            key,
+            url: shown.clone(),
+            problem: problem.to_owned(),
+        };
+        let https = url.scheme() == "https";
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) => Host::Name(d.to_owned()),
+            Some(url::Host::Ipv4(ip)) => Host::Ip(ip.into()),
+            Some(url::Host::Ipv6(ip)) => Host::Ip(ip.into()),
+            None => return Err(unusable("no host")),
+        };
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| unusable("no port"))?;
+        let host_str = url.host_str().unwrap_or_default();
+        let host_header = match url.port() {
+            Some(p) => format!("{host_str}:{p}"),
+            None => host_str.to_owned(),
+        };
+        let host_header = HeaderValue::try_from(host_header)
+            .map_err(|_| unusable("the host cannot be sent in a Host header"))?;
+        let target = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let path = target
             .parse::<Uri>()
             .map_err(|source| RoundTripConfigError::Uri {
                 key,
@@ -75,15 +116,40 @@ impl Target {
                 source,
             })?;
         Ok(Target {
-            uri,
-            authorization,
+            https,
+            host,
+            port,
+            path,
+            host_header,
+            authorization: basic_auth(url),
             shown,
+            idle: Mutex::new(Vec::new()),
         })
     }
 
     /// The URL with its secrets redacted.
     pub(crate) fn shown(&self) -> &str {
         &self.shown
+    }
+
+    fn checkout(&self) -> Option<Conn> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some(conn) = idle.pop() {
+            if !conn.is_closed() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, conn: Conn) {
+        if conn.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
     }
 }
 
@@ -106,7 +172,7 @@ fn basic_auth(url: &Url) -> Option<HeaderValue> {
 
 /// The HTTP side of the authenticator.
 pub(crate) struct Sender {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    tls: TlsConnector,
     timeout: Duration,
     retries: u32,
 }
@@ -149,6 +215,14 @@ fn tls_config(extra: Vec<CertificateDer<'static>>) -> Result<ClientConfig, Round
         .with_no_client_auth())
 }
 
+/// Why no connection could be made (a connect error, retried).
+fn connect_failed(target: &Target, e: &(dyn std::error::Error + 'static)) -> Failure {
+    Failure::Connect(Deny::new(
+        DenyReason::BackendUnavailable,
+        format!("cannot connect to {}: {}", target.shown(), root_cause(e)),
+    ))
+}
+
 impl Sender {
     pub(crate) fn new(
         timeout: Duration,
@@ -159,21 +233,8 @@ impl Sender {
             Some(path) => extra_roots(path)?,
             None => Vec::new(),
         };
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(timeout));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config(extra)?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
         Ok(Sender {
-            client,
+            tls: TlsConnector::from(Arc::new(tls_config(extra)?)),
             timeout,
             retries,
         })
@@ -210,23 +271,78 @@ impl Sender {
         }
     }
 
-    async fn attempt(&self, target: &Target, body: Bytes) -> Result<Reply, Failure> {
+    /// A new connection to `target` (TCP, then TLS for https), its connection task spawned.
+    async fn connect(&self, target: &Target) -> Result<Conn, Failure> {
+        let tcp = match &target.host {
+            Host::Ip(ip) => TcpStream::connect((*ip, target.port)).await,
+            Host::Name(name) => TcpStream::connect((name.as_str(), target.port)).await,
+        }
+        .map_err(|e| connect_failed(target, &e))?;
+        // Without it a small request may wait for a delayed ACK; failing to set it is harmless.
+        let _ = tcp.set_nodelay(true);
+        if target.https {
+            let name = match &target.host {
+                Host::Ip(ip) => ServerName::IpAddress((*ip).into()),
+                Host::Name(name) => {
+                    ServerName::try_from(name.clone()).map_err(|e| connect_failed(target, &e))?
+                }
+            };
+            let tls = self
+                .tls
+                .connect(name, tcp)
+                .await
+                .map_err(|e| connect_failed(target, &e))?;
+            handshake(target, TokioIo::new(tls)).await
+        } else {
+            handshake(target, TokioIo::new(tcp)).await
+        }
+    }
+
+    fn request(target: &Target, body: Bytes) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = Method::POST;
-        *req.uri_mut() = target.uri.clone();
+        *req.uri_mut() = target.path.clone();
         let headers = req.headers_mut();
+        headers.insert(HOST, target.host_header.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
         if let Some(auth) = &target.authorization {
             headers.insert(AUTHORIZATION, auth.clone());
         }
-        let send = async {
-            let resp = self
-                .client
-                .request(req)
-                .await
-                .map_err(|e| classify(&e, target))?;
+        req
+    }
+
+    /// Sends the request on a pooled connection if one is ready, else on a new one; a request a
+    /// pooled connection refused before sending it goes out again on a new connection.
+    async fn send(
+        &self,
+        target: &Target,
+        body: Bytes,
+    ) -> Result<(Conn, Response<hyper::body::Incoming>), Failure> {
+        let mut req = Self::request(target, body);
+        if let Some(mut conn) = target.checkout()
+            && conn.ready().await.is_ok()
+        {
+            match conn.try_send_request(req).await {
+                Ok(resp) => return Ok((conn, resp)),
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) => req = unsent,
+                    None => return Err(answer_failed(e.error())),
+                },
+            }
+        }
+        let mut conn = self.connect(target).await?;
+        conn.ready().await.map_err(|e| connect_failed(target, &e))?;
+        match conn.send_request(req).await {
+            Ok(resp) => Ok((conn, resp)),
+            Err(e) => Err(answer_failed(&e)),
+        }
+    }
+
+    async fn attempt(&self, target: &Target, body: Bytes) -> Result<Reply, Failure> {
+        let exchange = async {
+            let (conn, resp) = self.send(target, body).await?;
             let status = resp.status();
             if status.is_redirection() {
                 return Err(Failure::Other(Deny::new(
@@ -256,17 +372,34 @@ impl Sender {
                     body.extend_from_slice(&chunk);
                 }
             }
+            // Only a connection whose answer was read whole goes back to the pool.
+            target.checkin(conn);
             Ok(Reply {
                 status: status.as_u16(),
                 body,
             })
         };
         // One deadline for the whole attempt: connect, send, answer and body.
-        match tokio::time::timeout(self.timeout, send).await {
+        match tokio::time::timeout(self.timeout, exchange).await {
             Ok(r) => r,
             Err(_) => Err(Failure::Other(timed_out(self.timeout))),
         }
     }
+}
+
+/// The HTTP/1 handshake on a connected stream; the connection runs on its own task.
+async fn handshake<T>(target: &Target, io: TokioIo<T>) -> Result<Conn, Failure>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (send, conn) = http1::handshake(io)
+        .await
+        .map_err(|e| connect_failed(target, &e))?;
+    tokio::spawn(async move {
+        // The error, if any, has reached the request that was in flight.
+        let _ = conn.await;
+    });
+    Ok(send)
 }
 
 /// A failed attempt: connection errors may be retried, nothing else.
@@ -302,34 +435,16 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     source.to_string()
 }
 
-/// The first hyper error in `e`'s source chain.
-fn hyper_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a hyper::Error> {
-    let mut source = Some(e);
-    while let Some(err) = source {
-        if let Some(h) = err.downcast_ref::<hyper::Error>() {
-            return Some(h);
-        }
-        source = err.source();
-    }
-    None
-}
-
-fn classify(e: &hyper_util::client::legacy::Error, target: &Target) -> Failure {
-    if e.is_connect() {
-        return Failure::Connect(Deny::new(
-            DenyReason::BackendUnavailable,
-            format!("cannot connect to {}: {}", target.shown(), root_cause(e)),
-        ));
-    }
-    let hyper = hyper_error(e);
-    if hyper.is_some_and(hyper::Error::is_parse) {
+/// A request that got no usable answer head.
+fn answer_failed(e: &hyper::Error) -> Failure {
+    if e.is_parse() {
         // Bytes came back, but not an HTTP answer: a broken answer, not "no answer".
         return Failure::Other(Deny::new(
             DenyReason::BackendProtocolError,
             format!("the answer is not valid HTTP: {}", root_cause(e)),
         ));
     }
-    if hyper.is_some_and(hyper::Error::is_timeout) {
+    if e.is_timeout() {
         return Failure::Other(Deny::new(
             DenyReason::BackendTimeout,
             "the auth service did not answer in time",
@@ -366,10 +481,8 @@ mod tests {
         let text = "http://svc:p%40ss@127.0.0.1:8089/validateCredentials?api_key=SECRET#frag";
         let url = Url::parse(text).expect("url");
         let t = Target::new("url", &url, text).expect("target");
-        assert_eq!(
-            t.uri.to_string(),
-            "http://127.0.0.1:8089/validateCredentials?api_key=SECRET"
-        );
+        assert_eq!(t.path.to_string(), "/validateCredentials?api_key=SECRET");
+        assert_eq!(t.host_header, "127.0.0.1:8089");
         let auth = t.authorization.as_ref().expect("basic auth");
         assert!(auth.is_sensitive());
         // base64("svc:p@ss")
