@@ -4,8 +4,8 @@
 //! Input: the HTTP status (two bytes, big-endian), one flag byte (bit 0: the request carried
 //! credentials), then the body. Both protocols read every input.
 //!
-//! Properties, checked against the body parsed here with `serde_json` (unpaired surrogate
-//! escapes, which the JSON grammar allows, made valid first): Red5 Pro allows only a
+//! Properties, checked against the body read here with `serde_json` and `serde` visitors of
+//! its own: Red5 Pro allows only a
 //! `200` whose body is a JSON object with `result` true (or `"true"`); MediaMTX allows exactly
 //! the 2xx statuses; a subject is non-empty, at most 256 bytes, without control characters; a
 //! deny never claims an infrastructure reason the service may not decide, and every status a
@@ -16,7 +16,9 @@
 use authbench_core::{Deny, DenyReason};
 use authbench_roundtrip::fuzzing::{mtx_answer, red5_answer};
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 fn check_subject(subject: &Option<String>) {
     if let Some(s) = subject {
@@ -45,39 +47,93 @@ fn check_deny(deny: &Deny) {
     );
 }
 
-/// `body` with the four hex digits of every `\uD800`–`\uDFFF` escape made `0000`. The JSON
-/// grammar allows unpaired surrogates (RFC 8259 §8.2), which `serde_json::Value` refuses.
-fn without_surrogates(body: &[u8]) -> Vec<u8> {
-    let mut out = body.to_vec();
-    let mut i = 0;
-    while i + 6 <= out.len() {
-        let e = &out[i..i + 6];
-        if e[0] == b'\\'
-            && e[1] == b'u'
-            && e[2].eq_ignore_ascii_case(&b'd')
-            && matches!(e[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f')
-            && e[4].is_ascii_hexdigit()
-            && e[5].is_ascii_hexdigit()
-        {
-            out[i + 2..i + 6].copy_from_slice(b"0000");
-            i += 6;
-        } else {
-            i += 1;
-        }
-    }
-    out
+/// What a `result` member held, as far as the check needs.
+enum ResultMember {
+    Bool(bool),
+    Str(String),
+    Other,
 }
 
+impl<'de> Deserialize<'de> for ResultMember {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ResultMember;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<ResultMember, E> {
+                Ok(ResultMember::Bool(b))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<ResultMember, E> {
+                Ok(ResultMember::Str(s.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<ResultMember, E> {
+                Ok(ResultMember::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<ResultMember, E> {
+                Ok(ResultMember::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<ResultMember, E> {
+                Ok(ResultMember::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ResultMember, E> {
+                Ok(ResultMember::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<ResultMember, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ResultMember::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<ResultMember, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(ResultMember::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A JSON object's last `result` member; every other member is only checked against the JSON
+/// grammar (as `IgnoredAny` does: numbers of any size and unpaired surrogate escapes are
+/// grammatical, RFC 8259 §6 and §8.2, though `serde_json::Value` refuses them).
+struct Object(Option<ResultMember>);
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Object;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Object, A::Error> {
+                let mut result = None;
+                while let Some(key) = a.next_key::<String>()? {
+                    if key == "result" {
+                        result = Some(a.next_value::<ResultMember>()?);
+                    } else {
+                        a.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Object(result))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Whether a Red5 Pro answer is an allow, read here independently of the crate: a `200` whose
+/// body is UTF-8 JSON (RFC 8259 §8.1), an object, with `result` true or `"true"` (any case).
 fn red5_allows(status: u16, body: &[u8]) -> bool {
     if status != 200 {
         return false;
     }
-    match serde_json::from_slice::<Value>(&without_surrogates(body)) {
-        Ok(Value::Object(map)) => match map.get("result") {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-            _ => false,
-        },
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
+    };
+    match serde_json::from_str::<Object>(text) {
+        Ok(Object(Some(ResultMember::Bool(b)))) => b,
+        Ok(Object(Some(ResultMember::Str(s)))) => s.eq_ignore_ascii_case("true"),
         _ => false,
     }
 }
