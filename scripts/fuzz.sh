@@ -7,6 +7,8 @@
 # RUSTC_BOOTSTRAP=1 (used when nightly is missing).
 #
 # Usage: scripts/fuzz.sh [SECONDS]
+#   AUTHBENCH_FUZZ_PROFILE=dev  builds the targets without optimizations: a cold build takes a
+#   fifth of the time, the targets run 5-10 times slower (what .ci/run uses for its short pass).
 set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
 
@@ -26,13 +28,18 @@ fi
 # The code under test forbids `unsafe`; the fuzzers look for panics (debug assertions and
 # overflow checks are on), hangs, memory blow-ups and broken properties, so no sanitizer.
 build_flags=(--sanitizer none)
+case "${AUTHBENCH_FUZZ_PROFILE:-release}" in
+    release) profile_dir=release ;;
+    dev) profile_dir=debug; build_flags+=(--dev) ;;
+    *) echo "fuzz: AUTHBENCH_FUZZ_PROFILE is release or dev" >&2; exit 2 ;;
+esac
 
 "${cargo[@]}" fuzz build "${build_flags[@]}" || { echo "fuzz: build failed" >&2; exit 1; }
 
 mapfile -t targets < <("${cargo[@]}" fuzz list)
 # The binaries `cargo fuzz build` made, run directly: `cargo fuzz run` would rebuild a target
 # whose sources changed since, so targets of one run could test different code.
-bin_dir="target/$(rustc -vV | sed -n 's/^host: //p')/release"
+bin_dir="target/$(rustc -vV | sed -n 's/^host: //p')/$profile_dir"
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 
