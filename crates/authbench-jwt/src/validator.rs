@@ -450,7 +450,12 @@ impl JwtAuthenticator {
             replay.record(v.iss.as_deref(), jti, now.as_secs(), forget_at)?;
         }
         Ok(Allow {
-            principal: v.sub.clone().unwrap_or_else(|| "anonymous".to_owned()),
+            // An empty `sub` names nobody, as an absent one does.
+            principal: v
+                .sub
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "anonymous".to_owned()),
             expires_at: v.exp.map(secs),
             note: None,
         })

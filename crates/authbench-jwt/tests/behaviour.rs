@@ -991,3 +991,26 @@ async fn hostile_tokens_that_held_keep_failing() {
         Some(DenyReason::MalformedCredentials)
     );
 }
+
+/// An empty `sub` names nobody: the allow says `anonymous`, as for a token without `sub`, never
+/// an empty principal that a report would show as a blank.
+#[tokio::test]
+async fn an_empty_subject_is_anonymous_like_a_missing_one() {
+    let clock = Arc::new(ManualClock::at_secs(T0));
+    let a = auth(&hs_config(Profile::Red5pro), &clock);
+    let exp = T0 + 300;
+    for payload in [
+        format!(r#"{{"sub":"","exp":{exp}}}"#),
+        format!(r#"{{"exp":{exp}}}"#),
+    ] {
+        let d = decide(
+            &a,
+            Action::Publish,
+            Transport::Rtmp,
+            "live/room1/cam1",
+            &signed(r#"{"alg":"HS256"}"#, &payload),
+        )
+        .await;
+        assert_eq!(d.principal(), Some("anonymous"), "{payload}: {d:?}");
+    }
+}
