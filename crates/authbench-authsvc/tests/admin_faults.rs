@@ -4,21 +4,11 @@ mod common;
 
 use std::time::Duration;
 
-use authbench_authsvc::{
-    AuthService, Faults, PATH_HEALTH, PATH_VALIDATE, RunningService, ServiceOptions,
-};
+use authbench_authsvc::{Faults, PATH_HEALTH, PATH_VALIDATE, ServiceOptions};
 use authbench_core::Secret;
-use common::{Conn, call, identities, post, red5};
+use common::{Conn, call, post, red5, start};
 use hyper::StatusCode;
 use serde_json::{Value, json};
-
-async fn start(options: ServiceOptions) -> RunningService {
-    AuthService::new(&identities(), options)
-        .expect("service")
-        .spawn_loopback()
-        .await
-        .expect("listen")
-}
 
 fn alice() -> Value {
     red5("alice", "alice-pw", "publisher", "live/room1", "cam1")

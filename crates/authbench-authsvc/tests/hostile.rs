@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authbench_authsvc::{
-    AuthService, Lockout, PATH_INVALIDATE, PATH_MEDIAMTX, PATH_TOKEN, PATH_VALIDATE,
-    RunningService, ServiceConfig, ServiceOptions,
+    Lockout, PATH_INVALIDATE, PATH_MEDIAMTX, PATH_TOKEN, PATH_VALIDATE, ServiceConfig,
+    ServiceOptions,
 };
 use authbench_core::{DenyReason, ManualClock};
-use common::{Conn, identities, mtx, post, red5};
+use common::{Conn, mtx, post, reason, red5, start};
 use hyper::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,22 +26,6 @@ const T0: u64 = 1_700_000_000;
 const BOUND: Duration = Duration::from_secs(10);
 /// The short deadlines the tests configure.
 const SHORT: Duration = Duration::from_millis(300);
-
-async fn start(options: ServiceOptions) -> RunningService {
-    AuthService::new(&identities(), options)
-        .expect("service")
-        .spawn_loopback()
-        .await
-        .expect("listen")
-}
-
-fn reason(v: &Value) -> DenyReason {
-    v["reason"]
-        .as_str()
-        .expect("reason field")
-        .parse()
-        .expect("known reason code")
-}
 
 /// Opens a connection and writes `bytes` to it, leaving it open.
 async fn send_raw(addr: SocketAddr, bytes: &[u8]) -> TcpStream {

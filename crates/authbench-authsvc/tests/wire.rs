@@ -11,29 +11,13 @@ use authbench_authsvc::{
     PATH_VALIDATE, ServiceOptions,
 };
 use authbench_core::{DenyReason, ManualClock};
-use common::{call, identities, mtx, post, red5};
+use common::{call, identities, mtx, post, reason, red5, start};
 use hyper::StatusCode;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
 const T0: u64 = 1_700_000_000;
-
-async fn start(options: ServiceOptions) -> authbench_authsvc::RunningService {
-    AuthService::new(&identities(), options)
-        .expect("service")
-        .spawn_loopback()
-        .await
-        .expect("listen")
-}
-
-fn reason(v: &Value) -> DenyReason {
-    v["reason"]
-        .as_str()
-        .expect("reason field")
-        .parse()
-        .expect("known reason code")
-}
 
 #[tokio::test]
 async fn red5pro_allows_and_denies_with_precise_reasons() {

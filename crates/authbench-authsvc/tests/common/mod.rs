@@ -134,3 +134,23 @@ pub fn mtx(user: &str, password: &str, action: &str, protocol: &str, path: &str)
         "action": action, "path": path, "protocol": protocol, "id": null, "query": "",
     })
 }
+
+/// The reference service with `options`, listening on 127.0.0.1 port 0.
+pub async fn start(
+    options: authbench_authsvc::ServiceOptions,
+) -> authbench_authsvc::RunningService {
+    authbench_authsvc::AuthService::new(&identities(), options)
+        .expect("service")
+        .spawn_loopback()
+        .await
+        .expect("listen")
+}
+
+/// The `reason` code of a JSON deny answer.
+pub fn reason(v: &Value) -> authbench_core::DenyReason {
+    v["reason"]
+        .as_str()
+        .expect("reason field")
+        .parse()
+        .expect("known reason code")
+}
