@@ -4,9 +4,10 @@
 //! next `:` and anything after it is ignored (old files carried comments there); no hash scheme
 //! contains a `:`. A plaintext value (behind `danger_plaintext`) followed by a `:` is refused:
 //! Apache would take only the part before the `:` as the password, while the password may
-//! contain one, or the text after it may be the hash that was meant (`user:pw:{SHA}…`). Unlike Apache, which takes the first of two
-//! lines for the same user, a duplicate user is a load error: two entries for one user is a
-//! mistake worth hearing about.
+//! contain one, or the text after it may be the hash that was meant (`user:pw:{SHA}…`).
+//!
+//! Unlike Apache, which takes the first of two lines for the same user, a duplicate user is a
+//! load error: two entries for one user is a mistake worth hearing about.
 
 use std::collections::HashMap;
 use std::path::Path;
