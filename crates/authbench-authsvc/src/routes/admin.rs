@@ -110,26 +110,28 @@ async fn revoke(
     State(shared): State<Arc<Shared>>,
     name: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let name = match user_name(name) {
-        Ok(n) => n,
-        Err(resp) => return *resp,
-    };
-    match shared.store.set_revoked(&name, true) {
-        Ok(()) => Json(json!({"user": name, "revoked": true})).into_response(),
-        Err(e) => user_error(&e),
-    }
+    set_revoked(&shared, name, true)
 }
 
 async fn restore(
     State(shared): State<Arc<Shared>>,
     name: Result<Path<String>, PathRejection>,
 ) -> Response {
+    set_revoked(&shared, name, false)
+}
+
+/// Revokes (`true`) or restores (`false`) the user named in the path.
+fn set_revoked(
+    shared: &Shared,
+    name: Result<Path<String>, PathRejection>,
+    revoked: bool,
+) -> Response {
     let name = match user_name(name) {
         Ok(n) => n,
         Err(resp) => return *resp,
     };
-    match shared.store.set_revoked(&name, false) {
-        Ok(()) => Json(json!({"user": name, "revoked": false})).into_response(),
+    match shared.store.set_revoked(&name, revoked) {
+        Ok(()) => Json(json!({"user": name, "revoked": revoked})).into_response(),
         Err(e) => user_error(&e),
     }
 }
