@@ -13,7 +13,9 @@ pub mod connect;
 mod decision;
 pub mod duration;
 mod identity;
+mod mode;
 mod model;
+pub mod outcome;
 pub mod redact;
 pub mod tenant;
 
@@ -21,6 +23,7 @@ pub use capabilities::{Capabilities, Capability};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{Allow, Decision, Deny, DenyReason};
 pub use identity::{Identities, Identity, Role};
+pub use mode::Mode;
 pub use model::{
     Action, AuthRequest, Credentials, MAX_STREAM_PATH_LEN, Secret, StreamPath, StreamPathError,
     Transport,

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use authbench_core::Capability;
-use authbench_scenario::Mode;
-use authbench_scenario::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::Mode;
+use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
 
 use crate::SCHEMA_VERSION;
 use crate::explain;

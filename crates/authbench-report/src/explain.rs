@@ -9,7 +9,7 @@
 use std::str::FromStr;
 
 use authbench_core::{Capability, DenyReason};
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 use crate::model::ActualOutcome;
 

@@ -6,11 +6,11 @@
 //! omission). `service_time` is measured from the moment the request was actually sent, for
 //! comparison: the gap between the two is queueing.
 
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{LatencyStats, ModeSchema};
+use crate::model::LatencyStats;
 
 /// Results of `authbench bench`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -54,7 +54,6 @@ pub struct LoadOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModeLoad {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// The scenario whose requests were sent; absent for the generated workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,7 +141,6 @@ pub struct OutcomeCount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SweepPoint {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// The scenario whose requests were sent; absent for the generated workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +159,6 @@ pub struct SweepPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct JoinStorm {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// The scenario whose requests were sent; absent for the generated workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]

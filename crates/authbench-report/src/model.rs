@@ -5,7 +5,7 @@
 //! (new deny reasons, new capabilities), and a reader built before a code existed must still read
 //! a report that contains it.
 
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +85,6 @@ pub struct RunOptions {
     pub quick: bool,
     /// The modes that were compared, in report order. Left empty when building, it is filled
     /// with the modes found in the runs.
-    #[schemars(with = "Vec<ModeSchema>")]
     pub modes: Vec<Mode>,
 }
 
@@ -114,7 +113,6 @@ pub struct Totals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ModeTotals {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// Scenarios this mode ran.
     pub scenarios: usize,
@@ -163,7 +161,6 @@ pub struct CapabilityRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ModeSupport {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// Whether the configured mode can express the capability.
     pub support: Support,
@@ -173,7 +170,6 @@ pub struct ModeSupport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModeLatency {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// Decisions measured.
     pub count: u64,
@@ -236,7 +232,6 @@ pub struct ScenarioReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioMode {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// Whether the mode ran and met every expectation.
     pub passed: bool,
@@ -266,7 +261,6 @@ pub struct StepReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepResult {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// What the scenario expected of this mode.
     pub expected: ExpectedOutcome,
@@ -341,7 +335,6 @@ pub struct Difference {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DifferenceOutcome {
     /// The mode.
-    #[schemars(with = "ModeSchema")]
     pub mode: Mode,
     /// The outcome label: `allow`, `deny(REASON)` or `unsupported`.
     pub outcome: String,
@@ -349,20 +342,6 @@ pub struct DifferenceOutcome {
     pub why: Option<String>,
 }
 
-// The schema of `authbench_scenario::Mode`, which does not derive JsonSchema itself.
-/// An authentication mode.
-#[derive(JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[schemars(rename = "Mode")]
-#[allow(dead_code)] // only its schema is used
-pub(crate) enum ModeSchema {
-    /// Signed token validated locally.
-    Jwt,
-    /// Each request asked of an external HTTP auth service.
-    Roundtrip,
-    /// Username and password checked against an htpasswd file.
-    File,
-}
 
 impl ExpectedOutcome {
     /// A short label: `allow`, `deny(expired)`, `unsupported`.

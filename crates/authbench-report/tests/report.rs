@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use authbench_report::{ActualOutcome, Report, RunOptions, Support};
-use authbench_scenario::Mode;
-use authbench_scenario::outcome::{ModeRun, ScenarioRun};
+use authbench_core::Mode;
+use authbench_core::outcome::{ModeRun, ScenarioRun};
 
 fn sample() -> Report {
     Report::build(
@@ -295,7 +295,7 @@ fn scenario_strings_are_escaped_everywhere() {
     runs[0].description = format!("desc {evil}");
     for m in &mut runs[0].modes {
         m.steps[1].name = format!("step {evil}");
-        if let authbench_scenario::outcome::Actual::Deny { detail, .. } = &mut m.steps[1].actual {
+        if let authbench_core::outcome::Actual::Deny { detail, .. } = &mut m.steps[1].actual {
             *detail = format!("detail \"{evil}\"");
         }
     }

@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 
 use authbench_report::{ReadError, Report, RunOptions};
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 use serde_json::{Value, json};
 
 fn schema_path() -> PathBuf {

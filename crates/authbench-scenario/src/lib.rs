@@ -8,11 +8,10 @@ pub mod config;
 pub mod fixture;
 pub mod library;
 pub mod load;
-mod mode;
-pub mod outcome;
 mod request;
 pub mod runner;
 pub mod spec;
 pub mod yaml;
 
-pub use mode::Mode;
+pub use authbench_core::Mode;
+pub use authbench_core::outcome;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 use crate::model::{ActualOutcome, Report, ScenarioReport, StepResult};
 use crate::render::escape::html as esc;

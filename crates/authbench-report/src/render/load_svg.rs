@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use authbench_core::duration::format_micros;
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 use crate::load::{JoinStorm, SweepPoint};
 use crate::render::escape::html as esc;

@@ -7,7 +7,7 @@ use crate::model::{Report, ScenarioReport};
 use crate::render::escape::{code, markdown as md};
 use crate::render::load_md;
 use crate::render::{fmt_us, latency_of, machine_lines, support_label};
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 /// Lists longer than this are cut, pointing at report.json (job summaries are capped at 1 MiB).
 const MAX_LISTED: usize = 100;

@@ -11,7 +11,7 @@ mod svg;
 pub(crate) mod text;
 
 use crate::model::{ModeLatency, Report, StepResult, Support};
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 /// Formats a latency figure in microseconds with a sensible number of digits.
 pub(crate) fn fmt_us(us: f64) -> String {

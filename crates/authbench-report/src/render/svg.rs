@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use authbench_core::duration::format_micros;
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 use crate::model::{LatencyStats, Report};
 use crate::render::escape::html as esc;

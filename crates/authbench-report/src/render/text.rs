@@ -1,6 +1,6 @@
 //! The plain-text summary printed on the terminal after a run.
 
-use authbench_scenario::Mode;
+use authbench_core::Mode;
 
 use crate::model::{Report, ScenarioReport};
 

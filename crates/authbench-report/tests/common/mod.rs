@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use authbench_core::{Capabilities, Capability, DenyReason};
-use authbench_scenario::Mode;
-use authbench_scenario::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::Mode;
+use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
 
 /// What each mode can express in the sample configuration.
 pub fn caps(mode: Mode) -> Capabilities {

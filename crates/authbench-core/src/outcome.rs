@@ -1,9 +1,10 @@
 //! What a run produced: per scenario, per mode, per step — expected vs actual, and latency.
-//! The report crate turns this into report.json / .md / .html.
+//! The runner produces these; the report crate turns them into report.json / .md / .html without
+//! knowing how any mode works.
 
 use std::time::Duration;
 
-use authbench_core::{Capabilities, Capability, DenyReason};
+use crate::{Capabilities, Capability, DenyReason};
 use serde::Serialize;
 
 use crate::Mode;

@@ -1,4 +1,5 @@
-//! The three modes authbench compares.
+//! The three modes authbench compares, named once for every crate (scenarios, reports, the
+//! command line, recommendations).
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,8 +18,8 @@ use serde::{Deserialize, Serialize};
     Ord,
     Serialize,
     Deserialize,
-    schemars::JsonSchema,
 )]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Signed token validated locally.
