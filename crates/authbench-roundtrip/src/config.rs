@@ -11,14 +11,17 @@
 //!   ca_file: ca.pem              # extra trusted CA for https (PEM, relative to the config file)
 //!   invalidate_url: http://127.0.0.1:8089/invalidateCredentials   # red5pro; derived from url by default
 //!   danger_lazy_auth: false      # red5pro lazyAuth: admit first, check later, FAIL OPEN
+//!   headers:                     # sent with every validation and invalidation request
+//!     X-Api-Key: "…"             # values are secrets: never shown, only sent
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use authbench_core::duration::serde_human_opt;
-use authbench_core::redact;
+use authbench_core::{Secret, redact};
 use serde::{Deserialize, Serialize};
 
 /// Default time allowed for one attempt.
@@ -86,7 +89,28 @@ pub struct RoundTripConfig {
     /// [`danger`](crate::danger)); red5pro only.
     #[serde(default)]
     pub danger_lazy_auth: bool,
+    /// Extra headers sent with every validation and invalidation request (an API key, a bearer
+    /// token for the auth service). Values are secrets: `Debug` and errors show only the names.
+    /// The headers the client sets itself (see [`RESERVED_HEADERS`]) cannot be overridden.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Secret>,
 }
+
+/// Headers that `headers` may not set: they frame the request or manage the connection, and the
+/// client sets them itself. Compared without regard to case.
+pub const RESERVED_HEADERS: [&str; 11] = [
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+];
 
 impl fmt::Debug for RoundTripConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -103,6 +127,8 @@ impl fmt::Debug for RoundTripConfig {
                 &self.invalidate_url.as_deref().map(redact::url),
             )
             .field("danger_lazy_auth", &self.danger_lazy_auth)
+            // `Secret`'s Debug prints `[redacted]`: names only.
+            .field("headers", &self.headers)
             .finish()
     }
 }
@@ -120,6 +146,7 @@ impl RoundTripConfig {
             ca_file: None,
             invalidate_url: None,
             danger_lazy_auth: false,
+            headers: BTreeMap::new(),
         }
     }
 }
@@ -167,6 +194,35 @@ pub enum RoundTripConfigError {
         /// The offending key.
         key: &'static str,
         /// What is wrong.
+        problem: &'static str,
+    },
+    /// A `headers` name is not a valid HTTP header name.
+    #[error("roundtrip.headers: `{}` is not a valid header name: {source}", .name.escape_debug())]
+    HeaderName {
+        /// The configured name.
+        name: String,
+        /// Why it is not a header name.
+        #[source]
+        source: hyper::header::InvalidHeaderName,
+    },
+    /// A `headers` value cannot be sent. The value itself is never shown.
+    #[error("roundtrip.headers.{}: the value {problem}", .name.escape_debug())]
+    HeaderValue {
+        /// The configured name.
+        name: String,
+        /// What is wrong with the value.
+        problem: &'static str,
+        /// The HTTP library's refusal, when it refused the value.
+        #[source]
+        source: Option<hyper::header::InvalidHeaderValue>,
+    },
+    /// A `headers` entry that may not be set: a header the client sets itself, the same name
+    /// twice in different case, or an `Authorization` next to user info in a URL.
+    #[error("roundtrip.headers.{}: {problem}", .name.escape_debug())]
+    HeaderRefused {
+        /// The configured name.
+        name: String,
+        /// Why it is refused.
         problem: &'static str,
     },
     /// `ca_file` cannot be read.

@@ -11,18 +11,19 @@
 //! is rustls with the aws-lc-rs backend, verifying against the platform's roots plus the optional
 //! `ca_file`.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use authbench_core::{Deny, DenyReason};
+use authbench_core::{Deny, DenyReason, Secret};
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT,
 };
 use hyper::{Method, Request, Response, Uri};
 use hyper_util::rt::TokioIo;
@@ -34,7 +35,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use url::Url;
 
-use crate::config::RoundTripConfigError;
+use crate::config::{RESERVED_HEADERS, RoundTripConfigError};
 
 /// Largest answer read, in bytes; a longer one is a protocol error.
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -127,6 +128,11 @@ impl Target {
         })
     }
 
+    /// Whether the URL's user info is sent as `Authorization`.
+    pub(crate) fn has_authorization(&self) -> bool {
+        self.authorization.is_some()
+    }
+
     /// The URL with its secrets redacted.
     pub(crate) fn shown(&self) -> &str {
         &self.shown
@@ -170,11 +176,72 @@ fn basic_auth(url: &Url) -> Option<HeaderValue> {
     Some(value)
 }
 
+/// The configured extra headers, checked: valid names and non-empty valid values, none that
+/// the client sets itself, no name twice (names are case-insensitive), and no `Authorization`
+/// when a URL's user info already becomes one (`url_authorization`). Values are marked
+/// sensitive. Errors name the header, never its value.
+pub(crate) fn extra_headers(
+    configured: &BTreeMap<String, Secret>,
+    url_authorization: bool,
+) -> Result<Vec<(HeaderName, HeaderValue)>, RoundTripConfigError> {
+    let refused = |name: &str, problem: &'static str| RoundTripConfigError::HeaderRefused {
+        name: name.to_owned(),
+        problem,
+    };
+    let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(configured.len());
+    for (text, value) in configured {
+        let name = HeaderName::try_from(text.as_str()).map_err(|source| {
+            RoundTripConfigError::HeaderName {
+                name: text.clone(),
+                source,
+            }
+        })?;
+        if RESERVED_HEADERS.contains(&name.as_str()) {
+            return Err(refused(
+                text,
+                "is set by the client itself and cannot be configured",
+            ));
+        }
+        if name == AUTHORIZATION && url_authorization {
+            return Err(refused(
+                text,
+                "conflicts with the user info in the URL, which is sent as Authorization",
+            ));
+        }
+        if headers.iter().any(|(n, _)| *n == name) {
+            return Err(refused(
+                text,
+                "is configured twice (header names ignore case)",
+            ));
+        }
+        if value.is_empty() {
+            return Err(RoundTripConfigError::HeaderValue {
+                name: text.clone(),
+                problem: "is empty",
+                source: None,
+            });
+        }
+        let mut value = HeaderValue::try_from(value.expose()).map_err(|source| {
+            RoundTripConfigError::HeaderValue {
+                name: text.clone(),
+                problem: "holds a character a header cannot carry (a control character such as a line break)",
+                source: Some(source),
+            }
+        })?;
+        value.set_sensitive(true);
+        headers.push((name, value));
+    }
+    Ok(headers)
+}
+
 /// The HTTP side of the authenticator.
 pub(crate) struct Sender {
     tls: TlsConnector,
     timeout: Duration,
     retries: u32,
+    /// Sent with every request, after the client's own (so `Accept` or `User-Agent` may be
+    /// replaced); checked by [`extra_headers`].
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Extra trusted CA certificates from a PEM file.
@@ -228,6 +295,7 @@ impl Sender {
         timeout: Duration,
         retries: u32,
         ca_file: Option<&Path>,
+        headers: Vec<(HeaderName, HeaderValue)>,
     ) -> Result<Self, RoundTripConfigError> {
         let extra = match ca_file {
             Some(path) => extra_roots(path)?,
@@ -237,6 +305,7 @@ impl Sender {
             tls: TlsConnector::from(Arc::new(tls_config(extra)?)),
             timeout,
             retries,
+            headers,
         })
     }
 
@@ -298,7 +367,7 @@ impl Sender {
         }
     }
 
-    fn request(target: &Target, body: Bytes) -> Request<Full<Bytes>> {
+    fn request(&self, target: &Target, body: Bytes) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = target.path.clone();
@@ -310,6 +379,9 @@ impl Sender {
         if let Some(auth) = &target.authorization {
             headers.insert(AUTHORIZATION, auth.clone());
         }
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
         req
     }
 
@@ -320,7 +392,7 @@ impl Sender {
         target: &Target,
         body: Bytes,
     ) -> Result<(Conn, Response<hyper::body::Incoming>), Failure> {
-        let mut req = Self::request(target, body);
+        let mut req = self.request(target, body);
         if let Some(mut conn) = target.checkout()
             && conn.ready().await.is_ok()
         {

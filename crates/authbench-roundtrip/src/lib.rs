@@ -38,7 +38,9 @@
 //!
 //! Configured URLs may carry credentials (`https://user:pass@host/…`, `?api_key=…`). They are
 //! shown — in errors, deny details, `Debug` and logs — only through
-//! [`authbench_core::redact::url`]. User info is sent as `Authorization: Basic`.
+//! [`authbench_core::redact::url`]. User info is sent as `Authorization: Basic`. Configured
+//! `headers` (an API key, a bearer token for the service) are sent with every validation and
+//! invalidation request; their values are never shown, only their names.
 //!
 //! # Example
 //!
@@ -90,7 +92,7 @@ use url::Url;
 
 pub use config::{
     DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_TIMEOUT, MAX_RETRIES, PemError, Protocol, RED5PRO_TIMEOUT,
-    RoundTripConfig, RoundTripConfigError,
+    RESERVED_HEADERS, RoundTripConfig, RoundTripConfigError,
 };
 pub use http::MAX_ANSWER_BYTES;
 #[doc(hidden)]
@@ -263,14 +265,20 @@ impl RoundTripAuthenticator {
                 Some((DecisionCache::new(ttl, max, clock), keys))
             }
         };
+        let target = Target::new("url", &url, &cfg.url)?;
+        let url_authorization = target.has_authorization()
+            || invalidate_target
+                .as_ref()
+                .is_some_and(Target::has_authorization);
+        let headers = http::extra_headers(&cfg.headers, url_authorization)?;
         let ca_file = cfg.ca_file.as_ref().map(|p| base_dir.join(p));
-        let sender = Sender::new(timeout, cfg.retries, ca_file.as_deref())?;
+        let sender = Sender::new(timeout, cfg.retries, ca_file.as_deref(), headers)?;
         let lazy = cfg.danger_lazy_auth.then(|| broadcast::channel(256).0);
         Ok(RoundTripAuthenticator {
             inner: Arc::new(Inner {
                 protocol: cfg.protocol,
                 url_key: url.to_string(),
-                target: Target::new("url", &url, &cfg.url)?,
+                target,
                 invalidate_target,
                 sender,
                 cache,
