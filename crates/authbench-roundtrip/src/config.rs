@@ -36,6 +36,7 @@ pub const MAX_RETRIES: u32 = 5;
 
 /// The wire protocol spoken to the auth service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// Red5 Pro Round-Trip Authentication (`POST validateCredentials`, `{"result": bool}`).
@@ -58,6 +59,7 @@ impl Protocol {
 /// through [`authbench_core::redact::url`]: no user info (`user:password@`), no query values
 /// (`?api_key=…`).
 #[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoundTripConfig {
     /// Where decisions are asked (`http` or `https`).
@@ -66,6 +68,7 @@ pub struct RoundTripConfig {
     pub protocol: Protocol,
     /// Time allowed for one attempt, connect to last byte (default 2s).
     #[serde(default, with = "serde_human_opt")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub timeout: Option<Duration>,
     /// Extra attempts after a connection error (refused, reset before connecting); never after a
     /// timeout or an answer (default 0, at most 5).
@@ -74,6 +77,7 @@ pub struct RoundTripConfig {
     /// How long an allow is reused without asking again (absent or `0`: no cache). A cached allow
     /// outlives a revocation or password change by up to this long: that staleness is the price.
     #[serde(default, with = "serde_human_opt")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub cache_ttl: Option<Duration>,
     /// Most cached allows kept (default 10,000); the oldest go first.
     #[serde(default)]
@@ -93,6 +97,7 @@ pub struct RoundTripConfig {
     /// token for the auth service). Values are secrets: `Debug` and errors show only the names.
     /// The headers the client sets itself (see [`RESERVED_HEADERS`]) cannot be overridden.
     #[serde(default)]
+    #[cfg_attr(feature = "schemars", schemars(with = "BTreeMap<String, String>"))]
     pub headers: BTreeMap<String, Secret>,
 }
 

@@ -149,3 +149,61 @@ fn debug_does_not_show_the_password_in_a_url() {
     );
     assert!(shown.contains("auth.test/invalidateCredentials"), "{shown}");
 }
+
+#[test]
+fn a_protocol_typo_lists_the_allowed_values_with_its_place() {
+    let err = parse("url: http://h/x\nprotocol: red5\n").expect_err("typo");
+    assert!(
+        err.starts_with(
+            "error: line 2 column 11: unknown variant `red5`, expected one of red5pro, mediamtx"
+        ),
+        "{err}"
+    );
+}
+
+#[cfg(feature = "schemars")]
+#[test]
+fn the_json_schema_describes_the_yaml() {
+    let schema = schemars::schema_for!(RoundTripConfig);
+    let v = schema.as_value();
+    let props = &v["properties"];
+    assert_eq!(v["additionalProperties"], serde_json::json!(false), "{v:#}");
+    let mut required: Vec<&str> = v["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["protocol", "url"]);
+    // Durations are written as text (`2s`), not as a {secs, nanos} struct.
+    for key in ["timeout", "cache_ttl"] {
+        assert_eq!(
+            props[key]["type"],
+            serde_json::json!(["string", "null"]),
+            "{key}: {v:#}"
+        );
+    }
+    // Header values are strings by the time the section is read.
+    assert_eq!(
+        props["headers"]["additionalProperties"]["type"], "string",
+        "{v:#}"
+    );
+    let protocol = &v["$defs"]["Protocol"];
+    let mut names: Vec<&str> = protocol["oneOf"]
+        .as_array()
+        .map(|variants| {
+            variants
+                .iter()
+                .filter_map(|p| p["const"].as_str().or_else(|| p["enum"][0].as_str()))
+                .collect()
+        })
+        .or_else(|| {
+            protocol["enum"]
+                .as_array()
+                .map(|e| e.iter().filter_map(|p| p.as_str()).collect())
+        })
+        .unwrap_or_default();
+    names.sort_unstable();
+    assert_eq!(names, ["mediamtx", "red5pro"], "{protocol:#}");
+}
