@@ -10,9 +10,9 @@
 //! | `POST /validateCredentials` | Red5 Pro Round-Trip validation (see `routes/red5pro.rs`): `{"username", "password", "token", "type": "publisher"\|"subscriber", "streamID", "scope"?}` → `200 {"result": bool}` (+ `"subject"` on allow, `"reason"` on deny) |
 //! | `POST /invalidateCredentials` | Red5 Pro invalidation on publisher disconnect → `200 {"result": true}`; a token the service issued stops being accepted (`503 {"result": false, "error"}` when the set of invalidated tokens is full of live ones: never a success that is not one) |
 //! | `POST /mediamtx/auth` | MediaMTX `authMethod: http` (`authHTTPAddress`): `{"user", "password", "token", "ip", "action", "path", "protocol", "id", "query"}` → `200 {"subject"}` or `401 {"error", "reason"}` |
-//! | `POST /token` | `{"username", "password"}` → `{"access_token", "token_type": "Bearer", "expires_in", "kid"}`; a duplicate or unknown field is a `400` that says so |
+//! | `POST /token` | an OAuth 2.0 token endpoint (RFC 6749, see `routes/issuer.rs`): a form body `grant_type=password&username=…&password=…` or `grant_type=client_credentials`, the client being a user authenticated by `client_secret_basic` or `client_secret_post` → `{"access_token", "token_type": "Bearer", "expires_in", "kid"}`, else `400 {"error": "invalid_request" \| "unsupported_grant_type" \| "invalid_grant"}` or `401 {"error": "invalid_client"}` with a `Basic` challenge; a JSON body `{"username", "password"}` is accepted too (a duplicate or unknown field is a `400` that says so). Never cached (`Cache-Control: no-store`) |
 //! | `GET /.well-known/jwks.json` | the signing keys (ES256, P-256) |
-//! | `GET /.well-known/openid-configuration` | `issuer`, `jwks_uri`, `token_endpoint`, … |
+//! | `GET /.well-known/openid-configuration` | `issuer`, `jwks_uri`, `token_endpoint`, `grant_types_supported`, `token_endpoint_auth_methods_supported`, … |
 //! | `GET`/`POST /healthz` | `{"status": "ok"}`, touches no state (a reference for raw HTTP cost) |
 //! | `/admin/…` | revocation, passwords, key rotation, faults, stats: loopback only (see [`ServiceHandle`] for the same as Rust calls) |
 //!
@@ -23,10 +23,11 @@
 //! and the connection is closed), so a client that stops sending cannot hold a connection.
 //! Every error answer, including those, is JSON: `{"error": message}`.
 //!
-//! Password checks on `/token` and the validation endpoints can be guarded by a failed-attempt
-//! lockout per (client address, user name) ([`ServiceOptions::lockout`], [`Lockout`]): a
-//! locked-out attempt is refused without checking the password, as `rate_limited` when reasons
-//! are exposed and as an ordinary deny when they are not.
+//! Password checks on `/token` (resource owner passwords and client secrets alike) and the
+//! validation endpoints can be guarded by a failed-attempt lockout per (client address, user
+//! name) ([`ServiceOptions::lockout`], [`Lockout`]): a locked-out attempt is refused without
+//! checking the password, as `rate_limited` when reasons are exposed and as an ordinary deny when
+//! they are not.
 //!
 //! # Decisions
 //!

@@ -121,7 +121,7 @@ impl Shared {
 
     /// Checks a user name and password from `peer`, under the lockout: a locked-out pair is
     /// refused without looking at the password.
-    fn check_password(
+    pub(crate) fn check_password(
         &self,
         peer: IpAddr,
         username: &str,
@@ -290,11 +290,11 @@ impl Shared {
             "issuer": issuer,
             "jwks_uri": format!("{base}{}", crate::PATH_JWKS),
             "token_endpoint": format!("{base}{}", crate::PATH_TOKEN),
-            "grant_types_supported": ["password"],
+            "grant_types_supported": ["password", "client_credentials"],
             "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["ES256"],
-            "token_endpoint_auth_methods_supported": ["none"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         })
     }
 
