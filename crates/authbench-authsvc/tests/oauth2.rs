@@ -148,6 +148,15 @@ fn oauth_error(r: &Reply, status: StatusCode, error: &str) -> Value {
     assert_no_store(r);
     let body = r.json();
     assert_eq!(body["error"], error, "{body}");
+    // §5.2: error_description is printable ASCII without `"` and `\`.
+    if let Some(d) = body.get("error_description") {
+        let d = d.as_str().expect("a string");
+        assert!(
+            d.bytes()
+                .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'),
+            "{d}"
+        );
+    }
     body
 }
 
