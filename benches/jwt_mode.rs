@@ -84,7 +84,7 @@ const ALGS: [(&str, &str, &str); 12] = [
 ];
 
 fn config(profile: Profile, alg: &str, private: &str, public: &str) -> JwtConfig {
-    let mut cfg = JwtConfig::new(profile, &[alg]);
+    let mut cfg = JwtConfig::new(profile, &[alg.parse().expect("supported algorithm")]);
     if alg.starts_with("HS") {
         cfg.secret_file = Some("hs.secret".into());
     } else {

@@ -25,7 +25,7 @@ use authbench_core::{
     Transport,
 };
 use authbench_fuzz::{block_on, repo_root};
-use authbench_jwt::{CacheConfig, JwtAuthenticator, JwtConfig, Profile};
+use authbench_jwt::{Algorithm, CacheConfig, JwtAuthenticator, JwtConfig, Profile};
 use aws_lc_rs::{hmac, signature};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -73,7 +73,7 @@ fn world() -> &'static World {
             .to_vec();
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_secs(T0));
 
-        let mut hs_cfg = JwtConfig::new(Profile::Red5pro, &["HS256"]);
+        let mut hs_cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]);
         hs_cfg.secret_file = Some(secret_file);
         hs_cfg.issuers = vec![ISSUER.to_owned()];
         let hs = JwtAuthenticator::from_static_config(&hs_cfg, &keys_dir, clock.clone())
@@ -111,7 +111,15 @@ fn world() -> &'static World {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let jwks_file = dir.path().join("jwks.json");
         std::fs::write(&jwks_file, serde_json::to_vec(&doc).expect("JSON")).expect("write");
-        let mut jwks_cfg = JwtConfig::new(Profile::Red5pro, &["HS256", "RS256", "ES256", "EdDSA"]);
+        let mut jwks_cfg = JwtConfig::new(
+            Profile::Red5pro,
+            &[
+                Algorithm::HS256,
+                Algorithm::RS256,
+                Algorithm::ES256,
+                Algorithm::EdDSA,
+            ],
+        );
         jwks_cfg.jwks_file = Some(jwks_file);
         jwks_cfg.cache = Some(CacheConfig { max_entries: 64 });
         let jwks = JwtAuthenticator::from_static_config(&jwks_cfg, dir.path(), clock)

@@ -10,6 +10,7 @@ pub const MIN_RELOAD_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Which format the credentials file (`htpasswd:`) is in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
     /// Apache htpasswd: `user:hash` per line.
@@ -31,6 +32,7 @@ pub enum FileFormat {
 ///   reload_interval: 5s            # optional: poll the files and reload when they change
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// The credentials file (htpasswd, or Red5 Pro's file with `format: red5pro_plaintext`).
@@ -51,6 +53,7 @@ pub struct FileConfig {
         with = "authbench_core::duration::serde_human_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub reload_interval: Option<Duration>,
 }
 

@@ -2,7 +2,6 @@
 //! keys, checked claim names. Every error names the key and file at fault.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
@@ -11,15 +10,14 @@ use crate::config::{JwtConfig, Profile, TenantSource};
 use crate::error::JwtConfigError;
 use crate::keys::{MIN_HMAC_SECRET_LEN, VerifyKey, parse_jwks};
 
-/// The allowed algorithms, in configured order, without duplicates.
-pub(crate) fn algorithms(cfg: &JwtConfig) -> Result<Vec<Algorithm>, JwtConfigError> {
+/// The allowed algorithms, in configured order, without duplicates. (Names were checked when the
+/// config was parsed: [`crate::Algorithm`] holds supported algorithms only.)
+pub(crate) fn algorithms(cfg: &JwtConfig) -> Result<Vec<crate::Algorithm>, JwtConfigError> {
     if cfg.algorithms.is_empty() {
         return Err(JwtConfigError::NoAlgorithms);
     }
     let mut out = Vec::new();
-    for name in &cfg.algorithms {
-        let alg = Algorithm::from_str(name.trim())
-            .map_err(|_| JwtConfigError::UnknownAlgorithm(name.clone()))?;
+    for &alg in &cfg.algorithms {
         if !out.contains(&alg) {
             out.push(alg);
         }

@@ -8,8 +8,11 @@ use std::time::Duration;
 use authbench_core::duration::{serde_human, serde_human_opt};
 use serde::{Deserialize, Serialize};
 
+use crate::algorithm::Algorithm;
+
 /// Which server's claim layout tokens follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// Red5 Pro's JWT validator: `roles`, `red5-room`, `red5-transport` (comma-separated strings),
@@ -35,6 +38,7 @@ impl Profile {
 
 /// Where the tenant of a token comes from, for the `tenants` map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TenantSource {
     /// `tenants` is keyed by the token's `iss` (one issuer per tenant).
@@ -46,6 +50,7 @@ pub enum TenantSource {
 
 /// One tenant: which rooms its tokens may use.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TenantConfig {
     /// The tenant's name as identities carry it (`Identity::tenant`); used when minting to pick
@@ -64,6 +69,7 @@ pub struct TenantConfig {
 /// Defaults: red5pro `roles` / `red5-room` / `red5-transport` / `tenant`; mediamtx
 /// `mediamtx_permissions` / `tenant`; generic `roles` / `rooms` / `transports` / `tenant`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimNames {
     /// Roles claim (red5pro, generic).
@@ -85,6 +91,7 @@ pub struct ClaimNames {
 
 /// One-time tokens: remember each `jti` until the token's `exp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReplayConfig {
     /// Most `jti` values held at once. When every slot holds an unexpired token, new one-time
@@ -94,6 +101,7 @@ pub struct ReplayConfig {
 
 /// Verified-token cache: skip signature verification for a token seen before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CacheConfig {
     /// Most tokens held at once.
@@ -134,13 +142,15 @@ fn default_true() -> bool {
 /// `Debug` shows `jwks_url` and `oidc_discovery` through [`authbench_core::redact::url`]: a key
 /// endpoint is often reached with a token in its query or a password in its user info.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct JwtConfig {
     /// Claim layout (`red5pro` by default).
     #[serde(default)]
     pub profile: Profile,
-    /// Accepted `alg` values, e.g. `[HS256, RS256]`. Required; `none` is never accepted.
-    pub algorithms: Vec<String>,
+    /// Accepted `alg` values, e.g. `[HS256, RS256]`. Required; `none` is never accepted (it is
+    /// not an [`Algorithm`]).
+    pub algorithms: Vec<Algorithm>,
     /// File holding the HMAC secret (raw bytes; surrounding whitespace is trimmed). At least 32 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_file: Option<PathBuf>,
@@ -168,6 +178,7 @@ pub struct JwtConfig {
     pub audiences: Vec<String>,
     /// Clock skew allowed on `exp`, `nbf`, `iat` and the TTL cap.
     #[serde(default, with = "serde_human")]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub leeway: Duration,
     /// Longest lifetime left a token may claim: `exp` later than now + `max_ttl` is `ttl_too_long`
     /// (Red5 Pro's `jwtTtlMinutes`). Requires `exp`.
@@ -176,6 +187,7 @@ pub struct JwtConfig {
         with = "serde_human_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub max_ttl: Option<Duration>,
     /// Whether `exp` is required. Default: yes for red5pro and generic, no for mediamtx (as MediaMTX).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,13 +209,16 @@ pub struct JwtConfig {
     pub cache: Option<CacheConfig>,
     /// JWKS over HTTP: keys older than this are refreshed (on the request path).
     #[serde(default = "default_jwks_refresh", with = "serde_human")]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub jwks_refresh: Duration,
     /// JWKS over HTTP: at most one fetch per this period, whatever asks for it (stale keys, an
     /// unknown `kid`, no keys yet), so clients cannot make the server download keys at will.
     #[serde(default = "default_jwks_min_refetch", with = "serde_human")]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub jwks_min_refetch: Duration,
     /// JWKS over HTTP: time limit of one fetch (discovery and key set each).
     #[serde(default = "default_jwks_timeout", with = "serde_human")]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub jwks_timeout: Duration,
     /// Accept a JWT presented as the password (MediaMTX: RTSP/RTMP `user:pass`, SRT
     /// `publish:path:user:TOKEN`) when no token was sent and the password has the JWT shape.
@@ -278,10 +293,10 @@ impl std::fmt::Debug for JwtConfig {
 
 impl JwtConfig {
     /// A config with the given profile and algorithms and every other key at its default.
-    pub fn new(profile: Profile, algorithms: &[&str]) -> Self {
+    pub fn new(profile: Profile, algorithms: &[Algorithm]) -> Self {
         JwtConfig {
             profile,
-            algorithms: algorithms.iter().map(|a| (*a).to_owned()).collect(),
+            algorithms: algorithms.to_vec(),
             secret_file: None,
             secret_env: None,
             public_keys: Vec::new(),

@@ -12,11 +12,6 @@ pub enum JwtConfigError {
     /// `algorithms` is empty.
     #[error("jwt.algorithms is empty: list the accepted algorithms, e.g. [HS256]")]
     NoAlgorithms,
-    /// An entry of `algorithms` is not a supported algorithm.
-    #[error(
-        "jwt.algorithms: `{0}` is not supported (HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)"
-    )]
-    UnknownAlgorithm(String),
     /// No key source at all.
     #[error(
         "jwt: no key source: set secret_file, secret_env, public_keys, jwks_file, jwks_url or oidc_discovery"

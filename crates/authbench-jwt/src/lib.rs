@@ -21,7 +21,7 @@
 //!     Action, AuthRequest, Authenticator, Credentials, DenyReason, Identity, ManualClock,
 //!     StreamPath, Transport,
 //! };
-//! use authbench_jwt::{JwtAuthenticator, JwtConfig, Profile, TokenMinter};
+//! use authbench_jwt::{Algorithm, JwtAuthenticator, JwtConfig, Profile, TokenMinter};
 //! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 //! #     use std::task::{Context, Poll, Waker};
 //! #     let mut f = std::pin::pin!(f);
@@ -34,7 +34,7 @@
 //!
 //! let dir = tempfile::tempdir()?;
 //! std::fs::write(dir.path().join("hs.secret"), "a-shared-secret-of-at-least-32-bytes")?;
-//! let mut cfg = JwtConfig::new(Profile::Red5pro, &["HS256"]);
+//! let mut cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]);
 //! cfg.secret_file = Some("hs.secret".into());
 //! cfg.max_ttl = Some(Duration::from_secs(300));
 //!
@@ -137,6 +137,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod algorithm;
 mod build;
 mod cache;
 mod claims;
@@ -152,12 +153,12 @@ mod token;
 mod validator;
 mod verify;
 
+pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use config::{
     CacheConfig, ClaimNames, EffectiveClaimNames, JwtConfig, Profile, ReplayConfig, TenantConfig,
     TenantSource,
 };
 pub use error::{JwtConfigError, MintError};
-pub use jsonwebtoken::Algorithm;
 pub use keys::{MAX_JWKS_BYTES, MAX_JWKS_KEYS, MIN_HMAC_SECRET_LEN};
 pub use mint::{TokenMinter, claims_for, random_jti};
 pub use profile::{MAX_LIST_ENTRIES, MAX_REGEX_LEN};

@@ -7,9 +7,10 @@ use std::time::Duration;
 use authbench_core::{Identity, Role, Transport};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey, Header};
+use jsonwebtoken::{AlgorithmFamily, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
+use crate::Algorithm;
 use crate::build;
 use crate::config::{JwtConfig, Profile, TenantSource};
 use crate::error::{JwtConfigError, MintError, describe_key_error};
@@ -74,14 +75,15 @@ impl TokenMinter {
             }
         };
         for alg in algorithms {
-            let key = if alg.family() == AlgorithmFamily::Hmac {
+            let jose = jsonwebtoken::Algorithm::from(alg);
+            let key = if jose.family() == AlgorithmFamily::Hmac {
                 secret.as_ref()
             } else {
-                signing.as_ref().filter(|k| k.family() == alg.family())
+                signing.as_ref().filter(|k| k.family() == jose.family())
             };
             // A probe signature settles curve / key-size fit (ES256 needs a P-256 key, …).
             if let Some(key) = key
-                && jsonwebtoken::crypto::sign(b"probe", key, alg).is_ok()
+                && jsonwebtoken::crypto::sign(b"probe", key, jose).is_ok()
             {
                 return Ok(TokenMinter {
                     cfg: cfg.clone(),
@@ -122,7 +124,7 @@ impl TokenMinter {
 
     /// Signs arbitrary claims with this minter's key, algorithm and `kid`.
     pub fn sign(&self, claims: &Value) -> Result<String, MintError> {
-        let mut header = Header::new(self.alg);
+        let mut header = Header::new(self.alg.into());
         header.kid = self.cfg.signing_kid.clone();
         jsonwebtoken::encode(&header, claims, &self.key).map_err(MintError::Sign)
     }

@@ -124,7 +124,10 @@ impl JwtAuthenticator {
         base_dir: &Path,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, JwtConfigError> {
-        let algorithms = build::algorithms(cfg)?;
+        let algorithms: Vec<Algorithm> = build::algorithms(cfg)?
+            .into_iter()
+            .map(Algorithm::from)
+            .collect();
         build::check_options(cfg)?;
         let spec = build::claim_spec(cfg)?;
         let keys = build::static_keys(cfg, base_dir)?;

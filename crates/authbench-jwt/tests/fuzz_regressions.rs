@@ -6,7 +6,7 @@ use std::sync::Arc;
 use authbench_core::{
     Action, AuthRequest, Authenticator, Credentials, DenyReason, ManualClock, StreamPath, Transport,
 };
-use authbench_jwt::{JwtAuthenticator, JwtConfig, Profile};
+use authbench_jwt::{Algorithm, JwtAuthenticator, JwtConfig, Profile};
 
 /// `fuzz/regressions/jwt/token-that-is-a-detail-word`: a "token" that is a piece of a deny
 /// detail's own text (the fuzz target's check that details never repeat the token was too
@@ -14,7 +14,7 @@ use authbench_jwt::{JwtAuthenticator, JwtConfig, Profile};
 #[tokio::test]
 async fn token_that_is_a_detail_word_is_malformed() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["HS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]);
     cfg.secret_file = Some("hs.secret".into());
     let clock = Arc::new(ManualClock::at_secs(1_700_000_010));
     let auth = JwtAuthenticator::from_static_config(&cfg, &dir, clock).expect("config builds");

@@ -128,7 +128,7 @@ fn jwks(keys: &[(&str, &str)]) -> String {
 
 /// A minter signing RS256 with `private` and `kid`, issuer `iss`.
 fn minter(private: &str, kid: &str, iss: Option<&str>) -> TokenMinter {
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.signing_key = Some(keys_dir().join(private));
     cfg.signing_kid = Some(kid.to_owned());
     cfg.issuers = iss.map(|i| vec![i.to_owned()]).unwrap_or_default();
@@ -150,7 +150,7 @@ fn request(token: &str) -> AuthRequest {
 }
 
 fn config_for(jwks_url: &str) -> JwtConfig {
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.jwks_url = Some(jwks_url.to_owned());
     cfg
 }
@@ -332,7 +332,7 @@ async fn oidc_discovery_gives_keys_and_issuer() {
     );
     server.route("/certs", jwks(&[("rsa.key.pem", "k1")]));
     let clock = Arc::new(ManualClock::at_secs(T0));
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.oidc_discovery = Some(issuer.clone());
     let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
         .await
@@ -384,7 +384,7 @@ async fn discovery_naming_another_issuer_is_refused() {
             .to_string(),
     );
     server.route("/certs", jwks(&[("rsa.key.pem", "k1")]));
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.oidc_discovery = Some(server.url(""));
     let clock = Arc::new(ManualClock::at_secs(T0));
     let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock)
@@ -550,7 +550,7 @@ async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
         })
         .to_string(),
     );
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["RS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.oidc_discovery = Some(server.url("/idp"));
     let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
         .await

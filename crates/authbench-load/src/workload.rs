@@ -260,7 +260,7 @@ pub fn jwt(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
     std::fs::write(dir.join("hs256.secret"), JWT_SECRET).map_err(|e| LoadError::setup(what, e))?;
     std::fs::write(dir.join("other.secret"), OTHER_SECRET)
         .map_err(|e| LoadError::setup(what, e))?;
-    let mut cfg = JwtConfig::new(Profile::Red5pro, &["HS256"]);
+    let mut cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]);
     cfg.secret_file = Some("hs256.secret".into());
     let minter = TokenMinter::from_config(&cfg, dir).map_err(|e| LoadError::setup(what, e))?;
     let mut other = cfg.clone();
@@ -311,7 +311,10 @@ pub fn jwt(users: &Users, dir: &Path) -> Result<ModeSetup, LoadError> {
         }),
         reference: Some(Reference::InProcess {
             name: "raw jsonwebtoken::decode HS256".into(),
-            auth: Arc::new(RawJwtDecode::hmac(JWT_SECRET.as_bytes(), Algorithm::HS256)?),
+            auth: Arc::new(RawJwtDecode::hmac(
+                JWT_SECRET.as_bytes(),
+                Algorithm::HS256.into(),
+            )?),
         }),
         path: "in-process".into(),
         scenario: None,
