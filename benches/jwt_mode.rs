@@ -10,14 +10,14 @@
 //! * `jwt/decision/profile/{red5pro,mediamtx,generic}`: HS256 decisions per claim profile (the
 //!   MediaMTX one matches a `~regex` path, compiled once, not per request).
 //!
-//! Keys come from `crates/authbench-jwt/tests/keys`. Tokens are minted at start with the
-//! system time so the reference's `exp` check passes; the authenticator gets a `ManualClock` at
-//! the same second. With local keys a decision never waits, so it is driven by polling its future
-//! once with a no-op waker: no runtime overhead is added to the decision's side of the ratio.
+//! Keys come from the shared test key set (`authbench_testkit::keys`). Tokens are minted at start
+//! with the system time so the reference's `exp` check passes; the authenticator gets a
+//! `ManualClock` at the same second. With local keys a decision never waits, so it is driven by
+//! polling its future once with a no-op waker: no runtime overhead is added to the decision's side
+//! of the ratio.
 
 use std::future::Future;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,6 +27,7 @@ use authbench_core::{
     StreamPath, Transport,
 };
 use authbench_jwt::{CacheConfig, JwtAuthenticator, JwtConfig, Profile, TokenMinter};
+use authbench_testkit::keys;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -44,10 +45,6 @@ struct RawClaims {
     room: Option<String>,
     #[serde(rename = "red5-transport")]
     transport: Option<String>,
-}
-
-fn keys() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/authbench-jwt/tests/keys")
 }
 
 fn now_secs() -> u64 {
@@ -97,7 +94,7 @@ fn config(profile: Profile, alg: &str, private: &str, public: &str) -> JwtConfig
 }
 
 fn reference_key(alg: &str, public: &str) -> DecodingKey {
-    let read = |name: &str| std::fs::read(keys().join(name)).expect("key file");
+    let read = keys::read;
     match alg {
         a if a.starts_with("HS") => {
             DecodingKey::from_secret(read("hs.secret").trim_ascii()).expect("secret")
@@ -129,7 +126,7 @@ fn request(token: &str) -> AuthRequest {
 }
 
 fn authenticator(cfg: &JwtConfig, now: u64) -> JwtAuthenticator {
-    JwtAuthenticator::from_static_config(cfg, &keys(), Arc::new(ManualClock::at_secs(now)))
+    JwtAuthenticator::from_static_config(cfg, keys::dir(), Arc::new(ManualClock::at_secs(now)))
         .expect("authenticator")
 }
 
@@ -137,7 +134,7 @@ fn algorithms(c: &mut Criterion) {
     let now = now_secs();
     for (alg, private, public) in ALGS {
         let cfg = config(Profile::Red5pro, alg, private, public);
-        let minter = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+        let minter = TokenMinter::from_config(&cfg, keys::dir()).expect("minter");
         let token = minter
             .mint("alice", &alice(), now, Duration::from_secs(3600))
             .expect("mint");
@@ -181,7 +178,7 @@ fn profiles(c: &mut Criterion) {
     let now = now_secs();
     for profile in [Profile::Red5pro, Profile::Mediamtx, Profile::Generic] {
         let cfg = config(profile, "HS256", "", "");
-        let minter = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+        let minter = TokenMinter::from_config(&cfg, keys::dir()).expect("minter");
         // MediaMTX: the room becomes a `~regex` path permission.
         let token = minter
             .mint("alice", &alice(), now, Duration::from_secs(3600))

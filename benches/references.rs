@@ -4,7 +4,7 @@
 //! * `reference/hmac_sha256/signing_input`: HMAC-SHA256 over an HS256 token's signing input
 //!   (`header.payload`), nothing else: the floor under an HS256 decision.
 //! * `reference/verify/{RS256,ES256,EdDSA}`: one signature verification of a real token
-//!   (`jsonwebtoken::crypto::verify`), keys from `crates/authbench-jwt/tests/keys`.
+//!   (`jsonwebtoken::crypto::verify`), keys from the test key set (`authbench_testkit::keys`).
 //! * `reference/jsonwebtoken_decode/HS256`: `jsonwebtoken::decode` into a small claims struct
 //!   with the default validation: what jwt mode's decision is compared with (target ≤ 1.2×).
 //! * `reference/loopback_post/healthz`: one HTTP/1.1 POST of a Red5 Pro round-trip body to the
@@ -20,7 +20,6 @@
 //! `roundtrip/…`, `file/…`); every id here starts with `reference/` or `harness/`.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,6 +28,7 @@ use authbench_core::{Authenticator, Identities, Identity};
 use authbench_load::engine::threads::timed_decision;
 use authbench_load::targets::NullAuthenticator;
 use authbench_load::workload::{self, Users};
+use authbench_testkit::keys;
 use aws_lc_rs::hmac;
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -36,14 +36,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-
-fn keys() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/authbench-jwt/tests/keys")
-}
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(keys().join(name)).expect("test key")
-}
 
 fn now() -> u64 {
     SystemTime::now()
@@ -66,7 +58,7 @@ fn token(alg: Algorithm, key: &EncodingKey) -> String {
 }
 
 fn hmac_and_decode(c: &mut Criterion) {
-    let secret = read("hs.secret");
+    let secret = keys::read("hs.secret");
     let secret = secret.trim_ascii();
     let tok = token(
         Algorithm::HS256,
@@ -91,20 +83,20 @@ fn signature_verify(c: &mut Criterion) {
         (
             "RS256",
             Algorithm::RS256,
-            EncodingKey::from_rsa_pem(&read("rsa.key.pem")).expect("rsa"),
-            DecodingKey::from_rsa_pem(&read("rsa.pub.pem")).expect("rsa"),
+            EncodingKey::from_rsa_pem(&keys::read("rsa.key.pem")).expect("rsa"),
+            DecodingKey::from_rsa_pem(&keys::read("rsa.pub.pem")).expect("rsa"),
         ),
         (
             "ES256",
             Algorithm::ES256,
-            EncodingKey::from_ec_pem(&read("ec256.key.pem")).expect("ec"),
-            DecodingKey::from_ec_pem(&read("ec256.pub.pem")).expect("ec"),
+            EncodingKey::from_ec_pem(&keys::read("ec256.key.pem")).expect("ec"),
+            DecodingKey::from_ec_pem(&keys::read("ec256.pub.pem")).expect("ec"),
         ),
         (
             "EdDSA",
             Algorithm::EdDSA,
-            EncodingKey::from_ed_pem(&read("ed25519.key.pem")).expect("ed"),
-            DecodingKey::from_ed_pem(&read("ed25519.pub.pem")).expect("ed"),
+            EncodingKey::from_ed_pem(&keys::read("ed25519.key.pem")).expect("ed"),
+            DecodingKey::from_ed_pem(&keys::read("ed25519.pub.pem")).expect("ed"),
         ),
     ];
     for (name, alg, ekey, dkey) in cases {

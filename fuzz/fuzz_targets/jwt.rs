@@ -24,8 +24,9 @@ use authbench_core::{
     Action, AuthRequest, Authenticator, Clock, Credentials, Decision, ManualClock, StreamPath,
     Transport,
 };
-use authbench_fuzz::{block_on, repo_root};
+use authbench_fuzz::block_on;
 use authbench_jwt::{Algorithm, CacheConfig, JwtAuthenticator, JwtConfig, Profile};
+use authbench_testkit::keys;
 use aws_lc_rs::{hmac, signature};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -65,21 +66,18 @@ fn b64(s: &str) -> Vec<u8> {
 fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
-        let keys_dir = repo_root().join("crates/authbench-jwt/tests/keys");
-        let secret_file = keys_dir.join("hs.secret");
-        let secret = std::fs::read(&secret_file)
-            .expect("crates/authbench-jwt/tests/keys/hs.secret")
-            .trim_ascii()
-            .to_vec();
+        let keys_dir = keys::dir();
+        let secret_file = keys::path(keys::HS_SECRET);
+        let secret = keys::hmac_secret();
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_secs(T0));
 
         let mut hs_cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]);
         hs_cfg.secret_file = Some(secret_file);
         hs_cfg.issuers = vec![ISSUER.to_owned()];
-        let hs = JwtAuthenticator::from_static_config(&hs_cfg, &keys_dir, clock.clone())
+        let hs = JwtAuthenticator::from_static_config(&hs_cfg, keys_dir, clock.clone())
             .expect("the HS256 config builds");
 
-        let text = std::fs::read(keys_dir.join("jwks.json")).expect("tests/keys/jwks.json");
+        let text = keys::read(keys::JWKS);
         let mut doc: Value = serde_json::from_slice(&text).expect("jwks.json is JSON");
         let mut jwks_keys = vec![Key::Hmac(secret.clone())];
         if let Some(list) = doc.get_mut("keys").and_then(Value::as_array_mut) {

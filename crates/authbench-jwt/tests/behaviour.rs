@@ -2,7 +2,7 @@
 //! cache under a moving clock, minting round trips for every profile and algorithm, config
 //! errors, capabilities, and secrets staying out of messages.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,8 +18,9 @@ use serde_json::json;
 
 const T0: u64 = 1_700_000_000;
 
-fn keys() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys")
+/// The test key set: configs name key files relative to it.
+fn keys() -> &'static Path {
+    authbench_testkit::keys::dir()
 }
 
 fn hs_config(profile: Profile) -> JwtConfig {
@@ -29,7 +30,7 @@ fn hs_config(profile: Profile) -> JwtConfig {
 }
 
 fn auth(cfg: &JwtConfig, clock: &Arc<ManualClock>) -> JwtAuthenticator {
-    JwtAuthenticator::from_static_config(cfg, &keys(), clock.clone()).expect("authenticator")
+    JwtAuthenticator::from_static_config(cfg, keys(), clock.clone()).expect("authenticator")
 }
 
 fn req(action: Action, transport: Transport, path: &str, token: &str) -> AuthRequest {
@@ -73,7 +74,7 @@ async fn replay_cache_full_fails_closed_until_entries_expire() {
     let clock = Arc::new(ManualClock::at_secs(T0));
     let a = auth(&cfg, &clock);
     assert!(a.capabilities().supports(Capability::OneTimeUse));
-    let m = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+    let m = TokenMinter::from_config(&cfg, keys()).expect("minter");
     let who = Identity::default();
     let short = Duration::from_secs(60);
     let t1 = m.mint("a", &who, T0, short).expect("mint");
@@ -132,7 +133,7 @@ async fn verified_cache_hits_still_check_time_and_the_request() {
     cfg.cache = Some(CacheConfig { max_entries: 2 });
     let clock = Arc::new(ManualClock::at_secs(T0));
     let a = auth(&cfg, &clock);
-    let m = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+    let m = TokenMinter::from_config(&cfg, keys()).expect("minter");
     let pub_room1 = identity(&[Role::Publisher], &["room1"], &[Transport::Rtmp], None);
     let t = m
         .mint("alice", &pub_room1, T0, Duration::from_secs(120))
@@ -222,7 +223,7 @@ async fn minted_tokens_round_trip_in_every_profile() {
         let cfg = hs_config(profile);
         let clock = Arc::new(ManualClock::at_secs(T0 + 5));
         let a = auth(&cfg, &clock);
-        let m = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+        let m = TokenMinter::from_config(&cfg, keys()).expect("minter");
         let t = m
             .mint("alice", &alice, T0, Duration::from_secs(300))
             .expect("mint");
@@ -290,7 +291,7 @@ async fn minted_tokens_round_trip_with_every_asymmetric_algorithm() {
         let mut cfg = JwtConfig::new(Profile::Red5pro, &[alg.parse().expect("supported")]);
         cfg.public_keys = vec![public.into()];
         cfg.signing_key = Some(private.into());
-        let m = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+        let m = TokenMinter::from_config(&cfg, keys()).expect("minter");
         assert_eq!(format!("{:?}", m.algorithm()), alg);
         let t = m
             .mint("alice", &Identity::default(), T0, Duration::from_secs(60))
@@ -302,7 +303,7 @@ async fn minted_tokens_round_trip_with_every_asymmetric_algorithm() {
     // ES256 allowed but only a P-384 signing key: no algorithm fits.
     let mut cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::ES256]);
     cfg.signing_key = Some("ec384.key.pem".into());
-    assert!(TokenMinter::from_config(&cfg, &keys()).is_err());
+    assert!(TokenMinter::from_config(&cfg, keys()).is_err());
 }
 
 #[test]
@@ -378,7 +379,7 @@ async fn tenant_tokens_minted_per_issuer_stay_in_their_rooms() {
     let clock = Arc::new(ManualClock::at_secs(T0));
     let a = auth(&cfg, &clock);
     assert!(a.capabilities().supports(Capability::Tenants));
-    let m = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+    let m = TokenMinter::from_config(&cfg, keys()).expect("minter");
     let acme = m
         .mint(
             "w",
@@ -452,7 +453,7 @@ async fn tenant_tokens_minted_per_issuer_stay_in_their_rooms() {
         },
     );
     let a = auth(&by_claim, &clock);
-    let m = TokenMinter::from_config(&by_claim, &keys()).expect("minter");
+    let m = TokenMinter::from_config(&by_claim, keys()).expect("minter");
     let t = m
         .mint(
             "w",
@@ -489,7 +490,7 @@ async fn a_tenant_prefix_needs_a_separator_after_it() {
     );
     let clock = Arc::new(ManualClock::at_secs(T0));
     let a = auth(&cfg, &clock);
-    let t = TokenMinter::from_config(&cfg, &keys())
+    let t = TokenMinter::from_config(&cfg, keys())
         .expect("minter")
         .mint(
             "w",
@@ -528,7 +529,7 @@ async fn token_sources() {
     let cfg = hs_config(Profile::Red5pro);
     let clock = Arc::new(ManualClock::at_secs(T0));
     let a = auth(&cfg, &clock);
-    let m = TokenMinter::from_config(&cfg, &keys()).expect("minter");
+    let m = TokenMinter::from_config(&cfg, keys()).expect("minter");
     let t = m
         .mint("alice", &Identity::default(), T0, Duration::from_secs(60))
         .expect("mint");
@@ -588,14 +589,14 @@ async fn token_sources() {
 }
 
 fn err(cfg: &JwtConfig) -> JwtConfigError {
-    JwtAuthenticator::from_static_config(cfg, &keys(), Arc::new(ManualClock::at_secs(T0)))
+    JwtAuthenticator::from_static_config(cfg, keys(), Arc::new(ManualClock::at_secs(T0)))
         .expect_err("config error")
 }
 
 #[test]
 fn config_errors_are_precise_and_secret_free() {
-    let secret = std::fs::read_to_string(keys().join("hs.secret")).expect("secret");
-    let short = std::fs::read_to_string(keys().join("short.secret")).expect("secret");
+    let secret = authbench_testkit::keys::read_to_string("hs.secret");
+    let short = authbench_testkit::keys::read_to_string("short.secret");
 
     let mut c = hs_config(Profile::Red5pro);
     c.secret_file = Some("short.secret".into());
@@ -648,7 +649,7 @@ fn config_errors_are_precise_and_secret_free() {
         ),
         "{e}"
     );
-    let private = std::fs::read_to_string(keys().join("rsa.key.pem")).expect("pem");
+    let private = authbench_testkit::keys::read_to_string("rsa.key.pem");
     let body_line = private.lines().nth(1).expect("pem body");
     assert!(!e.to_string().contains(body_line));
     c.public_keys = vec!["missing.pem".into()];
@@ -708,12 +709,12 @@ fn config_errors_are_precise_and_secret_free() {
     // Nothing secret in Debug either.
     let a = JwtAuthenticator::from_static_config(
         &hs_config(Profile::Red5pro),
-        &keys(),
+        keys(),
         Arc::new(ManualClock::at_secs(T0)),
     )
     .expect("auth");
     assert!(!format!("{a:?}").contains(secret.trim()));
-    let m = TokenMinter::from_config(&hs_config(Profile::Red5pro), &keys()).expect("minter");
+    let m = TokenMinter::from_config(&hs_config(Profile::Red5pro), keys()).expect("minter");
     assert!(!format!("{m:?}").contains(secret.trim()));
 }
 
@@ -722,7 +723,7 @@ async fn remote_config_errors() {
     let clock = Arc::new(ManualClock::at_secs(T0));
     let mut c = JwtConfig::new(Profile::Red5pro, &[Algorithm::RS256]);
     c.jwks_url = Some("ftp://example.test/jwks".into());
-    let e = JwtAuthenticator::from_config(&c, &keys(), clock.clone())
+    let e = JwtAuthenticator::from_config(&c, keys(), clock.clone())
         .await
         .expect_err("bad url");
     assert!(matches!(
@@ -734,7 +735,7 @@ async fn remote_config_errors() {
     ));
     c.jwks_url = Some("http://127.0.0.1:9/jwks".into());
     c.oidc_discovery = Some("http://127.0.0.1:9".into());
-    let e = JwtAuthenticator::from_config(&c, &keys(), clock)
+    let e = JwtAuthenticator::from_config(&c, keys(), clock)
         .await
         .expect_err("conflict");
     assert!(matches!(
@@ -766,7 +767,7 @@ tenants: {\"https://a.example\": {rooms: [acme-]}}
     assert_eq!(cfg.max_ttl, Some(Duration::from_secs(300)));
     assert_eq!(cfg.jwks_min_refetch, Duration::from_secs(60));
     assert!(cfg.exp_required());
-    let a = JwtAuthenticator::from_static_config(&cfg, &keys(), Arc::new(ManualClock::at_secs(T0)))
+    let a = JwtAuthenticator::from_static_config(&cfg, keys(), Arc::new(ManualClock::at_secs(T0)))
         .expect("valid against the test keys");
     assert!(a.capabilities().supports(Capability::OneTimeUse));
     let typo = "profile: red5pro\nalgorithm: [HS256]\n";
@@ -787,7 +788,7 @@ fn b64url(bytes: &[u8]) -> String {
 /// An HS256 signature with the test secret (`hs.secret`, trimmed, as the config reads it),
 /// computed with aws-lc-rs directly rather than the crate under test.
 fn hs256(signing_input: &str) -> String {
-    let secret = std::fs::read_to_string(keys().join("hs.secret")).expect("secret");
+    let secret = authbench_testkit::keys::read_to_string("hs.secret");
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.trim().as_bytes());
     b64url(aws_lc_rs::hmac::sign(&key, signing_input.as_bytes()).as_ref())
 }
@@ -948,10 +949,9 @@ async fn hostile_tokens_that_held_keep_failing() {
     let rsa = auth(&asym, &clock);
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.x5u = Some("http://127.0.0.1:1/attacker.pem".into());
-    let attacker = jsonwebtoken::EncodingKey::from_rsa_pem(
-        &std::fs::read(keys().join("rsa2.key.pem")).expect("key"),
-    )
-    .expect("rsa key");
+    let attacker =
+        jsonwebtoken::EncodingKey::from_rsa_pem(&authbench_testkit::keys::read("rsa2.key.pem"))
+            .expect("rsa key");
     let forged = jsonwebtoken::encode(&header, &json!({"sub": "mallory", "exp": exp}), &attacker)
         .expect("sign");
     assert_eq!(

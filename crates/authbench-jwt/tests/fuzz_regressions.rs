@@ -1,6 +1,5 @@
 //! Inputs found by the fuzz targets in `fuzz/` (see docs/fuzzing.md), kept as regression tests.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use authbench_core::{
@@ -13,11 +12,11 @@ use authbench_jwt::{Algorithm, JwtAuthenticator, JwtConfig, Profile};
 /// strict for it) is `malformed_credentials`.
 #[tokio::test]
 async fn token_that_is_a_detail_word_is_malformed() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    let dir = authbench_testkit::keys::dir();
     let mut cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]);
     cfg.secret_file = Some("hs.secret".into());
     let clock = Arc::new(ManualClock::at_secs(1_700_000_010));
-    let auth = JwtAuthenticator::from_static_config(&cfg, &dir, clock).expect("config builds");
+    let auth = JwtAuthenticator::from_static_config(&cfg, dir, clock).expect("config builds");
     let req = AuthRequest::new(
         Action::Publish,
         Transport::Rtmp,

@@ -4,7 +4,7 @@
 //! Time comes from a `ManualClock`; nothing sleeps.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,8 +20,9 @@ use tokio::net::TcpListener;
 
 const T0: u64 = 1_700_000_000;
 
-fn keys_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys")
+/// The test key set: configs name key files relative to it.
+fn keys_dir() -> &'static Path {
+    authbench_testkit::keys::dir()
 }
 
 /// A tiny HTTP/1.1 server: fixed routes, a hit counter per path, and a switch to answer 503.
@@ -110,7 +111,7 @@ impl Server {
 }
 
 fn private_pem(name: &str) -> Vec<u8> {
-    std::fs::read(keys_dir().join(name)).expect("key file")
+    authbench_testkit::keys::read(name)
 }
 
 /// The public JWK of a PEM private key, with a `kid`.
@@ -132,7 +133,7 @@ fn minter(private: &str, kid: &str, iss: Option<&str>) -> TokenMinter {
     cfg.signing_key = Some(keys_dir().join(private));
     cfg.signing_kid = Some(kid.to_owned());
     cfg.issuers = iss.map(|i| vec![i.to_owned()]).unwrap_or_default();
-    TokenMinter::from_config(&cfg, &keys_dir()).expect("minter")
+    TokenMinter::from_config(&cfg, keys_dir()).expect("minter")
 }
 
 fn token(m: &TokenMinter, at: u64) -> String {
@@ -166,7 +167,7 @@ async fn setup(keys: &[(&str, &str)]) -> (Server, Arc<ManualClock>, JwtConfig) {
 #[tokio::test]
 async fn keys_are_fetched_once_at_start_and_used() {
     let (server, clock, cfg) = setup(&[("rsa.key.pem", "k1")]).await;
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock)
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock)
         .await
         .expect("auth");
     assert_eq!(server.hits("/jwks"), 1);
@@ -185,7 +186,7 @@ async fn keys_are_fetched_once_at_start_and_used() {
 #[tokio::test]
 async fn rotated_key_is_picked_up_and_refetch_is_rate_limited() {
     let (server, clock, cfg) = setup(&[("rsa.key.pem", "k1")]).await;
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     server.route(
@@ -221,7 +222,7 @@ async fn rotated_key_is_picked_up_and_refetch_is_rate_limited() {
 async fn concurrent_unknown_kids_cause_a_single_fetch() {
     let (server, clock, cfg) = setup(&[("rsa.key.pem", "k1")]).await;
     let auth = Arc::new(
-        JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+        JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
             .await
             .expect("auth"),
     );
@@ -241,7 +242,7 @@ async fn concurrent_unknown_kids_cause_a_single_fetch() {
 #[tokio::test]
 async fn stale_keys_are_refreshed_on_the_request_path() {
     let (server, clock, cfg) = setup(&[("rsa.key.pem", "k1")]).await;
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let m = minter("rsa.key.pem", "k1", None);
@@ -260,7 +261,7 @@ async fn stale_keys_are_refreshed_on_the_request_path() {
 #[tokio::test]
 async fn endpoint_down_keeps_the_last_good_keys() {
     let (server, clock, cfg) = setup(&[("rsa.key.pem", "k1")]).await;
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let m = minter("rsa.key.pem", "k1", None);
@@ -280,7 +281,7 @@ async fn endpoint_down_keeps_the_last_good_keys() {
 async fn no_keys_ever_is_backend_unavailable_until_a_fetch_works() {
     let (server, clock, cfg) = setup(&[("rsa.key.pem", "k1")]).await;
     server.set_down(true);
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("a down endpoint is not a config error");
     let t = token(&minter("rsa.key.pem", "k1", None), T0);
@@ -305,7 +306,7 @@ async fn unreachable_endpoint_and_garbage_documents_are_backend_unavailable() {
     let url = format!("http://{}/jwks", closed.local_addr().expect("addr"));
     drop(closed);
     let clock = Arc::new(ManualClock::at_secs(T0));
-    let auth = JwtAuthenticator::from_config(&config_for(&url), &keys_dir(), clock)
+    let auth = JwtAuthenticator::from_config(&config_for(&url), keys_dir(), clock)
         .await
         .expect("auth");
     let t = token(&minter("rsa.key.pem", "k1", None), T0);
@@ -314,7 +315,7 @@ async fn unreachable_endpoint_and_garbage_documents_are_backend_unavailable() {
 
     let (server, clock, cfg) = setup(&[]).await;
     server.route("/jwks", "<html>not json</html>".to_owned());
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock)
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock)
         .await
         .expect("auth");
     let d = auth.authenticate(&request(&t)).await;
@@ -334,7 +335,7 @@ async fn oidc_discovery_gives_keys_and_issuer() {
     let clock = Arc::new(ManualClock::at_secs(T0));
     let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.oidc_discovery = Some(issuer.clone());
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     assert_eq!(
@@ -369,7 +370,7 @@ async fn oidc_discovery_gives_keys_and_issuer() {
     // The well-known URL itself works too.
     let mut cfg2 = cfg.clone();
     cfg2.oidc_discovery = Some(format!("{issuer}/.well-known/openid-configuration"));
-    let auth2 = JwtAuthenticator::from_config(&cfg2, &keys_dir(), clock)
+    let auth2 = JwtAuthenticator::from_config(&cfg2, keys_dir(), clock)
         .await
         .expect("auth");
     assert!(auth2.authenticate(&request(&good)).await.is_allow());
@@ -387,7 +388,7 @@ async fn discovery_naming_another_issuer_is_refused() {
     let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.oidc_discovery = Some(server.url(""));
     let clock = Arc::new(ManualClock::at_secs(T0));
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock)
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock)
         .await
         .expect("auth");
     let t = token(
@@ -409,7 +410,7 @@ async fn discovery_naming_another_issuer_is_refused() {
 async fn verified_cache_forgets_tokens_when_their_key_is_removed() {
     let (server, clock, mut cfg) = setup(&[("rsa.key.pem", "k1")]).await;
     cfg.cache = Some(CacheConfig { max_entries: 64 });
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let t = token(&minter("rsa.key.pem", "k1", None), T0);
@@ -430,7 +431,7 @@ async fn verified_cache_forgets_tokens_when_their_key_is_removed() {
 async fn verified_cache_forgets_tokens_when_their_key_is_replaced_under_the_same_kid() {
     let (server, clock, mut cfg) = setup(&[("rsa.key.pem", "k1")]).await;
     cfg.cache = Some(CacheConfig { max_entries: 64 });
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let t = token(&minter("rsa.key.pem", "k1", None), T0);
@@ -452,7 +453,7 @@ async fn jwks_url_password_is_not_in_deny_details() {
         server
             .url("/jwks")
             .replacen("http://", "http://fetcher:url-pass-s3cret@", 1);
-    let auth = JwtAuthenticator::from_config(&config_for(&with_password), &keys_dir(), clock)
+    let auth = JwtAuthenticator::from_config(&config_for(&with_password), keys_dir(), clock)
         .await
         .expect("auth");
     let t = token(&minter("rsa.key.pem", "k1", None), T0);
@@ -523,7 +524,7 @@ async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
     );
     let cfg = config_for(&url);
     check("the config's Debug", &format!("{cfg:?}"));
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let d = auth.authenticate(&request(&t)).await;
@@ -552,7 +553,7 @@ async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
     );
     let mut cfg = JwtConfig::new(Profile::Red5pro, &[authbench_jwt::Algorithm::RS256]);
     cfg.oidc_discovery = Some(server.url("/idp"));
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let d = auth.authenticate(&request(&t)).await;
@@ -570,7 +571,7 @@ async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
         .to_string(),
     );
     cfg.oidc_discovery = Some(server.url("/bad"));
-    let auth = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let auth = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect("auth");
     let d = auth.authenticate(&request(&t)).await;
@@ -579,7 +580,7 @@ async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
 
     // A jwks_url that is not http(s) is a config error that shows the URL redacted.
     let mut cfg = config_for("ftp://fetcher:url-pass-s3cret@keys.example/jwks?key=disc-S3CRET");
-    let e = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock.clone())
+    let e = JwtAuthenticator::from_config(&cfg, keys_dir(), clock.clone())
         .await
         .expect_err("not http");
     check("the config error", &e.to_string());
@@ -587,7 +588,7 @@ async fn secrets_in_key_urls_are_redacted_everywhere_they_are_shown() {
     cfg.jwks_url = None;
     cfg.oidc_discovery = Some("ftp://idp.example/?access_token=disc-S3CRET".into());
     check("the config's Debug", &format!("{cfg:?}"));
-    let e = JwtAuthenticator::from_config(&cfg, &keys_dir(), clock)
+    let e = JwtAuthenticator::from_config(&cfg, keys_dir(), clock)
         .await
         .expect_err("not http");
     check("the config error", &e.to_string());

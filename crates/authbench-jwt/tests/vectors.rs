@@ -1,7 +1,8 @@
 //! One harness for every test vector in `tests/vectors/*.json` (tokens minted by PyJWT or by
-//! hand, see `tests/vectors/README.md`). Each vector names a config in `tests/configs/`, a time,
-//! a request and the expected decision; the harness also checks that the vectors cover every
-//! reason code and every algorithm, so the suite cannot silently shrink.
+//! hand, see `tests/vectors/README.md`). Each vector names a config in `tests/configs/` (its key
+//! files come from `authbench_testkit::keys`), a time, a request and the expected decision; the
+//! harness also checks that the vectors cover every reason code and every algorithm, so the suite
+//! cannot silently shrink.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -94,12 +95,14 @@ fn outcome(d: &Decision) -> String {
 async fn every_vector_decides_as_expected() {
     let vectors = load_vectors();
     assert!(vectors.len() > 100, "only {} vectors found", vectors.len());
-    let base = dir("configs");
+    // Configs name key files relative to the shared test key set, as a deployment config names
+    // them relative to its own folder.
+    let base = authbench_testkit::keys::dir();
     let mut failures = Vec::new();
     for (file, v) in &vectors {
         let cfg = load_config(&v.config);
         let clock = Arc::new(ManualClock::at_secs(v.at));
-        let auth = JwtAuthenticator::from_config(&cfg, &base, clock)
+        let auth = JwtAuthenticator::from_config(&cfg, base, clock)
             .await
             .unwrap_or_else(|e| panic!("config {}: {e}", v.config));
         let path = StreamPath::new(&v.path).expect("vector path");

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerates the test keys. Run from this folder: sh gen-keys.sh
-# (Tokens in ../vectors are signed with these keys: regenerate the vectors afterwards.)
+# (The jwt-mode test vectors in crates/authbench-jwt/tests/vectors are signed with these keys:
+# regenerate them afterwards, see README.md.)
 set -eu
 # HMAC secrets: 48 random base64 characters (used as bytes, not decoded), and one too short.
 openssl rand -base64 36 | tr -d '\n' > hs.secret

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { SignJWT, CompactSign, importPKCS8 } from "jose";
 
 const here = process.env.VECTORS_DIR ?? dirname(fileURLToPath(import.meta.url));
-const keys = join(here, "..", "keys");
+// The shared test key set (authbench-testkit).
+const keys = join(here, "..", "..", "..", "authbench-testkit", "keys");
 const IAT = 1_700_000_000, EXP = IAT + 300, AT = IAT + 10, ISS = "https://idp.example.test";
 const secret = new TextEncoder().encode(readFileSync(join(keys, "hs.secret"), "utf8").trim());
 const pem = async (file, alg) => importPKCS8(readFileSync(join(keys, file), "utf8"), alg);

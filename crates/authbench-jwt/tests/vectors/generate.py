@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates the JWT test vectors (and ../keys/jwks.json) with PyJWT + cryptography, so that the
+"""Generates the JWT test vectors (and the test key set's jwks.json) with PyJWT + cryptography, so that the
 tokens the Rust validator is tested against are not minted by the library under test.
 
 Run from this folder:  pip install pyjwt cryptography && python3 generate.py
@@ -19,7 +19,8 @@ import jwt
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, get_default_algorithms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KEYS = os.path.join(HERE, "..", "keys")
+# The shared test key set (authbench-testkit), read and, for jwks.json, rewritten.
+KEYS = os.path.join(HERE, "..", "..", "..", "authbench-testkit", "keys")
 IAT = 1_700_000_000
 EXP = IAT + 300
 AT = IAT + 10
