@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use authbench_core::{Identities, Identity, Role, Transport};
+use authbench_core::Identities;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
@@ -12,43 +12,10 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpStream;
 
+/// The standard test identities: alice, bob, carol (revoked) and dave (tenant `acme`), passwords
+/// `<name>-pw` (see `authbench_testkit::identities`).
 pub fn identities() -> Identities {
-    let mut ids = Identities::new();
-    ids.insert(
-        "alice".into(),
-        Identity {
-            password: "alice-pw".into(),
-            roles: vec![Role::Publisher, Role::Subscriber],
-            rooms: vec!["room1".into()],
-            transports: vec![Transport::Rtmp, Transport::Whip],
-            ..Identity::default()
-        },
-    );
-    ids.insert(
-        "bob".into(),
-        Identity {
-            password: "bob-pw".into(),
-            roles: vec![Role::Subscriber],
-            ..Identity::default()
-        },
-    );
-    ids.insert(
-        "carol".into(),
-        Identity {
-            password: "carol-pw".into(),
-            revoked: true,
-            ..Identity::default()
-        },
-    );
-    ids.insert(
-        "dave".into(),
-        Identity {
-            password: "dave-pw".into(),
-            tenant: Some("acme".into()),
-            ..Identity::default()
-        },
-    );
-    ids
+    authbench_testkit::identities::standard()
 }
 
 #[derive(Debug)]
