@@ -11,12 +11,15 @@
 
 #![allow(missing_docs)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
-use authbench_scenario::fixture::ModeFixture;
-use authbench_scenario::{library, runner};
+use authbench_harness::builtin::BuiltinWorld;
+use authbench_harness::runner;
+use authbench_harness::session::{Prepared, Session};
+use authbench_scenario::library;
+use authbench_scenario::spec::Step;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn scenarios(c: &mut Criterion) {
@@ -35,30 +38,31 @@ fn scenarios(c: &mut Criterion) {
             continue;
         }
         for mode in loaded.scenario.modes() {
-            let mut fixture = runtime
-                .block_on(ModeFixture::build(loaded, mode))
+            let world = runtime
+                .block_on(BuiltinWorld::build(loaded, mode))
                 .unwrap_or_else(|e| panic!("{} / {mode}: {e}", loaded.name));
-            let mut tokens = HashMap::new();
-            let mut health = runner::ServiceHealth::default();
+            let mut session = Session::new(Box::new(world));
             for (index, spanned) in loaded.scenario.steps.iter().enumerate() {
-                let step = &spanned.value;
-                let Some(spec) = &step.request else {
-                    if let Some(event) = &step.service {
-                        health.apply(event);
+                let line = spanned.referenced.line() as usize;
+                let step = match &spanned.value {
+                    Step::Event(event) => {
+                        runtime
+                            .block_on(session.event(event, line))
+                            .unwrap_or_else(|e| panic!("{} step {}: {e}", loaded.name, index + 1));
+                        continue;
                     }
-                    runtime
-                        .block_on(fixture.apply(step))
-                        .unwrap_or_else(|e| panic!("{} step {}: {e}", loaded.name, index + 1));
-                    continue;
+                    Step::Request(step) => step,
                 };
-                if health.faulty() {
+                if session.service_faulty() {
                     continue;
                 }
-                let Ok(req) = fixture
-                    .request(spec, &mut tokens)
-                    .expect("the fixture builds the request")
-                else {
-                    continue; // refused by connect parsing: no mode decides it
+                let req = match runtime
+                    .block_on(session.request(&step.request))
+                    .expect("the world builds the request")
+                {
+                    Prepared::Ready(req) => req,
+                    // Refused by connect parsing: no mode decides it.
+                    Prepared::Refused(_) | Prepared::Skipped(_) => continue,
                 };
                 let name = step
                     .name
@@ -74,12 +78,12 @@ fn scenarios(c: &mut Criterion) {
                     seen.insert(id.clone()),
                     "benchmark id {id} is registered twice"
                 );
-                let auth = fixture.authenticator().clone();
+                let auth = session.world().authenticator().clone();
                 c.bench_function(&id, |b| {
                     b.iter(|| runtime.block_on(auth.authenticate(black_box(&req))));
                 });
             }
-            runtime.block_on(fixture.shutdown());
+            runtime.block_on(session.shutdown());
         }
     }
 }

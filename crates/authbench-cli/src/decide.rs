@@ -8,7 +8,7 @@ use authbench_core::{
     AuthRequest, Clock, Credentials, Decision, ManualClock, StreamPath, SystemClock, Transport,
 };
 use authbench_scenario::Mode;
-use authbench_scenario::config;
+use authbench_harness::deployment as config;
 use serde::Serialize;
 
 use crate::args::{DecideArgs, ModeArg};

@@ -12,7 +12,7 @@ use authbench_jwt::{JwtConfigError, MintError};
 use authbench_load::LoadError;
 use authbench_recommend::measure::MeasureError;
 use authbench_report::ReadError;
-use authbench_scenario::config::ConfigError;
+use authbench_harness::deployment::ConfigError;
 use authbench_scenario::yaml::YamlError;
 
 use crate::{EXIT_ENVIRONMENT, EXIT_USAGE};

@@ -8,7 +8,8 @@ use authbench_report::{Report, RunOptions};
 use authbench_scenario::Mode;
 use authbench_scenario::load::{self, LoadedScenario};
 use authbench_scenario::outcome::ScenarioRun;
-use authbench_scenario::{library, runner};
+use authbench_harness::runner;
+use authbench_scenario::library;
 
 use crate::args::RunArgs;
 use crate::{CliError, EXIT_DENY, print_out};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use authbench_authsvc::{AuthService, ServiceConfig, ServiceOptions};
 use authbench_core::{Clock, Identities, SystemClock};
-use authbench_scenario::config;
+use authbench_harness::deployment as config;
 
 use crate::CliError;
 use crate::args::ServeArgs;

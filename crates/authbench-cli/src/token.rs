@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use authbench_core::{Clock, SystemClock};
 use authbench_jwt::TokenMinter;
-use authbench_scenario::config;
+use authbench_harness::deployment as config;
 
 use crate::args::TokenArgs;
 use crate::{CliError, print_out};

@@ -44,6 +44,12 @@ pub enum Actual {
         /// The decision the mode made anyway (`allow`, or a deny code), for the report.
         would: String,
     },
+    /// The step was not run in this world (an identity with no account at the target, a step
+    /// after an event the target cannot apply); neither held nor failed.
+    Skipped {
+        /// Why, in a sentence.
+        reason: String,
+    },
 }
 
 impl Actual {
@@ -63,7 +69,13 @@ impl Actual {
             Actual::Allow { .. } => "allow".to_owned(),
             Actual::Deny { reason, .. } => format!("deny({reason})"),
             Actual::Unsupported { .. } => "unsupported".to_owned(),
+            Actual::Skipped { .. } => "skipped".to_owned(),
         }
+    }
+
+    /// Whether the step was skipped.
+    pub fn is_skipped(&self) -> bool {
+        matches!(self, Actual::Skipped { .. })
     }
 }
 
@@ -91,17 +103,40 @@ pub struct StepOutcome {
     pub expected: Expected,
     /// What happened.
     pub actual: Actual,
-    /// Requests the auth service received while this step ran (validation, token, keys).
-    pub service_calls: u64,
+    /// Requests the auth service received while this step ran (validation, token, keys); `None`
+    /// when the world cannot count them (a target).
+    pub service_calls: Option<u64>,
     /// The count the step expected, if it said.
     pub expected_service_calls: Option<u64>,
     /// Why the modes differ here, when the scenario says.
     pub why: Option<String>,
-    /// Whether `actual` meets `expected` (and the service calls match, when expected).
+    /// What the reader should know about how the expectation was judged (e.g. "denied, no reason
+    /// given by the target").
+    pub note: Option<String>,
+    /// Whether `actual` meets `expected` (and the service calls match, when expected); `false`
+    /// for a skipped step, which [`StepOutcome::failed`] does not count either.
     pub passed: bool,
     /// Time the authenticator took to decide (one call; a `repeat`ed step records the median).
     #[serde(with = "duration_micros")]
     pub latency: Duration,
+}
+
+impl StepOutcome {
+    /// Whether the step ran and did not meet its expectation.
+    pub fn failed(&self) -> bool {
+        !self.passed && !self.actual.is_skipped()
+    }
+}
+
+/// What a run was aimed at when it was not the built-in world: the user's deployment, as named
+/// in their target file. Never holds a secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TargetInfo {
+    /// The target's name (`staging`).
+    pub name: String,
+    /// What this mode asked, in a few words: the auth service's `scheme://host:port` and wire
+    /// protocol, the token issuer, or the credentials file's name.
+    pub tested: String,
 }
 
 /// One scenario as one mode ran it.
@@ -109,6 +144,8 @@ pub struct StepOutcome {
 pub struct ModeRun {
     /// The mode.
     pub mode: Mode,
+    /// The user's deployment this run was aimed at; `None` for the built-in world.
+    pub target: Option<TargetInfo>,
     /// What the configured authenticator can express.
     pub capabilities: Capabilities,
     /// Each request step, in order.
@@ -121,9 +158,15 @@ pub struct ModeRun {
 }
 
 impl ModeRun {
-    /// Whether every step met its expectation and the mode ran.
+    /// Whether the mode ran and every step it ran met its expectation (skipped steps count
+    /// neither way).
     pub fn passed(&self) -> bool {
-        self.error.is_none() && self.steps.iter().all(|s| s.passed)
+        self.error.is_none() && !self.steps.iter().any(StepOutcome::failed)
+    }
+
+    /// Steps skipped in this run.
+    pub fn skipped(&self) -> usize {
+        self.steps.iter().filter(|s| s.actual.is_skipped()).count()
     }
 }
 

@@ -7,7 +7,7 @@
 //! misses password changes and removed users — the kind of difference the comparison is for.
 //!
 //! ```sh
-//! cargo run -p authbench-scenario --example custom_authenticator
+//! cargo run -p authbench-harness --example custom_authenticator
 //! ```
 
 use std::collections::BTreeMap;
@@ -16,7 +16,8 @@ use std::sync::Arc;
 use authbench_core::{
     AuthRequest, Authenticator, Capabilities, Capability, Decision, DenyReason, Role, async_trait,
 };
-use authbench_scenario::{Mode, library, runner};
+use authbench_harness::runner;
+use authbench_scenario::{Mode, library};
 
 /// Users and passwords held in memory, with roles.
 struct MemoryUsers {

@@ -1,7 +1,7 @@
-//! One scenario's world for one mode: the injected clock, the reference auth service on loopback
-//! (the user database every deployment has; whether the mode asks it is the mode's business), the
-//! mode's own files and keys, and the authenticator under test — all built from the scenario's
-//! identities, and changed by its events.
+//! The built-in world: one scenario's world for one mode as the scenario describes it — the
+//! injected clock, the reference auth service on loopback (the user database every deployment
+//! has; whether the mode asks it is the mode's business), the mode's own files and keys, and the
+//! authenticator under test — all built from the scenario's identities, and changed by its events.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -12,29 +12,25 @@ use std::time::Duration;
 use authbench_authsvc::{
     AuthService, ClaimsInput, Faults, RunningService, ServiceHandle, ServiceOptions,
 };
-use authbench_core::{
-    Authenticator, Capabilities, Clock, Identities, Identity, ManualClock, Secret,
-};
+use authbench_core::{Authenticator, Clock, Identities, Identity, ManualClock, Mode, Secret};
 use authbench_file::{FileAuthenticator, FileConfig, Scheme};
 use authbench_jwt::{JwtAuthenticator, JwtConfig, TokenMinter};
 use authbench_roundtrip::{RoundTripAuthenticator, RoundTripConfig};
 use serde_json::{Value, json};
 
-use crate::Mode;
-use crate::load::LoadedScenario;
-use crate::spec::{HashScheme, Scenario, ServiceEvent, Step, TokenSource, WireProtocol};
+use authbench_scenario::load::LoadedScenario;
+use authbench_scenario::spec::{
+    Event, HashScheme, Scenario, ServiceEvent, TokenSource, WireProtocol,
+};
 
-/// Something the fixture could not build or do.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct FixtureError(pub String);
+use crate::world::{Account, TokenOptions, World, WorldError};
 
-fn err(context: &str, e: impl std::fmt::Display) -> FixtureError {
-    FixtureError(format!("{context}: {e}"))
+fn err(context: &str, e: impl std::fmt::Display) -> WorldError {
+    WorldError::failed(context, e)
 }
 
-/// Everything one mode needs to run one scenario.
-pub struct ModeFixture {
+/// Everything one mode needs to run one scenario as the scenario describes it.
+pub struct BuiltinWorld {
     mode: Mode,
     clock: Arc<ManualClock>,
     dir: tempfile::TempDir,
@@ -64,9 +60,9 @@ struct LocalTokens {
     ttl: Duration,
 }
 
-impl std::fmt::Debug for ModeFixture {
+impl std::fmt::Debug for BuiltinWorld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModeFixture")
+        f.debug_struct("BuiltinWorld")
             .field("mode", &self.mode)
             .field("dir", &self.dir.path())
             .field("service", &self.service_addr)
@@ -107,9 +103,9 @@ pub fn identities_of(scenario: &Scenario) -> Identities {
     ids
 }
 
-impl ModeFixture {
-    /// Builds the fixture for `mode`: clock, service, files, keys, authenticator.
-    pub async fn build(loaded: &LoadedScenario, mode: Mode) -> Result<ModeFixture, FixtureError> {
+impl BuiltinWorld {
+    /// Builds the world for `mode`: clock, service, files, keys, authenticator.
+    pub async fn build(loaded: &LoadedScenario, mode: Mode) -> Result<BuiltinWorld, WorldError> {
         Self::build_with(loaded, mode, None).await
     }
 
@@ -120,10 +116,12 @@ impl ModeFixture {
         loaded: &LoadedScenario,
         mode: Mode,
         custom: Option<CustomBuilder>,
-    ) -> Result<ModeFixture, FixtureError> {
+    ) -> Result<BuiltinWorld, WorldError> {
         let scenario = &loaded.scenario;
         let setup = &scenario.setup;
-        let start = scenario.start.unwrap_or(crate::spec::DEFAULT_START);
+        let start = scenario
+            .start
+            .unwrap_or(authbench_scenario::spec::DEFAULT_START);
         let clock = Arc::new(ManualClock::at_secs(start));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
         let dir = tempfile::tempdir().map_err(|e| err("cannot make a fixture folder", e))?;
@@ -215,10 +213,10 @@ impl ModeFixture {
                 service_url: &base_url,
                 dir: dir.path(),
             })
-            .map_err(|e| FixtureError(format!("custom authenticator: {e}")))?,
+            .map_err(|e| WorldError::Failed(format!("custom authenticator: {e}")))?,
             None => authenticator,
         };
-        Ok(ModeFixture {
+        Ok(BuiltinWorld {
             mode,
             clock,
             dir,
@@ -234,27 +232,6 @@ impl ModeFixture {
         })
     }
 
-    /// The request of a step as a client of this mode sends it. `tokens` keeps the tokens clients
-    /// already hold (a client logs in once and reuses its token). The inner error is the deny a
-    /// server gives a request it cannot parse.
-    pub fn request(
-        &self,
-        spec: &crate::spec::RequestSpec,
-        tokens: &mut std::collections::HashMap<String, String>,
-    ) -> Result<Result<authbench_core::AuthRequest, authbench_core::Deny>, FixtureError> {
-        crate::request::build(spec, self, self.mode, tokens)
-    }
-
-    /// The authenticator under test.
-    pub fn authenticator(&self) -> &Arc<dyn Authenticator> {
-        &self.authenticator
-    }
-
-    /// What the authenticator can express.
-    pub fn capabilities(&self) -> Capabilities {
-        self.authenticator.capabilities()
-    }
-
     /// The injected clock.
     pub fn clock(&self) -> &Arc<ManualClock> {
         &self.clock
@@ -265,108 +242,9 @@ impl ModeFixture {
         self.service.handle()
     }
 
-    /// The identity `name` as it stands now.
-    pub fn identity(&self, name: &str) -> Option<&Identity> {
-        self.identities.get(name)
-    }
-
-    /// A token for `name` issued now, valid for `ttl` (the scenario's default when `None`), with
-    /// `audience` instead of the configured one when given.
-    pub fn token_for(
-        &self,
-        name: &str,
-        ttl: Option<Duration>,
-        audience: Option<&[String]>,
-    ) -> Result<String, FixtureError> {
-        let identity = self
-            .identities
-            .get(name)
-            .ok_or_else(|| FixtureError(format!("unknown identity `{name}`")))?;
-        match &self.jwt {
-            Some(JwtTokens::Local(local)) => {
-                let LocalTokens {
-                    minter,
-                    config,
-                    ttl: default,
-                } = local.as_ref();
-                let iat = self.clock.now_secs();
-                let exp = iat.saturating_add(ttl.unwrap_or(*default).as_secs());
-                let mut claims = authbench_jwt::claims_for(config, name, identity, iat, exp);
-                if let Value::Object(map) = &mut claims {
-                    map.insert("jti".into(), json!(authbench_jwt::random_jti()));
-                    if let Some(aud) = audience {
-                        map.insert("aud".into(), json!(aud));
-                    }
-                }
-                minter
-                    .sign(&claims)
-                    .map_err(|e| err("cannot mint a token", e))
-            }
-            Some(JwtTokens::Service) => {
-                if ttl.is_some() || audience.is_some() {
-                    return Err(FixtureError(
-                        "`token_ttl` and `token_audience` need locally minted tokens (`source: local`)"
-                            .into(),
-                    ));
-                }
-                self.service
-                    .handle()
-                    .issue_token(name)
-                    .map(|t| t.token.expose().to_owned())
-                    .map_err(|e| err("the reference service refused to issue a token", e))
-            }
-            None => Err(FixtureError("tokens exist only in jwt mode".into())),
-        }
-    }
-
-    /// Applies an event step (a step without `request`).
-    pub async fn apply(&mut self, step: &Step) -> Result<(), FixtureError> {
+    async fn service_event(&mut self, event: &ServiceEvent) -> Result<(), WorldError> {
         let handle = self.service.handle();
-        if let Some(by) = step.advance {
-            self.clock.advance(by);
-        } else if let Some(user) = &step.revoke {
-            handle.revoke(user).map_err(|e| err("revoke", e))?;
-            if let Some(i) = self.identities.get_mut(user) {
-                i.revoked = true;
-            }
-        } else if let Some(user) = &step.restore {
-            handle.restore(user).map_err(|e| err("restore", e))?;
-            if let Some(i) = self.identities.get_mut(user) {
-                i.revoked = false;
-            }
-        } else if let Some(change) = &step.set_password {
-            handle
-                .set_password(&change.user, &change.password)
-                .map_err(|e| err("set_password", e))?;
-            if let Some(i) = self.identities.get_mut(&change.user) {
-                i.password = Secret::new(change.password.clone());
-            }
-            self.rewrite_htpasswd()?;
-        } else if let Some(user) = &step.remove_user {
-            // The service has no deletion; revoking is how its operators lock an account.
-            handle.revoke(user).map_err(|e| err("remove_user", e))?;
-            self.removed.insert(user.clone());
-            self.rewrite_htpasswd()?;
-        } else if step.corrupt_htpasswd.is_some() {
-            if let Some(file) = &self.file {
-                replace_file(
-                    &self.dir.path().join("users.htpasswd"),
-                    "this line has no colon\n",
-                )?;
-                // The reload is expected to fail and keep the previous good file in force.
-                let _ = file.reload();
-            }
-        } else if step.rotate_keys.is_some() {
-            handle.rotate_keys().map_err(|e| err("rotate_keys", e))?;
-        } else if let Some(event) = &step.service {
-            self.service_event(event).await?;
-        }
-        Ok(())
-    }
-
-    async fn service_event(&mut self, event: &ServiceEvent) -> Result<(), FixtureError> {
-        let handle = self.service.handle();
-        let faults = |value: Value| -> Result<(), FixtureError> {
+        let faults = |value: Value| -> Result<(), WorldError> {
             let faults: Faults =
                 serde_json::from_value(value).map_err(|e| err("service faults", e))?;
             handle
@@ -399,7 +277,7 @@ impl ModeFixture {
         Ok(())
     }
 
-    fn rewrite_htpasswd(&self) -> Result<(), FixtureError> {
+    fn rewrite_htpasswd(&self) -> Result<(), WorldError> {
         let Some(file) = &self.file else {
             return Ok(());
         };
@@ -413,8 +291,138 @@ impl ModeFixture {
         Ok(())
     }
 
-    /// Stops the service and removes the fixture's files.
-    pub async fn shutdown(mut self) {
+}
+
+#[async_trait::async_trait]
+impl World for BuiltinWorld {
+    fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    fn authenticator(&self) -> &Arc<dyn Authenticator> {
+        &self.authenticator
+    }
+
+    fn account(&self, identity: &str) -> Result<Account, WorldError> {
+        let found = self
+            .identities
+            .get(identity)
+            .ok_or_else(|| WorldError::Failed(format!("unknown identity `{identity}`")))?;
+        Ok(Account {
+            user: identity.to_owned(),
+            password: found.password.clone(),
+        })
+    }
+
+    async fn token(&self, name: &str, options: TokenOptions<'_>) -> Result<String, WorldError> {
+        let identity = self
+            .identities
+            .get(name)
+            .ok_or_else(|| WorldError::Failed(format!("unknown identity `{name}`")))?;
+        match &self.jwt {
+            Some(JwtTokens::Local(local)) => {
+                let LocalTokens {
+                    minter,
+                    config,
+                    ttl: default,
+                } = local.as_ref();
+                let iat = self.clock.now_secs();
+                let exp = iat.saturating_add(options.ttl.unwrap_or(*default).as_secs());
+                let mut claims = authbench_jwt::claims_for(config, name, identity, iat, exp);
+                if let Value::Object(map) = &mut claims {
+                    map.insert("jti".into(), json!(authbench_jwt::random_jti()));
+                    if let Some(aud) = options.audience {
+                        map.insert("aud".into(), json!(aud));
+                    }
+                }
+                minter
+                    .sign(&claims)
+                    .map_err(|e| err("cannot mint a token", e))
+            }
+            Some(JwtTokens::Service) => {
+                if options.ttl.is_some() || options.audience.is_some() {
+                    return Err(WorldError::Failed(
+                        "`token_ttl` and `token_audience` need locally minted tokens (`source: local`)"
+                            .into(),
+                    ));
+                }
+                self.service
+                    .handle()
+                    .issue_token(name)
+                    .map(|t| t.token.expose().to_owned())
+                    .map_err(|e| err("the reference service refused to issue a token", e))
+            }
+            None => Err(WorldError::Failed("tokens exist only in jwt mode".into())),
+        }
+    }
+
+    async fn apply(&mut self, event: &Event) -> Result<(), WorldError> {
+        let handle = self.service.handle();
+        match event {
+            Event::Advance(by) => self.clock.advance(*by),
+            Event::Revoke(user) => {
+                handle.revoke(user).map_err(|e| err("revoke", e))?;
+                if let Some(i) = self.identities.get_mut(user) {
+                    i.revoked = true;
+                }
+            }
+            Event::Restore(user) => {
+                handle.restore(user).map_err(|e| err("restore", e))?;
+                if let Some(i) = self.identities.get_mut(user) {
+                    i.revoked = false;
+                }
+            }
+            Event::SetPassword(change) => {
+                handle
+                    .set_password(&change.user, change.password.expose())
+                    .map_err(|e| err("set_password", e))?;
+                if let Some(i) = self.identities.get_mut(&change.user) {
+                    i.password = change.password.clone();
+                }
+                self.rewrite_htpasswd()?;
+            }
+            Event::RemoveUser(user) => {
+                // The service has no deletion; revoking is how its operators lock an account.
+                handle.revoke(user).map_err(|e| err("remove_user", e))?;
+                self.removed.insert(user.clone());
+                self.rewrite_htpasswd()?;
+            }
+            Event::CorruptHtpasswd => {
+                if let Some(file) = &self.file {
+                    replace_file(
+                        &self.dir.path().join("users.htpasswd"),
+                        "this line has no colon\n",
+                    )?;
+                    // The reload is expected to fail and keep the previous good file in force.
+                    let _ = file.reload();
+                }
+            }
+            Event::RotateKeys => {
+                handle.rotate_keys().map_err(|e| err("rotate_keys", e))?;
+            }
+            Event::Service(event) => self.service_event(event).await?,
+        }
+        Ok(())
+    }
+
+    fn service_calls(&self) -> Option<u64> {
+        let stats = self.service.handle().stats();
+        Some(
+            [
+                "validate_credentials",
+                "invalidate_credentials",
+                "mediamtx_auth",
+                "token",
+                "jwks",
+                "openid_configuration",
+            ]
+            .iter()
+            .map(|e| stats.requests_to(e))
+            .sum(),
+        )
+    }
+
+    async fn shutdown(mut self: Box<Self>) {
         if let Some(running) = self.running.take() {
             running.shutdown().await;
         }
@@ -436,7 +444,7 @@ fn write_htpasswd(
     identities: &Identities,
     removed: &BTreeSet<String>,
     (scheme, cost): (Scheme, u32),
-) -> Result<(), FixtureError> {
+) -> Result<(), WorldError> {
     let kept: Identities = identities
         .iter()
         .filter(|(name, _)| !removed.contains(*name))
@@ -448,7 +456,7 @@ fn write_htpasswd(
 }
 
 /// Writes by rename, as file mode requires: a reader never sees half a file.
-fn replace_file(path: &Path, text: &str) -> Result<(), FixtureError> {
+fn replace_file(path: &Path, text: &str) -> Result<(), WorldError> {
     let tmp: PathBuf = path.with_extension("tmp");
     std::fs::write(&tmp, text).map_err(|e| err("cannot write a fixture file", e))?;
     std::fs::rename(&tmp, path).map_err(|e| err("cannot replace a fixture file", e))
@@ -459,7 +467,7 @@ fn replace_file(path: &Path, text: &str) -> Result<(), FixtureError> {
 fn jwt_config(
     scenario: &Scenario,
     service: Option<(&str, &Path)>,
-) -> Result<JwtConfig, FixtureError> {
+) -> Result<JwtConfig, WorldError> {
     let s = &scenario.setup.jwt;
     let mut section = json!({ "profile": s.profile });
     let audiences: Vec<String> = if s.audiences.is_empty() {
@@ -530,6 +538,6 @@ fn service_claims(profile_config: &JwtConfig, input: &ClaimsInput<'_>) -> Value 
 }
 
 /// Three random 128-bit values: 66 characters, well above Red5 Pro's 32-byte minimum.
-fn random_secret() -> Result<String, FixtureError> {
+fn random_secret() -> Result<String, WorldError> {
     Ok((0..3).map(|_| authbench_jwt::random_jti()).collect())
 }

@@ -12,8 +12,8 @@ use authbench_jwt::{JwtAuthenticator, JwtConfig};
 use authbench_roundtrip::{RoundTripAuthenticator, RoundTripConfig};
 use serde::Deserialize;
 
-use crate::Mode;
-use crate::yaml::{self, YamlError};
+use authbench_core::Mode;
+use authbench_scenario::yaml::{self, YamlError};
 
 /// The deployment config file.
 #[derive(Debug, Deserialize)]

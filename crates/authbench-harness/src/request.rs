@@ -16,9 +16,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
-use crate::Mode;
-use crate::fixture::{FixtureError, ModeFixture};
-use crate::spec::{Present, RequestSpec, Tamper};
+use authbench_core::Mode;
+use authbench_scenario::spec::{Present, RequestSpec, Tamper};
+
+use crate::world::{TokenOptions, World, WorldError};
 
 /// Characters left alone in URL query values and userinfo (RFC 3986 unreserved).
 const URL_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -36,17 +37,18 @@ struct Presented {
     uses_token: bool,
 }
 
-/// Builds the request of a step for the fixture's mode. The outer error is a fixture problem;
-/// the inner one a malformed-credentials deny from connect parsing (what a server would answer).
-pub fn build(
+/// Builds the request of a step for the world's mode. `tokens` keeps the tokens clients already
+/// hold (a client logs in once and reuses its token). The outer error is the world's; the inner
+/// one a malformed-credentials deny from connect parsing (what a server would answer).
+pub async fn build(
     spec: &RequestSpec,
-    fixture: &ModeFixture,
-    mode: Mode,
+    world: &dyn World,
     tokens: &mut HashMap<String, String>,
-) -> Result<Result<AuthRequest, Deny>, FixtureError> {
-    let presented = present(spec, fixture, mode, tokens)?;
+) -> Result<Result<AuthRequest, Deny>, WorldError> {
+    let presented = present(spec, world, tokens).await?;
     if let Some(stream) = &spec.stream {
-        let path = StreamPath::new(stream).map_err(|e| FixtureError(format!("stream: {e}")))?;
+        let path =
+            StreamPath::new(stream).map_err(|e| WorldError::Failed(format!("stream: {e}")))?;
         let credentials = match (spec.present, presented.uses_token) {
             (Present::Nothing, _) => Credentials::none(),
             (_, true) => Credentials::token(presented.token.as_str()),
@@ -62,7 +64,7 @@ pub fn build(
         let action = spec
             .action
             .or(implied)
-            .ok_or_else(|| FixtureError("a structured request needs `action`".into()))?;
+            .ok_or_else(|| WorldError::Failed("a structured request needs `action`".into()))?;
         return Ok(Ok(AuthRequest::new(
             action,
             spec.transport,
@@ -85,25 +87,22 @@ pub fn build(
     }))
 }
 
-fn present(
+async fn present(
     spec: &RequestSpec,
-    fixture: &ModeFixture,
-    mode: Mode,
+    world: &dyn World,
     tokens: &mut HashMap<String, String>,
-) -> Result<Presented, FixtureError> {
+) -> Result<Presented, WorldError> {
     let (Some(name), false) = (&spec.identity, spec.present == Present::Nothing) else {
         return Ok(Presented::default());
     };
-    let identity = fixture
-        .identity(name)
-        .ok_or_else(|| FixtureError(format!("unknown identity `{name}`")))?;
+    let account = world.account(name)?;
     let password = spec
         .password
         .clone()
-        .unwrap_or_else(|| identity.password.expose().to_owned());
-    if mode != Mode::Jwt || spec.present == Present::Password {
+        .unwrap_or_else(|| account.password.expose().to_owned());
+    if world.mode() != Mode::Jwt || spec.present == Present::Password {
         return Ok(Presented {
-            user: name.clone(),
+            user: account.user,
             password,
             token: String::new(),
             uses_token: false,
@@ -113,7 +112,11 @@ fn present(
     let token = match tokens.get(name) {
         Some(t) if !fresh => t.clone(),
         _ => {
-            let t = fixture.token_for(name, spec.token_ttl, spec.token_audience.as_deref())?;
+            let options = TokenOptions {
+                ttl: spec.token_ttl,
+                audience: spec.token_audience.as_deref(),
+            };
+            let t = world.token(name, options).await?;
             tokens.insert(name.clone(), t.clone());
             t
         }
@@ -124,7 +127,7 @@ fn present(
     };
     // MediaMTX-style clients put the token where the password goes.
     Ok(Presented {
-        user: name.clone(),
+        user: account.user,
         password: token.clone(),
         token,
         uses_token: true,
@@ -165,20 +168,20 @@ fn fill(template: &str, p: &Presented, in_url: bool) -> String {
 }
 
 /// Spoils a token the way attackers do.
-fn tamper(token: &str, how: Tamper) -> Result<String, FixtureError> {
+fn tamper(token: &str, how: Tamper) -> Result<String, WorldError> {
     let mut parts = token.splitn(3, '.');
     let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
     else {
-        return Err(FixtureError(
-            "cannot tamper with a token that is not a JWT".into(),
+        // A target's token source may hand out opaque tokens: nothing to tamper with there.
+        return Err(WorldError::Unavailable(
+            "the step tampers with a JWT, and this token is not one".into(),
         ));
     };
-    let decode = |part: &str| -> Result<Value, FixtureError> {
+    let decode = |part: &str| -> Result<Value, WorldError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(part)
-            .map_err(|e| FixtureError(format!("token part is not base64url: {e}")))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| FixtureError(format!("token part is not JSON: {e}")))
+            .map_err(|e| WorldError::failed("token part is not base64url", e))?;
+        serde_json::from_slice(&bytes).map_err(|e| WorldError::failed("token part is not JSON", e))
     };
     let encode = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
     Ok(match how {

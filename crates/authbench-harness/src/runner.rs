@@ -1,24 +1,69 @@
-//! Runs scenarios: each against each of its modes, with a fresh fixture and the injected clock;
-//! records expected vs actual per step and every decision's latency.
+//! Runs scenarios: each against each of its modes, in a fresh world per mode; records expected vs
+//! actual per step and every decision's latency. The world is the built-in one
+//! ([`run_scenario`]) or whatever a [`Worlds`] source builds (a user's target).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use authbench_core::{Capability, Decision};
+use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::{Capability, Decision, DenyReason, Mode};
+use authbench_scenario::load::LoadedScenario;
+use authbench_scenario::spec::{RequestStep, Step};
 
-use crate::Mode;
-use crate::fixture::{CustomBuilder, ModeFixture};
-use crate::load::LoadedScenario;
-use crate::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
-use crate::spec::{RequestSpec, ServiceEvent, Step};
+use crate::builtin::{BuiltinWorld, CustomBuilder};
+use crate::session::{Prepared, Session};
+use crate::world::{World, WorldError};
 
-/// Runs one scenario against `modes` (those it does not run are skipped), one mode after another.
+/// Where the worlds of a run come from.
+#[async_trait::async_trait]
+pub trait Worlds: Send + Sync {
+    /// The world `mode` runs `loaded` in. `Ok(None)`: this source does not run the mode at all
+    /// (a target without a section for it). [`WorldError::Unavailable`]: the mode cannot run this
+    /// scenario here; every step is reported skipped with the reason.
+    async fn world(
+        &self,
+        loaded: &LoadedScenario,
+        mode: Mode,
+    ) -> Result<Option<Box<dyn World>>, WorldError>;
+}
+
+/// The built-in worlds: everything as the scenario describes it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Builtin;
+
+#[async_trait::async_trait]
+impl Worlds for Builtin {
+    async fn world(
+        &self,
+        loaded: &LoadedScenario,
+        mode: Mode,
+    ) -> Result<Option<Box<dyn World>>, WorldError> {
+        Ok(Some(Box::new(BuiltinWorld::build(loaded, mode).await?)))
+    }
+}
+
+/// Runs one scenario in the built-in world against `modes` (those it does not run are left out).
 pub async fn run_scenario(loaded: &LoadedScenario, modes: &[Mode]) -> ScenarioRun {
+    run_scenario_in(&Builtin, loaded, modes).await
+}
+
+/// Runs one scenario in the worlds of `worlds`, one mode after another.
+pub async fn run_scenario_in(
+    worlds: &dyn Worlds,
+    loaded: &LoadedScenario,
+    modes: &[Mode],
+) -> ScenarioRun {
     let mut runs = Vec::new();
     for mode in loaded.scenario.modes() {
-        if modes.contains(&mode) {
-            runs.push(run_mode(loaded, mode).await);
+        if !modes.contains(&mode) {
+            continue;
         }
+        let run = match worlds.world(loaded, mode).await {
+            Ok(Some(world)) => run_in(loaded, world).await,
+            Ok(None) => continue,
+            Err(WorldError::Unavailable(why)) => skipped_run(loaded, mode, &why),
+            Err(e) => failed_run(mode, format!("could not build the {mode} world: {e}")),
+        };
+        runs.push(run);
     }
     ScenarioRun {
         name: loaded.name.clone(),
@@ -29,83 +74,136 @@ pub async fn run_scenario(loaded: &LoadedScenario, modes: &[Mode]) -> ScenarioRu
     }
 }
 
-/// Runs one scenario against one mode.
+/// Runs one scenario against one mode in the built-in world.
 pub async fn run_mode(loaded: &LoadedScenario, mode: Mode) -> ModeRun {
-    run_mode_with(loaded, mode, None).await
+    match BuiltinWorld::build(loaded, mode).await {
+        Ok(world) => run_in(loaded, Box::new(world)).await,
+        Err(e) => failed_run(mode, format!("could not build the {mode} world: {e}")),
+    }
 }
 
 /// Runs one scenario with a user's own authenticator in place of `mode`'s: clients present
 /// credentials as they would to `mode`, and `mode`'s expectations apply. See
 /// `examples/custom_authenticator.rs`.
 pub async fn run_custom(loaded: &LoadedScenario, mode: Mode, build: CustomBuilder) -> ModeRun {
-    run_mode_with(loaded, mode, Some(build)).await
+    match BuiltinWorld::build_with(loaded, mode, Some(build)).await {
+        Ok(world) => run_in(loaded, Box::new(world)).await,
+        Err(e) => failed_run(mode, format!("could not build the {mode} world: {e}")),
+    }
 }
 
-async fn run_mode_with(
-    loaded: &LoadedScenario,
-    mode: Mode,
-    custom: Option<CustomBuilder>,
-) -> ModeRun {
-    let mut run = ModeRun {
+fn failed_run(mode: Mode, error: String) -> ModeRun {
+    ModeRun {
         mode,
+        target: None,
         capabilities: Default::default(),
         steps: Vec::new(),
         samples: Vec::new(),
-        error: None,
-    };
-    let mut fixture = match ModeFixture::build_with(loaded, mode, custom).await {
-        Ok(f) => f,
-        Err(e) => {
-            run.error = Some(format!("could not build the {mode} fixture: {e}"));
-            return run;
-        }
-    };
-    run.capabilities = fixture.capabilities();
-    let mut tokens = HashMap::new();
-    // Decisions taken while the auth service is made faulty measure the fault, not the mode:
-    // they are judged like any other step but kept out of the mode's latency samples.
-    let mut health = ServiceHealth::default();
+        error: Some(error),
+    }
+}
+
+/// Every request step of the scenario, skipped for `why`.
+fn skipped_run(loaded: &LoadedScenario, mode: Mode, why: &str) -> ModeRun {
+    let mut run = failed_run(mode, String::new());
+    run.error = None;
     for (index, spanned) in loaded.scenario.steps.iter().enumerate() {
-        let step = &spanned.value;
+        if let Step::Request(step) = &spanned.value {
+            let line = spanned.referenced.line() as usize;
+            run.steps
+                .push(skipped_step(index, line, step, mode, why.to_owned()));
+        }
+    }
+    run
+}
+
+fn skipped_step(
+    index: usize,
+    line: usize,
+    step: &RequestStep,
+    mode: Mode,
+    reason: String,
+) -> StepOutcome {
+    StepOutcome {
+        index,
+        name: step_name(step),
+        line,
+        expected: expected_of(step, mode),
+        actual: Actual::Skipped { reason },
+        service_calls: None,
+        expected_service_calls: None,
+        why: step.why.clone(),
+        note: None,
+        passed: false,
+        latency: Duration::ZERO,
+    }
+}
+
+fn expected_of(step: &RequestStep, mode: Mode) -> Expected {
+    // Loading checked that a per-mode `expect` names every mode the scenario runs.
+    step.expect.for_mode(mode).unwrap_or(Expected::Allow)
+}
+
+/// Runs one scenario in `world`, then shuts the world down.
+pub async fn run_in(loaded: &LoadedScenario, world: Box<dyn World>) -> ModeRun {
+    let mode = world.mode();
+    let mut run = failed_run(mode, String::new());
+    run.error = None;
+    run.target = world.target();
+    run.capabilities = world.authenticator().capabilities();
+    let mut session = Session::new(world);
+    for (index, spanned) in loaded.scenario.steps.iter().enumerate() {
         let line = spanned.referenced.line() as usize;
-        let Some(spec) = &step.request else {
-            if let Some(event) = &step.service {
-                health.apply(event);
+        let step = match &spanned.value {
+            Step::Event(event) => {
+                if let Err(e) = session.event(event, line).await {
+                    run.error = Some(format!("step {} (line {line}): {e}", index + 1));
+                    break;
+                }
+                continue;
             }
-            if let Err(e) = fixture.apply(step).await {
-                run.error = Some(format!("step {} (line {line}): {e}", index + 1));
-                break;
-            }
-            continue;
+            Step::Request(step) => step,
         };
-        let expected = step
-            .expect
-            .as_ref()
-            .and_then(|e| e.for_mode(mode))
-            .unwrap_or(Expected::Allow);
-        let calls_before = service_calls(&fixture);
+        // Decisions taken while the auth service is made faulty measure the fault, not the mode:
+        // they are judged like any other step but kept out of the mode's latency samples.
         let mut scratch = Vec::new();
-        let samples = if health.faulty() {
+        let samples = if session.service_faulty() {
             &mut scratch
         } else {
             &mut run.samples
         };
-        match decide(&fixture, mode, spec, step, &mut tokens, samples).await {
-            Ok((actual, latency)) => {
-                let calls = service_calls(&fixture).saturating_sub(calls_before);
-                let expected_calls = step.service_calls.as_ref().and_then(|c| c.for_mode(mode));
+        let calls_before = session.world().service_calls();
+        match decide(&mut session, step, samples).await {
+            Ok(Decided::Ran(actual, latency)) => {
+                let calls = session
+                    .world()
+                    .service_calls()
+                    .zip(calls_before)
+                    .map(|(after, before)| after.saturating_sub(before));
+                let expected = expected_of(step, mode);
+                let expected_calls = step
+                    .service_calls
+                    .as_ref()
+                    .and_then(|c| c.for_mode(mode))
+                    .filter(|_| calls.is_some());
+                let (meets, note) = judge(&actual, expected, run.target.is_some());
                 run.steps.push(StepOutcome {
                     index,
-                    name: step_name(step, spec),
+                    name: step_name(step),
                     line,
                     expected,
-                    passed: actual.meets(expected) && expected_calls.is_none_or(|n| n == calls),
+                    passed: meets && expected_calls.is_none_or(|n| Some(n) == calls),
                     actual,
                     latency,
                     service_calls: calls,
                     expected_service_calls: expected_calls,
                     why: step.why.clone(),
+                    note,
                 })
+            }
+            Ok(Decided::Skipped(reason)) => {
+                run.steps
+                    .push(skipped_step(index, line, step, mode, reason));
             }
             Err(e) => {
                 run.error = Some(format!("step {} (line {line}): {e}", index + 1));
@@ -113,41 +211,68 @@ async fn run_mode_with(
             }
         }
     }
-    fixture.shutdown().await;
+    session.shutdown().await;
     run
+}
+
+/// Whether `actual` meets `expected`, and what to say about how. Most real services answer only
+/// yes or no: against a target, a deny without a reason (`backend_rejected`) meets any expected
+/// deny — never an expected allow.
+fn judge(actual: &Actual, expected: Expected, target: bool) -> (bool, Option<String>) {
+    if actual.meets(expected) {
+        return (true, None);
+    }
+    match (actual, expected) {
+        (
+            Actual::Deny {
+                reason: DenyReason::BackendRejected,
+                ..
+            },
+            Expected::Deny(_),
+        ) if target => (
+            true,
+            Some("denied, no reason given by the target".to_owned()),
+        ),
+        _ => (false, None),
+    }
+}
+
+enum Decided {
+    Ran(Actual, Duration),
+    Skipped(String),
 }
 
 /// Decides a request step (`repeat` times); returns the outcome and the median latency. When a
 /// repeated request's answers differ, the first one that does not meet the expectation is kept.
 async fn decide(
-    fixture: &ModeFixture,
-    mode: Mode,
-    spec: &RequestSpec,
-    step: &Step,
-    tokens: &mut HashMap<String, String>,
+    session: &mut Session,
+    step: &RequestStep,
     samples: &mut Vec<Duration>,
-) -> Result<(Actual, Duration), crate::fixture::FixtureError> {
+) -> Result<Decided, WorldError> {
+    let mode = session.world().mode();
+    let capabilities = session.world().authenticator().capabilities();
     let missing: Vec<Capability> = step
         .needs
         .iter()
         .copied()
-        .filter(|c| !fixture.capabilities().supports(*c))
+        .filter(|c| !capabilities.supports(*c))
         .collect();
-    let expected = step.expect.as_ref().and_then(|e| e.for_mode(mode));
+    let expected = step.expect.for_mode(mode);
     let mut kept: Option<Actual> = None;
     let mut latencies = Vec::new();
-    for _ in 0..spec.repeat.unwrap_or(1) {
-        let decision = match fixture.request(spec, tokens)? {
-            Ok(req) => {
+    for _ in 0..step.request.repeat.unwrap_or(1) {
+        let decision = match session.request(&step.request).await? {
+            Prepared::Ready(req) => {
+                let auth = session.world().authenticator().clone();
                 let started = Instant::now();
-                let decision = fixture.authenticator().authenticate(&req).await;
+                let decision = auth.authenticate(&req).await;
                 let took = started.elapsed();
                 latencies.push(took);
                 samples.push(took);
                 decision
             }
-            // What the client sent does not parse: the server refuses it before any mode runs.
-            Err(deny) => Decision::Deny(deny),
+            Prepared::Refused(deny) => Decision::Deny(deny),
+            Prepared::Skipped(reason) => return Ok(Decided::Skipped(reason)),
         };
         let actual = actual_of(&decision, &missing);
         let meets = expected.is_some_and(|e| actual.meets(e));
@@ -165,25 +290,8 @@ async fn decide(
         .get(latencies.len() / 2)
         .copied()
         .unwrap_or_default();
-    let actual =
-        kept.ok_or_else(|| crate::fixture::FixtureError("a request step ran zero times".into()))?;
-    Ok((actual, median))
-}
-
-/// Requests the reference service has received on the endpoints a streaming server would call.
-fn service_calls(fixture: &ModeFixture) -> u64 {
-    let stats = fixture.service().stats();
-    [
-        "validate_credentials",
-        "invalidate_credentials",
-        "mediamtx_auth",
-        "token",
-        "jwks",
-        "openid_configuration",
-    ]
-    .iter()
-    .map(|e| stats.requests_to(e))
-    .sum()
+    let actual = kept.ok_or_else(|| WorldError::Failed("a request step ran zero times".into()))?;
+    Ok(Decided::Ran(actual, median))
 }
 
 fn actual_of(decision: &Decision, missing: &[Capability]) -> Actual {
@@ -208,10 +316,12 @@ fn actual_of(decision: &Decision, missing: &[Capability]) -> Actual {
     }
 }
 
-fn step_name(step: &Step, spec: &RequestSpec) -> String {
+/// The step's name: given, or made from the request.
+pub fn step_name(step: &RequestStep) -> String {
     if let Some(name) = &step.name {
         return name.clone();
     }
+    let spec = &step.request;
     let who = spec.identity.as_deref().unwrap_or("anonymous");
     let what = spec
         .stream
@@ -222,32 +332,6 @@ fn step_name(step: &Step, spec: &RequestSpec) -> String {
     match spec.action {
         Some(action) => format!("{who} {action}s over {} to {what}", spec.transport),
         None => format!("{who} over {} to {what}", spec.transport),
-    }
-}
-
-/// Whether a scenario has made the reference service faulty: stopped, or answering with a fault.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ServiceHealth {
-    down: bool,
-    faults: bool,
-}
-
-impl ServiceHealth {
-    /// Follows a `service:` event.
-    pub fn apply(&mut self, event: &ServiceEvent) {
-        match event {
-            ServiceEvent::Down => self.down = true,
-            ServiceEvent::Up => self.down = false,
-            ServiceEvent::Healthy => self.faults = false,
-            ServiceEvent::Latency(_) | ServiceEvent::Hang | ServiceEvent::Malformed => {
-                self.faults = true
-            }
-        }
-    }
-
-    /// Down, or answering with a fault.
-    pub fn faulty(&self) -> bool {
-        self.down || self.faults
     }
 }
 
@@ -263,4 +347,36 @@ pub fn slug(name: &str) -> String {
         }
     }
     out.trim_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deny(reason: DenyReason) -> Actual {
+        Actual::Deny {
+            reason,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_reasonless_deny_meets_an_expected_deny_only_against_a_target() {
+        let rejected = deny(DenyReason::BackendRejected);
+        let revoked = Expected::Deny(DenyReason::Revoked);
+        assert_eq!(
+            judge(&rejected, revoked, true),
+            (
+                true,
+                Some("denied, no reason given by the target".to_owned())
+            )
+        );
+        assert_eq!(judge(&rejected, revoked, false), (false, None));
+        assert_eq!(judge(&rejected, Expected::Allow, true), (false, None));
+        let allowed = Actual::Allow {
+            principal: "a".into(),
+        };
+        assert_eq!(judge(&allowed, revoked, true), (false, None));
+        assert_eq!(judge(&deny(DenyReason::Expired), revoked, true), (false, None));
+    }
 }

@@ -1,7 +1,7 @@
 //! The conformance suite: every scenario in `scenarios/`, against every mode it runs, each step a
 //! test named `scenario::step::mode`, so a failure names the exact step.
 //!
-//! All scenarios run first (concurrently, each mode with its own fixture and clock); the trials
+//! All scenarios run first (concurrently, each mode in its own world with its own clock); the trials
 //! then report the outcomes. `cargo test --test conformance -- revocation` filters as usual.
 
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use authbench_scenario::Mode;
 use authbench_scenario::library;
 use authbench_scenario::outcome::ScenarioRun;
-use authbench_scenario::runner::{self, run_scenario};
+use authbench_harness::runner::{self, run_scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> ExitCode {
@@ -66,7 +66,7 @@ fn main() -> ExitCode {
                             step.line,
                             step.name,
                             step.expected_service_calls.unwrap_or_default(),
-                            step.service_calls,
+                            step.service_calls.unwrap_or_default(),
                         )))
                     } else {
                         Err(Failed::from(format!(
@@ -91,5 +91,6 @@ fn detail(actual: &authbench_scenario::outcome::Actual) -> String {
         Actual::Allow { principal } => format!("principal {principal}"),
         Actual::Deny { detail, .. } => detail.clone(),
         Actual::Unsupported { missing, would } => format!("missing {missing:?}, would {would}"),
+        Actual::Skipped { reason } => reason.clone(),
     }
 }

@@ -4,7 +4,8 @@
 
 use authbench_core::DenyReason;
 use authbench_scenario::outcome::Actual;
-use authbench_scenario::{Mode, library, runner};
+use authbench_harness::runner;
+use authbench_scenario::{Mode, library};
 
 #[tokio::test]
 async fn decisions_under_service_faults_are_judged_but_kept_out_of_the_latency_samples() {

@@ -376,14 +376,14 @@ fn run_scenarios(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let mut fixtures = Vec::new();
+    let mut sessions = Vec::new();
     let mut skipped = Vec::new();
     let mut result = Ok(());
     'outer: for scenario in &scenarios {
         for &mode in &opts.modes {
             let step = crate::scenario::setup(&env, scenario, mode).and_then(|found| match found {
-                Some((setup, fixture)) => {
-                    fixtures.push(fixture);
+                Some((setup, session)) => {
+                    sessions.push(session);
                     load_mode(&env, setup, opts, &mut section)
                 }
                 None => {
@@ -397,8 +397,8 @@ fn run_scenarios(
             }
         }
     }
-    for f in fixtures {
-        env.service_runtime().block_on(f.shutdown());
+    for session in sessions {
+        env.service_runtime().block_on(session.shutdown());
     }
     result?;
     if !skipped.is_empty() {

@@ -1,7 +1,7 @@
 //! Scenario files as load workloads (`authbench bench PATH…`): per scenario and mode, the
-//! scenario runner's own fixture (`authbench_scenario::fixture::ModeFixture`) provides the
-//! authenticator, and the scenario's request steps the requests, each a case with the step's
-//! expected outcome for the mode.
+//! runner's own world (`authbench_harness::builtin::BuiltinWorld`, walked by a
+//! `authbench_harness::session::Session`) provides the authenticator, and the scenario's request
+//! steps the requests, each a case with the step's expected outcome for the mode.
 //!
 //! A load run repeats requests many times, so only what can be repeated is used: the request
 //! steps **before the first event** (a clock advance, a revocation, a password change, a key
@@ -9,14 +9,15 @@
 //! expectation for the mode is a decision (`unsupported` steps are left out). A scenario with no
 //! such step for a mode is skipped for that mode, and said so.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use authbench_harness::builtin::BuiltinWorld;
+use authbench_harness::session::{Prepared, Session};
 use authbench_scenario::Mode;
-use authbench_scenario::fixture::ModeFixture;
 use authbench_scenario::load::{self, LoadedScenario};
 use authbench_scenario::outcome::Expected;
+use authbench_scenario::spec::Step;
 
 use crate::LoadError;
 use crate::bench::Env;
@@ -45,45 +46,41 @@ fn step_name(index: usize, name: Option<&str>) -> String {
     name.map_or_else(|| format!("step {}", index + 1), str::to_owned)
 }
 
-/// The workload of `scenario` for `mode`, and the fixture that must stay alive while it runs.
-/// `Ok(None)` when the scenario has no repeatable request step for the mode.
+/// The workload of `scenario` for `mode`, and the session whose world must stay alive while it
+/// runs. `Ok(None)` when the scenario has no repeatable request step for the mode.
 ///
 /// # Errors
 ///
-/// [`LoadError::Setup`] when the fixture cannot be built or a request cannot be made.
+/// [`LoadError::Setup`] when the world cannot be built or a request cannot be made.
 pub fn setup(
     env: &Env,
     scenario: &LoadedScenario,
     mode: Mode,
-) -> Result<Option<(ModeSetup, ModeFixture)>, LoadError> {
+) -> Result<Option<(ModeSetup, Session)>, LoadError> {
     let what = format!("{} ({mode})", scenario.source);
-    // The fixture's service runs on the service runtime, like the generated workload's.
-    let fixture = env
-        .service_runtime()
-        .block_on(ModeFixture::build(scenario, mode))
+    // The world's service runs on the service runtime, like the generated workload's.
+    let runtime = env.service_runtime();
+    let world = runtime
+        .block_on(BuiltinWorld::build(scenario, mode))
         .map_err(|e| LoadError::setup(what.clone(), e))?;
-    let mut tokens = HashMap::new();
+    let mut session = Session::new(Box::new(world));
     let mut workload = Workload::default();
     for (index, spanned) in scenario.scenario.steps.iter().enumerate() {
-        let step = &spanned.value;
-        let Some(spec) = &step.request else { break };
-        let expected = match step
-            .expect
-            .as_ref()
-            .and_then(|e| e.for_mode(mode))
-            .unwrap_or(Expected::Allow)
-        {
+        let Step::Request(step) = &spanned.value else {
+            break;
+        };
+        let expected = match step.expect.for_mode(mode).unwrap_or(Expected::Allow) {
             Expected::Allow => Verdict::Allow,
             Expected::Deny(r) => Verdict::Deny(r),
             Expected::Unsupported => continue,
         };
-        let req = match fixture
-            .request(spec, &mut tokens)
+        let req = match runtime
+            .block_on(session.request(&step.request))
             .map_err(|e| LoadError::setup(what.clone(), e))?
         {
-            Ok(req) => req,
+            Prepared::Ready(req) => req,
             // What a server cannot parse never reaches the authenticator: nothing to load.
-            Err(_) => continue,
+            Prepared::Refused(_) | Prepared::Skipped(_) => continue,
         };
         workload.requests.push((req, workload.cases.len()));
         workload.cases.push(Case {
@@ -92,11 +89,12 @@ pub fn setup(
         });
     }
     if workload.requests.is_empty() {
+        runtime.block_on(session.shutdown());
         return Ok(None);
     }
     let setup = ModeSetup {
         mode,
-        auth: fixture.authenticator().clone(),
+        auth: session.world().authenticator().clone(),
         workload: Arc::new(workload),
         reference: None,
         path: if mode == Mode::Roundtrip {
@@ -106,5 +104,5 @@ pub fn setup(
         },
         scenario: Some(scenario.name.clone()),
     };
-    Ok(Some((setup, fixture)))
+    Ok(Some((setup, session)))
 }

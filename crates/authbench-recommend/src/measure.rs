@@ -7,7 +7,7 @@ use std::path::Path;
 use authbench_report::{Report, RunOptions};
 use authbench_scenario::Mode;
 use authbench_scenario::load;
-use authbench_scenario::runner;
+use authbench_harness::runner;
 use authbench_scenario::yaml::YamlError;
 
 use crate::measurements::{FigureSource, Measurements};
@@ -99,11 +99,10 @@ mod tests {
     #[test]
     fn the_embedded_scenario_loads_and_repeats_as_documented() {
         let s = load::load_str(SCENARIO, Path::new("m.yaml"), "m".into()).unwrap();
-        let repeat = s.scenario.steps[0]
-            .value
-            .request
-            .as_ref()
-            .and_then(|r| r.repeat);
+        let repeat = match &s.scenario.steps[0].value {
+            authbench_scenario::spec::Step::Request(step) => step.request.repeat,
+            authbench_scenario::spec::Step::Event(e) => panic!("the first step is an event: {e}"),
+        };
         assert_eq!(repeat, Some(DECISIONS_PER_MODE));
         // The note on file figures names bcrypt.
         assert_eq!(

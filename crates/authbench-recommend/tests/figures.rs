@@ -231,7 +231,8 @@ fn a_load_report_with_injected_faults_is_not_taken_as_figures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denials_and_injected_faults_in_a_run_report_are_not_taken_as_join_cost() {
     use authbench_report::RunOptions;
-    use authbench_scenario::{load, runner};
+    use authbench_harness::runner;
+    use authbench_scenario::load;
 
     let text = "\
 description: healthy joins, then a service slower than the timeout

@@ -142,6 +142,9 @@ fn actual(a: &Actual) -> ActualOutcome {
             missing: missing.iter().map(|c| c.as_str().to_owned()).collect(),
             would: would.clone(),
         },
+        Actual::Skipped { reason } => ActualOutcome::Skipped {
+            reason: reason.clone(),
+        },
     }
 }
 

@@ -18,6 +18,7 @@ enum Seen<'a> {
     Allow,
     Deny(Option<DenyReason>, &'a str),
     Unsupported(&'a [String], &'a str),
+    Skipped,
 }
 
 impl<'a> Seen<'a> {
@@ -28,6 +29,7 @@ impl<'a> Seen<'a> {
                 Seen::Deny(DenyReason::from_str(reason).ok(), reason)
             }
             ActualOutcome::Unsupported { missing, would } => Seen::Unsupported(missing, would),
+            ActualOutcome::Skipped { .. } => Seen::Skipped,
         }
     }
 }
@@ -66,6 +68,7 @@ pub fn why(mode: Mode, own: &ActualOutcome, others: &[&ActualOutcome]) -> Option
         .iter()
         .any(|o| matches!(o, ActualOutcome::Allow { .. }));
     match Seen::of(own) {
+        Seen::Skipped => None,
         Seen::Unsupported(missing, would) => Some(Why::Said(cannot_express(mode, missing, would))),
         Seen::Deny(reason, code) => Some(why_deny(mode, reason, code, others_allow)),
         Seen::Allow => {

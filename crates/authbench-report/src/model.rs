@@ -310,6 +310,12 @@ pub enum ActualOutcome {
         /// What the mode decided anyway: `allow` or a deny reason code.
         would: String,
     },
+    /// Not run in this world (an identity with no account at the target, a step after an event
+    /// the target cannot apply); neither held nor failed.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A step where the modes' actual outcomes differ.
@@ -361,6 +367,7 @@ impl ActualOutcome {
             ActualOutcome::Allow { .. } => "allow".to_owned(),
             ActualOutcome::Deny { reason, .. } => format!("deny({reason})"),
             ActualOutcome::Unsupported { .. } => "unsupported".to_owned(),
+            ActualOutcome::Skipped { .. } => "skipped".to_owned(),
         }
     }
 
@@ -375,6 +382,7 @@ impl ActualOutcome {
                     missing.join(", ")
                 )
             }
+            ActualOutcome::Skipped { reason } => reason.clone(),
         }
     }
 }

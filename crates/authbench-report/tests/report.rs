@@ -186,6 +186,7 @@ fn percentiles_are_right_on_a_known_sample_set() {
         source: "known.yaml".into(),
         use_case: None,
         modes: vec![ModeRun {
+            target: None,
             mode: Mode::Jwt,
             capabilities: common::caps(Mode::Jwt),
             steps: vec![],

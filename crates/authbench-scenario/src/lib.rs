@@ -1,15 +1,12 @@
-//! authbench's YAML side: the deployment config (one section per mode, plus identities), and
-//! scenarios that drive every mode from one description.
+//! authbench's scenario files: the YAML format ([`spec`]), loading and validation with
+//! `file:line:col` errors ([`load`], [`yaml`]), and the shipped library ([`library`]). Running
+//! them is the harness's job (`authbench-harness`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod config;
-pub mod fixture;
 pub mod library;
 pub mod load;
-mod request;
-pub mod runner;
 pub mod spec;
 pub mod yaml;
 

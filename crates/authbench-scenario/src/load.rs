@@ -135,64 +135,16 @@ fn validate(scenario: &Scenario, file: &Path) -> Result<(), YamlError> {
 }
 
 fn check_step(step: &Step, modes: &[Mode], known: &dyn Fn(&str) -> bool) -> Result<(), String> {
-    let events = [
-        ("advance", step.advance.is_some()),
-        ("revoke", step.revoke.is_some()),
-        ("restore", step.restore.is_some()),
-        ("set_password", step.set_password.is_some()),
-        ("remove_user", step.remove_user.is_some()),
-        ("corrupt_htpasswd", step.corrupt_htpasswd.is_some()),
-        ("rotate_keys", step.rotate_keys.is_some()),
-        ("service", step.service.is_some()),
-    ];
-    let given: Vec<&str> = events
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect();
-    match (&step.request, given.as_slice()) {
-        (Some(_), []) => {}
-        (None, [_]) => {}
-        (None, []) => {
-            return Err(
-                "a step needs `request` or one event (advance, revoke, restore, set_password, \
-                 remove_user, corrupt_htpasswd, rotate_keys, service)"
-                    .to_owned(),
-            );
+    let step = match step {
+        Step::Event(event) => {
+            return match event.user() {
+                Some(user) if !known(user) => Err(format!("unknown identity `{user}`")),
+                _ => Ok(()),
+            };
         }
-        (Some(_), [event, ..]) => {
-            return Err(format!(
-                "a step has either `request` or an event, not both (`{event}`)"
-            ));
-        }
-        (None, [a, b, ..]) => return Err(format!("one event per step, found `{a}` and `{b}`")),
-    }
-    for user in [&step.revoke, &step.restore, &step.remove_user]
-        .into_iter()
-        .flatten()
-        .chain(step.set_password.as_ref().map(|s| &s.user))
-    {
-        if !known(user) {
-            return Err(format!("unknown identity `{user}`"));
-        }
-    }
-    let Some(request) = &step.request else {
-        if step.expect.is_some()
-            || !step.needs.is_empty()
-            || step.service_calls.is_some()
-            || step.why.is_some()
-        {
-            return Err(
-                "`expect`, `needs`, `service_calls` and `why` go with a `request`".to_owned(),
-            );
-        }
-        return Ok(());
+        Step::Request(step) => step,
     };
-    let expect = step
-        .expect
-        .as_ref()
-        .ok_or("a request needs `expect`: allow, deny(reason), unsupported, or one per mode")?;
-    if let Expect::PerMode(map) = expect {
+    if let Expect::PerMode(map) = &step.expect {
         for mode in modes {
             if !map.contains_key(mode) {
                 return Err(format!("`expect` has no outcome for mode `{mode}`"));
@@ -209,7 +161,7 @@ fn check_step(step: &Step, modes: &[Mode], known: &dyn Fn(&str) -> bool) -> Resu
     {
         return Err(format!("`service_calls` has no count for mode `{mode}`"));
     }
-    check_request(request, known)
+    check_request(&step.request, known)
 }
 
 fn check_request(request: &RequestSpec, known: &dyn Fn(&str) -> bool) -> Result<(), String> {
@@ -287,6 +239,10 @@ mod tests {
             "{HEAD}  - request: {{as: alice, action: publish, transport: rtmp, stream: live/cam1}}\n"
         ));
         assert!(e.message.contains("needs `expect`"), "{e}");
+
+        let e = error(&format!("{HEAD}  - rotate_keys: false\n"));
+        assert!(e.message.contains("`rotate_keys: false` is not an event"), "{e}");
+        assert_eq!(e.line, Some(5), "{e}");
 
         let e = error(&format!(
             "{HEAD}  - request: {{as: alice, action: publish, transport: rtmp, stream: live/cam1}}\n    expect: {{jwt: allow, file: allow}}\n"

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use authbench_core::{Action, Capability, DenyReason, Identities, Transport};
+use authbench_core::{Action, Capability, DenyReason, Identities, Secret, Transport};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -285,10 +285,123 @@ fn default_prefix() -> String {
     "user".to_owned()
 }
 
-/// One step: exactly one of `request` or an event.
+/// One step: a request to decide, or one event between requests.
+///
+/// In YAML a step is a map: a request step has `request` and `expect` (plus `name`, `why`,
+/// `needs`, `service_calls`); an event step has exactly one event key (`advance: 5m`,
+/// `revoke: alice`, `rotate_keys: true`, `service: down`, …). Both parse through [`RawStep`], so a
+/// step that mixes them, names two events, or says `rotate_keys: false` is an error at its line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawStep")]
+pub enum Step {
+    /// A request with what each mode should decide.
+    Request(Box<RequestStep>),
+    /// Something that happens between requests.
+    Event(Event),
+}
+
+impl JsonSchema for Step {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RawStep::json_schema(generator)
+    }
+}
+
+/// A request step.
+#[derive(Debug, Clone)]
+pub struct RequestStep {
+    /// A name for reports; defaults to one made from the request.
+    pub name: Option<String>,
+    /// The request to decide.
+    pub request: RequestSpec,
+    /// What each mode should decide.
+    pub expect: Expect,
+    /// Why the modes differ at this step, in the scenario's own words.
+    pub why: Option<String>,
+    /// Capabilities the rule under test needs; a mode without them reports `unsupported`.
+    pub needs: Vec<Capability>,
+    /// How many requests the auth service may receive while the step runs.
+    pub service_calls: Option<ServiceCalls>,
+}
+
+/// Something that happens between requests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Move the clock forward.
+    Advance(Duration),
+    /// Revoke a user at the auth service.
+    Revoke(String),
+    /// Lift a revocation.
+    Restore(String),
+    /// Change a user's password everywhere it is stored (the service's store and the htpasswd
+    /// file, which is reloaded). Tokens already issued are not touched.
+    SetPassword(SetPassword),
+    /// Remove a user from the htpasswd file (reloaded) and revoke them at the service.
+    RemoveUser(String),
+    /// Overwrite the htpasswd file with garbage and reload (the old content stays in force).
+    CorruptHtpasswd,
+    /// Rotate the auth service's signing keys.
+    RotateKeys,
+    /// Change the auth service's health.
+    Service(ServiceEvent),
+}
+
+impl Event {
+    /// The YAML key of the event (`advance`, `revoke`, …).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Event::Advance(_) => "advance",
+            Event::Revoke(_) => "revoke",
+            Event::Restore(_) => "restore",
+            Event::SetPassword(_) => "set_password",
+            Event::RemoveUser(_) => "remove_user",
+            Event::CorruptHtpasswd => "corrupt_htpasswd",
+            Event::RotateKeys => "rotate_keys",
+            Event::Service(_) => "service",
+        }
+    }
+
+    /// The user the event is about, if any.
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Event::Revoke(u) | Event::Restore(u) | Event::RemoveUser(u) => Some(u),
+            Event::SetPassword(change) => Some(&change.user),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    /// The event as the scenario writes it (`revoke: alice`), never with a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Advance(by) => write!(
+                f,
+                "advance: {}",
+                authbench_core::duration::format_duration(*by)
+            ),
+            Event::Service(ServiceEvent::Latency(d)) => write!(
+                f,
+                "service: latency {}",
+                authbench_core::duration::format_duration(*d)
+            ),
+            Event::Service(event) => write!(f, "service: {}", event.key()),
+            Event::CorruptHtpasswd | Event::RotateKeys => write!(f, "{}: true", self.key()),
+            other => write!(f, "{}: {}", other.key(), other.user().unwrap_or_default()),
+        }
+    }
+}
+
+/// One step: a request to decide (`request` + `expect`), or exactly one event.
+// Every key is optional here; `Step::try_from` enforces the shape, so its errors carry the step's
+// line.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+#[schemars(rename = "Step")]
+pub struct RawStep {
     /// A name for reports; defaults to one made from the request.
     #[serde(default)]
     pub name: Option<String>,
@@ -326,10 +439,11 @@ pub struct Step {
     /// Event: remove a user from the htpasswd file (reloaded) and revoke them at the service.
     #[serde(default)]
     pub remove_user: Option<String>,
-    /// Event: overwrite the htpasswd file with garbage and reload (the old content stays in force).
+    /// Event (`true` only): overwrite the htpasswd file with garbage and reload (the old content
+    /// stays in force).
     #[serde(default)]
     pub corrupt_htpasswd: Option<bool>,
-    /// Event: rotate the reference service's signing keys.
+    /// Event (`true` only): rotate the reference service's signing keys.
     #[serde(default)]
     pub rotate_keys: Option<bool>,
     /// Event: change the reference service's health.
@@ -337,18 +451,79 @@ pub struct Step {
     pub service: Option<ServiceEvent>,
 }
 
+impl TryFrom<RawStep> for Step {
+    type Error = String;
+
+    fn try_from(raw: RawStep) -> Result<Step, String> {
+        let flag = |key: &str, on: Option<bool>| match on {
+            None => Ok(None),
+            Some(true) => Ok(Some(())),
+            Some(false) => Err(format!(
+                "`{key}: false` is not an event; write `{key}: true` or remove the step"
+            )),
+        };
+        let mut events = Vec::new();
+        events.extend(raw.advance.map(Event::Advance));
+        events.extend(raw.revoke.map(Event::Revoke));
+        events.extend(raw.restore.map(Event::Restore));
+        events.extend(raw.set_password.map(Event::SetPassword));
+        events.extend(raw.remove_user.map(Event::RemoveUser));
+        events.extend(flag("corrupt_htpasswd", raw.corrupt_htpasswd)?.map(|()| Event::CorruptHtpasswd));
+        events.extend(flag("rotate_keys", raw.rotate_keys)?.map(|()| Event::RotateKeys));
+        events.extend(raw.service.map(Event::Service));
+        let request_keys = raw.expect.is_some()
+            || !raw.needs.is_empty()
+            || raw.service_calls.is_some()
+            || raw.why.is_some();
+        match (raw.request, events.len()) {
+            (Some(request), 0) => {
+                let expect = raw.expect.ok_or(
+                    "a request needs `expect`: allow, deny(reason), unsupported, or one per mode",
+                )?;
+                Ok(Step::Request(Box::new(RequestStep {
+                    name: raw.name,
+                    request,
+                    expect,
+                    why: raw.why,
+                    needs: raw.needs,
+                    service_calls: raw.service_calls,
+                })))
+            }
+            (Some(_), _) => Err(format!(
+                "a step has either `request` or an event, not both (`{}`)",
+                events[0].key()
+            )),
+            (None, 0) => Err(
+                "a step needs `request` or one event (advance, revoke, restore, set_password, \
+                 remove_user, corrupt_htpasswd, rotate_keys, service)"
+                    .to_owned(),
+            ),
+            (None, 1) if request_keys => {
+                Err("`expect`, `needs`, `service_calls` and `why` go with a `request`".to_owned())
+            }
+            (None, 1) => Ok(Step::Event(events.remove(0))),
+            (None, _) => Err(format!(
+                "one event per step, found `{}` and `{}`",
+                events[0].key(),
+                events[1].key()
+            )),
+        }
+    }
+}
+
 /// A password change.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
     /// The user.
     pub user: String,
     /// The new password.
-    pub password: String,
+    #[schemars(with = "String")]
+    pub password: Secret,
 }
 
 /// What happens to the reference auth service.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ServiceEvent {
     /// Stop it: connections are refused.
@@ -367,6 +542,20 @@ pub enum ServiceEvent {
     Malformed,
     /// Clear every fault.
     Healthy,
+}
+
+impl ServiceEvent {
+    /// The YAML name (`down`, `latency`, …).
+    pub fn key(&self) -> &'static str {
+        match self {
+            ServiceEvent::Down => "down",
+            ServiceEvent::Up => "up",
+            ServiceEvent::Latency(_) => "latency",
+            ServiceEvent::Hang => "hang",
+            ServiceEvent::Malformed => "malformed",
+            ServiceEvent::Healthy => "healthy",
+        }
+    }
 }
 
 /// Which credentials the client presents.

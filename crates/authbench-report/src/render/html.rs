@@ -238,6 +238,7 @@ fn outcome_class(a: &ActualOutcome) -> &'static str {
         ActualOutcome::Allow { .. } => "allow",
         ActualOutcome::Deny { .. } => "deny",
         ActualOutcome::Unsupported { .. } => "unsupported",
+        ActualOutcome::Skipped { .. } => "skipped",
     }
 }
 

@@ -65,9 +65,10 @@ pub fn step(
         expected,
         actual,
         latency: Duration::from_micros(us),
-        service_calls: 0,
+        service_calls: Some(0),
         expected_service_calls: None,
         why: None,
+        note: None,
     }
 }
 
@@ -112,6 +113,7 @@ fn mode_run(mode: Mode, steps: Vec<StepOutcome>, seed: u64) -> ModeRun {
     };
     ModeRun {
         mode,
+        target: None,
         capabilities: caps(mode),
         samples: samples(seed, 400, base, tail),
         steps,
