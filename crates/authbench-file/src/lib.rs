@@ -16,6 +16,8 @@
 //!   version atomically and keep the old one when the new one is broken; `reload_interval`
 //!   polls in the background.
 //! * [`fixture`] writes htpasswd, group and Red5 Pro files from [`authbench_core::Identities`].
+//! * The `schemars` feature derives the JSON Schema of [`FileConfig`] (paths and durations as
+//!   strings), for editors and `authbench validate`.
 //!
 //! # Example
 //!

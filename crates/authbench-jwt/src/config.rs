@@ -64,6 +64,26 @@ pub struct TenantConfig {
     pub rooms: Vec<String>,
 }
 
+impl TenantConfig {
+    /// A tenant without a name owning the room prefixes `rooms`.
+    pub fn new<I, S>(rooms: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        TenantConfig {
+            name: None,
+            rooms: rooms.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The same tenant with the name identities carry (`Identity::tenant`).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
 /// Claim names, when they differ from the profile's defaults.
 ///
 /// Defaults: red5pro `roles` / `red5-room` / `red5-transport` / `tenant`; mediamtx
@@ -99,6 +119,13 @@ pub struct ReplayConfig {
     pub max_entries: usize,
 }
 
+impl ReplayConfig {
+    /// Replay protection remembering at most `max_entries` token ids.
+    pub fn new(max_entries: usize) -> Self {
+        ReplayConfig { max_entries }
+    }
+}
+
 /// Verified-token cache: skip signature verification for a token seen before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -106,6 +133,13 @@ pub struct ReplayConfig {
 pub struct CacheConfig {
     /// Most tokens held at once.
     pub max_entries: usize,
+}
+
+impl CacheConfig {
+    /// A verified-token cache holding at most `max_entries` tokens.
+    pub fn new(max_entries: usize) -> Self {
+        CacheConfig { max_entries }
+    }
 }
 
 fn default_jwks_refresh() -> Duration {
@@ -137,6 +171,23 @@ fn default_true() -> bool {
 ///   audiences: [streaming]
 ///   leeway: 0s
 ///   max_ttl: 5m
+/// ```
+///
+/// In Rust, with [`JwtConfig::new`] (or [`Default`]), the `with_*` methods and the public fields:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use authbench_jwt::{Algorithm, JwtConfig, Profile, TenantConfig};
+///
+/// let cfg = JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256])
+///     .with_secret_file("hs256.secret")
+///     .with_issuer("https://acme.example.test")
+///     .with_tenant("https://acme.example.test", TenantConfig::new(["acme-"]).with_name("acme"))
+///     .with_audience("streaming")
+///     .with_max_ttl(Duration::from_secs(300));
+/// let lenient = JwtConfig { leeway: Duration::from_secs(5), ..cfg.clone() };
+/// assert_eq!(lenient.algorithms, [Algorithm::HS256]);
 /// ```
 ///
 /// `Debug` shows `jwks_url` and `oidc_discovery` through [`authbench_core::redact::url`]: a key
@@ -291,12 +342,14 @@ impl std::fmt::Debug for JwtConfig {
     }
 }
 
-impl JwtConfig {
-    /// A config with the given profile and algorithms and every other key at its default.
-    pub fn new(profile: Profile, algorithms: &[Algorithm]) -> Self {
+/// Every key at the value a `jwt:` section without it gets, and no algorithm: a config is not
+/// usable until `algorithms` and a key source are set (the constructors say
+/// [`JwtConfigError::NoAlgorithms`](crate::JwtConfigError::NoAlgorithms) otherwise).
+impl Default for JwtConfig {
+    fn default() -> Self {
         JwtConfig {
-            profile,
-            algorithms: algorithms.to_vec(),
+            profile: Profile::default(),
+            algorithms: Vec::new(),
             secret_file: None,
             secret_env: None,
             public_keys: Vec::new(),
@@ -310,16 +363,70 @@ impl JwtConfig {
             require_exp: None,
             claims: ClaimNames::default(),
             tenants: BTreeMap::new(),
-            tenant_from: TenantSource::Issuer,
+            tenant_from: TenantSource::default(),
             replay: None,
             cache: None,
             jwks_refresh: default_jwks_refresh(),
             jwks_min_refetch: default_jwks_min_refetch(),
             jwks_timeout: default_jwks_timeout(),
-            token_in_password: true,
+            token_in_password: default_true(),
             signing_key: None,
             signing_kid: None,
         }
+    }
+}
+
+impl JwtConfig {
+    /// A config with the given profile and algorithms and every other key at its default.
+    pub fn new(profile: Profile, algorithms: &[Algorithm]) -> Self {
+        JwtConfig {
+            profile,
+            algorithms: algorithms.to_vec(),
+            ..JwtConfig::default()
+        }
+    }
+
+    /// The same config reading the HMAC secret from `path` (`secret_file`).
+    pub fn with_secret_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.secret_file = Some(path.into());
+        self
+    }
+
+    /// The same config with keys and the expected issuer from OIDC discovery (`oidc_discovery`).
+    pub fn with_oidc_discovery(mut self, url: impl Into<String>) -> Self {
+        self.oidc_discovery = Some(url.into());
+        self
+    }
+
+    /// The same config also accepting tokens from `issuer` (`issuers`).
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuers.push(issuer.into());
+        self
+    }
+
+    /// The same config also accepting tokens for `audience` (`audiences`).
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// The same config capping the lifetime left in a token (`max_ttl`).
+    pub fn with_max_ttl(mut self, max_ttl: Duration) -> Self {
+        self.max_ttl = Some(max_ttl);
+        self
+    }
+
+    /// The same config with one-time tokens, remembering at most `max_entries` ids (`replay`).
+    pub fn with_replay(mut self, max_entries: usize) -> Self {
+        self.replay = Some(ReplayConfig::new(max_entries));
+        self
+    }
+
+    /// The same config with the tenant keyed by `key` (an issuer, or a tenant claim value with
+    /// `tenant_from: claim`) in `tenants`, replacing one already there.
+    pub fn with_tenant(mut self, key: impl Into<String>, tenant: TenantConfig) -> Self {
+        self.tenants.insert(key.into(), tenant);
+        self
     }
 
     /// Whether keys come over HTTP (`jwks_url` or `oidc_discovery`).

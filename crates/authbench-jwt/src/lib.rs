@@ -10,6 +10,10 @@
 //!   discovery (see *Keys over HTTP* below).
 //! * [`TokenMinter`] and [`claims_for`] make tokens in a profile's shape from an
 //!   [`authbench_core::Identity`].
+//! * [`JwtConfig`] is the `jwt:` section of a deployment config: typed ([`Profile`],
+//!   [`Algorithm`], …) so a misspelt name is a parse error listing the allowed ones, and
+//!   buildable in Rust ([`JwtConfig::new`], `with_*` methods, public fields). The `schemars`
+//!   feature derives its JSON Schema (durations and paths as strings).
 //!
 //! # Example
 //!

@@ -1,8 +1,10 @@
 //! The `jwt:` section as typed data: unknown names are parse errors at the line and column of the
-//! value that list the allowed values, and the JSON Schema (feature `schemars`) lists the same
-//! values.
+//! value that list the allowed values, a config built in Rust equals the YAML that says the same,
+//! and the JSON Schema (feature `schemars`) lists the same values.
 
-use authbench_jwt::{Algorithm, JwtConfig, Profile};
+use std::time::Duration;
+
+use authbench_jwt::{Algorithm, CacheConfig, JwtConfig, Profile, ReplayConfig, TenantConfig};
 
 fn parse_error(yaml: &str) -> String {
     match serde_saphyr::from_str::<JwtConfig>(yaml) {
@@ -55,6 +57,96 @@ fn algorithms_parse_by_their_jose_names_in_order() {
     assert_eq!(
         json["algorithms"],
         serde_json::json!(["EdDSA", "HS256", "PS512"])
+    );
+}
+
+fn parse(yaml: &str) -> JwtConfig {
+    serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml:?}: {e}"))
+}
+
+#[test]
+fn default_is_a_section_with_only_algorithms() {
+    let typed = JwtConfig {
+        algorithms: vec![Algorithm::HS256],
+        ..JwtConfig::default()
+    };
+    assert_eq!(typed, parse("algorithms: [HS256]\n"));
+    assert_eq!(typed, JwtConfig::new(Profile::Red5pro, &[Algorithm::HS256]));
+    assert_eq!(typed.jwks_refresh, Duration::from_secs(300));
+    assert!(typed.token_in_password);
+}
+
+#[test]
+fn a_local_secret_section_with_tenants_is_plain_rust() {
+    let typed = JwtConfig::new(Profile::Generic, &[Algorithm::HS384])
+        .with_secret_file("jwt.secret")
+        .with_audience("streaming")
+        .with_max_ttl(Duration::from_secs(300))
+        .with_replay(100_000)
+        .with_issuer("https://idp.example.test")
+        .with_issuer("https://acme.example.test")
+        .with_tenant(
+            "https://acme.example.test",
+            TenantConfig::new(["acme-", "shared"]).with_name("acme"),
+        );
+    let yaml = "
+profile: generic
+algorithms: [HS384]
+secret_file: jwt.secret
+audiences: [streaming]
+max_ttl: 5m
+replay: {max_entries: 100000}
+issuers: [https://idp.example.test, https://acme.example.test]
+tenants:
+  https://acme.example.test: {name: acme, rooms: [acme-, shared]}
+";
+    assert_eq!(typed, parse(yaml));
+    assert_eq!(typed.replay, Some(ReplayConfig::new(100_000)));
+    // And back: what the typed config serializes to reads as the same config.
+    let json = serde_json::to_string(&typed).expect("serializes");
+    let again: JwtConfig = serde_json::from_str(&json).expect("parses");
+    assert_eq!(again, typed);
+}
+
+#[test]
+fn an_oidc_discovery_section_is_plain_rust() {
+    let typed = JwtConfig::new(Profile::Mediamtx, &[Algorithm::ES256])
+        .with_oidc_discovery("http://127.0.0.1:8089/.well-known/openid-configuration")
+        .with_audience("streaming");
+    let mut with_cache = typed.clone();
+    with_cache.cache = Some(CacheConfig::new(64));
+    assert_eq!(
+        typed,
+        parse(
+            "profile: mediamtx\nalgorithms: [ES256]\naudiences: [streaming]\n\
+             oidc_discovery: http://127.0.0.1:8089/.well-known/openid-configuration\n"
+        )
+    );
+    assert_eq!(
+        with_cache,
+        parse(
+            "profile: mediamtx\nalgorithms: [ES256]\naudiences: [streaming]\n\
+             oidc_discovery: http://127.0.0.1:8089/.well-known/openid-configuration\n\
+             cache: {max_entries: 64}\n"
+        )
+    );
+}
+
+#[test]
+fn with_tenant_replaces_the_tenant_of_the_same_key() {
+    let cfg = JwtConfig::default()
+        .with_tenant("https://a.example", TenantConfig::new(["a-"]))
+        .with_tenant(
+            "https://a.example",
+            TenantConfig::new(["b-"]).with_name("b"),
+        );
+    assert_eq!(cfg.tenants.len(), 1);
+    assert_eq!(
+        cfg.tenants.get("https://a.example"),
+        Some(&TenantConfig {
+            name: Some("b".into()),
+            rooms: vec!["b-".into()],
+        })
     );
 }
 
