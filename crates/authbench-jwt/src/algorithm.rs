@@ -88,6 +88,7 @@ impl fmt::Display for Algorithm {
 
 /// A name that is not a supported [`Algorithm`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error(
     "`{name}` is not a supported JWT algorithm (HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)"
 )]
