@@ -14,14 +14,14 @@ use authbench_authsvc::{
 };
 use authbench_core::{Authenticator, Clock, Identities, Identity, ManualClock, Mode, Secret};
 use authbench_file::{FileAuthenticator, FileConfig, Scheme};
-use authbench_jwt::{JwtAuthenticator, JwtConfig, TokenMinter};
-use authbench_roundtrip::{RoundTripAuthenticator, RoundTripConfig};
+use authbench_jwt::{
+    Algorithm, JwtAuthenticator, JwtConfig, ReplayConfig, TenantConfig, TokenMinter,
+};
+use authbench_roundtrip::{Protocol, RoundTripAuthenticator, RoundTripConfig};
 use serde_json::{Value, json};
 
 use authbench_scenario::load::LoadedScenario;
-use authbench_scenario::spec::{
-    Event, HashScheme, Scenario, ServiceEvent, TokenSource, WireProtocol,
-};
+use authbench_scenario::spec::{Event, HashScheme, Scenario, ServiceEvent, TokenSource};
 
 use crate::world::{Account, TokenOptions, World, WorldError};
 
@@ -187,19 +187,12 @@ impl BuiltinWorld {
             Mode::Roundtrip => {
                 let rt = &setup.roundtrip;
                 let path = match rt.protocol {
-                    WireProtocol::Red5pro => authbench_authsvc::PATH_VALIDATE,
-                    WireProtocol::Mediamtx => authbench_authsvc::PATH_MEDIAMTX,
+                    Protocol::Red5pro => authbench_authsvc::PATH_VALIDATE,
+                    Protocol::Mediamtx => authbench_authsvc::PATH_MEDIAMTX,
                 };
-                let mut section = json!({
-                    "url": format!("{base_url}{path}"),
-                    "protocol": match rt.protocol { WireProtocol::Red5pro => "red5pro", WireProtocol::Mediamtx => "mediamtx" },
-                    "timeout": authbench_core::duration::format_duration(rt.timeout),
-                });
-                if let Some(ttl) = rt.cache_ttl {
-                    section["cache_ttl"] = json!(authbench_core::duration::format_duration(ttl));
-                }
-                let config: RoundTripConfig =
-                    serde_json::from_value(section).map_err(|e| err("round-trip config", e))?;
+                let mut config = RoundTripConfig::new(format!("{base_url}{path}"), rt.protocol);
+                config.timeout = Some(rt.timeout);
+                config.cache_ttl = rt.cache_ttl;
                 Arc::new(
                     RoundTripAuthenticator::from_config(&config, dir.path(), dyn_clock.clone())
                         .map_err(|e| err("round-trip mode", e))?,
@@ -290,7 +283,6 @@ impl BuiltinWorld {
         file.reload().map_err(|e| err("htpasswd reload", e))?;
         Ok(())
     }
-
 }
 
 #[async_trait::async_trait]
@@ -469,51 +461,39 @@ fn jwt_config(
     service: Option<(&str, &Path)>,
 ) -> Result<JwtConfig, WorldError> {
     let s = &scenario.setup.jwt;
-    let mut section = json!({ "profile": s.profile });
-    let audiences: Vec<String> = if s.audiences.is_empty() {
+    let mut config = JwtConfig::new(s.profile, &[s.algorithm]);
+    config.audiences = if s.audiences.is_empty() {
         s.audience.iter().cloned().collect()
     } else {
         s.audiences.clone()
     };
-    if !audiences.is_empty() {
-        section["audiences"] = json!(audiences);
-    }
-    if let Some(max) = s.max_ttl {
-        section["max_ttl"] = json!(authbench_core::duration::format_duration(max));
-    }
+    config.max_ttl = s.max_ttl;
     if s.one_time {
-        section["replay"] = json!({"max_entries": 100_000});
+        config.replay = Some(ReplayConfig::new(100_000));
     }
     match (s.source, service) {
         (TokenSource::Service, Some((base_url, _))) => {
-            section["algorithms"] = json!(["ES256"]);
-            section["oidc_discovery"] =
-                json!(format!("{base_url}{}", authbench_authsvc::PATH_DISCOVERY));
+            // The reference service signs with ES256 and publishes its keys by discovery.
+            config.algorithms = vec![Algorithm::ES256];
+            config.oidc_discovery =
+                Some(format!("{base_url}{}", authbench_authsvc::PATH_DISCOVERY));
         }
         (TokenSource::Local, Some((_, dir))) => {
-            section["algorithms"] = json!([s.algorithm]);
             std::fs::write(dir.join("jwt.secret"), random_secret()?)
                 .map_err(|e| err("cannot write the JWT secret", e))?;
-            section["secret_file"] = json!("jwt.secret");
-            let mut issuers: Vec<String> = s.issuer.iter().cloned().collect();
-            let mut tenants = serde_json::Map::new();
+            config.secret_file = Some("jwt.secret".into());
+            config.issuers = s.issuer.iter().cloned().collect();
             for (name, tenant) in &s.tenants {
-                issuers.push(tenant.issuer.clone());
-                tenants.insert(
+                config.issuers.push(tenant.issuer.clone());
+                config.tenants.insert(
                     tenant.issuer.clone(),
-                    json!({"name": name, "rooms": tenant.rooms}),
+                    TenantConfig::new(tenant.rooms.iter().cloned()).with_name(name.clone()),
                 );
             }
-            if !issuers.is_empty() {
-                section["issuers"] = json!(issuers);
-            }
-            if !tenants.is_empty() {
-                section["tenants"] = Value::Object(tenants);
-            }
         }
-        (_, None) => section["algorithms"] = json!([s.algorithm]),
+        (_, None) => {}
     }
-    serde_json::from_value(section).map_err(|e| err("jwt config", e))
+    Ok(config)
 }
 
 /// The claims of a token the reference service issues: the JWT profile's shape, with the

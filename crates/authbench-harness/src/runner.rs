@@ -377,6 +377,9 @@ mod tests {
             principal: "a".into(),
         };
         assert_eq!(judge(&allowed, revoked, true), (false, None));
-        assert_eq!(judge(&deny(DenyReason::Expired), revoked, true), (false, None));
+        assert_eq!(
+            judge(&deny(DenyReason::Expired), revoked, true),
+            (false, None)
+        );
     }
 }

@@ -6,10 +6,10 @@
 
 use std::process::ExitCode;
 
+use authbench_harness::runner::{self, run_scenario};
 use authbench_scenario::Mode;
 use authbench_scenario::library;
 use authbench_scenario::outcome::ScenarioRun;
-use authbench_harness::runner::{self, run_scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> ExitCode {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use authbench_core::{
     AuthRequest, Authenticator, Capabilities, Capability, Decision, DenyReason, async_trait,
 };
-use authbench_scenario::outcome::{Actual, Expected};
 use authbench_harness::runner;
+use authbench_scenario::outcome::{Actual, Expected};
 use authbench_scenario::{Mode, library};
 
 /// Lets in whoever presents a token, as whatever the token says nothing about.

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use authbench_core::DenyReason;
-use authbench_scenario::outcome::Actual;
 use authbench_harness::runner;
+use authbench_scenario::outcome::Actual;
 use authbench_scenario::{Mode, library};
 
 #[tokio::test]

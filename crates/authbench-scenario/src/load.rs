@@ -105,7 +105,7 @@ fn validate(scenario: &Scenario, file: &Path) -> Result<(), YamlError> {
         ));
     }
     let setup = &scenario.setup.jwt;
-    if setup.source == TokenSource::Local && !setup.algorithm.starts_with("HS") {
+    if setup.source == TokenSource::Local && !setup.algorithm.is_hmac() {
         return Err(YamlError::at(
             file,
             1,
@@ -241,7 +241,10 @@ mod tests {
         assert!(e.message.contains("needs `expect`"), "{e}");
 
         let e = error(&format!("{HEAD}  - rotate_keys: false\n"));
-        assert!(e.message.contains("`rotate_keys: false` is not an event"), "{e}");
+        assert!(
+            e.message.contains("`rotate_keys: false` is not an event"),
+            "{e}"
+        );
         assert_eq!(e.line, Some(5), "{e}");
 
         let e = error(&format!(
@@ -267,6 +270,41 @@ mod tests {
             "{HEAD}  - request: {{as: alice, action: publish, transport: rtmp, stream: live/cam1}}\n    expect: no\n"
         ));
         assert!(e.message.contains("found `no`"), "{e}");
+    }
+
+    #[test]
+    fn a_typo_in_a_setup_value_names_file_line_and_column() {
+        let text = format!(
+            "description: d\nsetup:\n  jwt: {{profile: red5}}\n{}",
+            &HEAD[14..]
+        );
+        let e = error(&text);
+        assert_eq!((e.line, e.column), (Some(3), Some(18)), "{e}");
+        assert!(
+            e.message.contains("unknown variant `red5`")
+                && e.message.contains("red5pro")
+                && e.message.contains("mediamtx"),
+            "{e}"
+        );
+
+        let text = format!(
+            "description: d\nsetup:\n  jwt: {{algorithm: HS257}}\n{}",
+            &HEAD[14..]
+        );
+        let e = error(&text);
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(
+            e.message.contains("HS257") && e.message.contains("HS256"),
+            "{e}"
+        );
+
+        let text = format!(
+            "description: d\nsetup:\n  roundtrip: {{protocol: red5}}\n{}",
+            &HEAD[14..]
+        );
+        let e = error(&text);
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("red5pro"), "{e}");
     }
 
     #[test]

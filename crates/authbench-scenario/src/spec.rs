@@ -19,6 +19,8 @@ use std::fmt;
 use std::time::Duration;
 
 use authbench_core::{Action, Capability, DenyReason, Identities, Secret, Transport};
+pub use authbench_jwt::{Algorithm, Profile};
+pub use authbench_roundtrip::Protocol;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -108,11 +110,11 @@ pub enum TokenSource {
 #[serde(deny_unknown_fields)]
 pub struct JwtSetup {
     /// Claim profile: `red5pro`, `mediamtx` or `generic`.
-    #[serde(default = "default_profile")]
-    pub profile: String,
+    #[serde(default)]
+    pub profile: Profile,
     /// Signing algorithm for local tokens (`HS256`, `HS384`, `HS512`).
     #[serde(default = "default_algorithm")]
-    pub algorithm: String,
+    pub algorithm: Algorithm,
     /// Where tokens come from.
     #[serde(default)]
     pub source: TokenSource,
@@ -147,7 +149,7 @@ pub struct JwtSetup {
 impl Default for JwtSetup {
     fn default() -> Self {
         JwtSetup {
-            profile: default_profile(),
+            profile: Profile::default(),
             algorithm: default_algorithm(),
             source: TokenSource::Local,
             token_ttl: default_token_ttl(),
@@ -161,12 +163,8 @@ impl Default for JwtSetup {
     }
 }
 
-fn default_profile() -> String {
-    "red5pro".to_owned()
-}
-
-fn default_algorithm() -> String {
-    "HS256".to_owned()
+fn default_algorithm() -> Algorithm {
+    Algorithm::HS256
 }
 
 fn default_token_ttl() -> Duration {
@@ -225,24 +223,13 @@ fn default_cost() -> u32 {
     5
 }
 
-/// Wire protocols of the round-trip mode.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WireProtocol {
-    /// Red5 Pro's `validateCredentials`.
-    #[default]
-    Red5pro,
-    /// MediaMTX's HTTP auth.
-    Mediamtx,
-}
-
 /// Round-trip fixture options.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundTripSetup {
     /// Wire protocol.
-    #[serde(default)]
-    pub protocol: WireProtocol,
+    #[serde(default = "default_protocol")]
+    pub protocol: Protocol,
     /// Per-request timeout.
     #[serde(
         default = "default_timeout",
@@ -259,11 +246,15 @@ pub struct RoundTripSetup {
 impl Default for RoundTripSetup {
     fn default() -> Self {
         RoundTripSetup {
-            protocol: WireProtocol::Red5pro,
+            protocol: default_protocol(),
             timeout: default_timeout(),
             cache_ttl: None,
         }
     }
+}
+
+fn default_protocol() -> Protocol {
+    Protocol::Red5pro
 }
 
 fn default_timeout() -> Duration {
@@ -468,7 +459,9 @@ impl TryFrom<RawStep> for Step {
         events.extend(raw.restore.map(Event::Restore));
         events.extend(raw.set_password.map(Event::SetPassword));
         events.extend(raw.remove_user.map(Event::RemoveUser));
-        events.extend(flag("corrupt_htpasswd", raw.corrupt_htpasswd)?.map(|()| Event::CorruptHtpasswd));
+        events.extend(
+            flag("corrupt_htpasswd", raw.corrupt_htpasswd)?.map(|()| Event::CorruptHtpasswd),
+        );
         events.extend(flag("rotate_keys", raw.rotate_keys)?.map(|()| Event::RotateKeys));
         events.extend(raw.service.map(Event::Service));
         let request_keys = raw.expect.is_some()
