@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use authbench_core::{Action, Transport};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use authbench_core::{Action, Mode, Transport};
+use clap::{Args, Parser, Subcommand};
 
 /// Compare JWT, round-trip and file authentication for streaming servers.
 #[derive(Debug, Parser)]
@@ -92,7 +92,7 @@ pub struct RunArgs {
     pub quick: bool,
 }
 
-fn parse_mode(s: &str) -> Result<authbench_scenario::Mode, String> {
+fn parse_mode(s: &str) -> Result<Mode, String> {
     s.parse()
 }
 
@@ -104,26 +104,15 @@ pub struct ValidateArgs {
     pub paths: Vec<PathBuf>,
 }
 
-/// The authentication modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
-    /// Signed token validated locally.
-    Jwt,
-    /// Each request asked of an external HTTP auth service.
-    Roundtrip,
-    /// Username and password checked against an htpasswd file.
-    File,
-}
-
 /// Arguments of `authbench decide`.
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     /// The deployment config (YAML; paths in it are relative to it).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// Which mode decides.
-    #[arg(long, value_enum)]
-    pub mode: ModeArg,
+    /// Which mode decides: jwt, roundtrip or file.
+    #[arg(long, value_parser = parse_mode)]
+    pub mode: Mode,
     /// publish or subscribe (play / read are accepted for subscribe).
     #[arg(long, value_parser = parse_action)]
     pub action: Action,
@@ -196,11 +185,11 @@ pub struct BenchArgs {
     /// Modes to load, comma-separated.
     #[arg(
         long,
-        value_enum,
+        value_parser = parse_mode,
         value_delimiter = ',',
         default_value = "jwt,roundtrip,file"
     )]
-    pub modes: Vec<ModeArg>,
+    pub modes: Vec<Mode>,
     /// Target rate: `N` for every mode or `MODE=N,…` (defaults: jwt 20000, roundtrip 5000, file 300).
     #[arg(long, value_name = "N/s")]
     pub rate: Option<String>,

@@ -12,7 +12,6 @@ use authbench_report::{LoadOptions, LoadSection, Report, RunOptions};
 use authbench_scenario::Mode;
 
 use crate::args::BenchArgs;
-use crate::decide::mode_of;
 use crate::{CliError, EXIT_DENY, print_out};
 
 /// `N` for every mode, or `MODE=N,…`.
@@ -113,7 +112,7 @@ pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, CliError> {
         ));
     }
     let mut modes: Vec<Mode> = Vec::new();
-    for m in args.modes.iter().map(|&m| mode_of(m)) {
+    for &m in &args.modes {
         if !modes.contains(&m) {
             modes.push(m);
         }

@@ -7,11 +7,10 @@ use authbench_core::connect::{self, ClientConnect};
 use authbench_core::{
     AuthRequest, Clock, Credentials, Decision, ManualClock, StreamPath, SystemClock, Transport,
 };
-use authbench_scenario::Mode;
 use authbench_harness::deployment as config;
 use serde::Serialize;
 
-use crate::args::{DecideArgs, ModeArg};
+use crate::args::DecideArgs;
 use crate::{CliError, EXIT_DENY, print_out};
 
 /// The JSON line `decide` prints.
@@ -45,21 +44,13 @@ impl<'a> DecisionJson<'a> {
     }
 }
 
-pub(crate) fn mode_of(arg: ModeArg) -> Mode {
-    match arg {
-        ModeArg::Jwt => Mode::Jwt,
-        ModeArg::Roundtrip => Mode::Roundtrip,
-        ModeArg::File => Mode::File,
-    }
-}
-
 pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
     let loaded = config::load(&args.config)?;
     let clock: Arc<dyn Clock> = match args.at {
         Some(at) => Arc::new(ManualClock::new(Duration::from_secs(at))),
         None => Arc::new(SystemClock),
     };
-    let mode = mode_of(args.mode);
+    let mode = args.mode;
     let authenticator = config::build_authenticator(mode, &loaded, clock).await?;
 
     let decision = match request(&args)? {

@@ -11,22 +11,28 @@ use crate::args::ServeArgs;
 
 pub(crate) async fn run(args: ServeArgs) -> Result<u8, CliError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let (identities, section) = match &args.config {
+    let (identities, section, jwt) = match &args.config {
         Some(path) => {
             let loaded = config::load(path)?;
             (
                 loaded.config.identities,
                 loaded.config.service.unwrap_or_default(),
+                loaded.config.jwt,
             )
         }
-        None => (Identities::new(), ServiceConfig::default()),
+        None => (Identities::new(), ServiceConfig::default(), None),
     };
     if identities.is_empty() {
         eprintln!(
             "authbench serve: no identities configured; every request will be denied as unknown_user"
         );
     }
-    let options: ServiceOptions = section.options(clock)?;
+    let mut options: ServiceOptions = section.options(clock)?;
+    // With a `jwt:` section, the tokens issued are shaped for that validator's claim profile, so
+    // the deployment's media server accepts them as it would its identity provider's.
+    if let Some(jwt) = jwt {
+        options.claims = config::issued_claims(jwt);
+    }
     let listen = args
         .listen
         .or(section.listen)

@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use authbench_authsvc::{
-    AuthService, ClaimsInput, Faults, RunningService, ServiceHandle, ServiceOptions,
-};
+use authbench_authsvc::{AuthService, Faults, RunningService, ServiceHandle, ServiceOptions};
 use authbench_core::{Authenticator, Clock, Identities, Identity, ManualClock, Mode, Secret};
 use authbench_file::{FileAuthenticator, FileConfig, Scheme};
 use authbench_jwt::{
@@ -134,9 +132,7 @@ impl BuiltinWorld {
         options.token_ttl = setup.jwt.token_ttl;
         options.audience = setup.jwt.audience.clone();
         // Tokens the service issues carry the claims of the scenario's JWT profile.
-        let profile_config = jwt_config(scenario, None)?;
-        options.claims =
-            Arc::new(move |input: &ClaimsInput<'_>| service_claims(&profile_config, input));
+        options.claims = crate::deployment::issued_claims(jwt_config(scenario, None)?);
         let service =
             AuthService::new(&identities, options).map_err(|e| err("reference service", e))?;
         let running = service
@@ -494,27 +490,6 @@ fn jwt_config(
         (_, None) => {}
     }
     Ok(config)
-}
-
-/// The claims of a token the reference service issues: the JWT profile's shape, with the
-/// service's own issuer, audience and token id.
-fn service_claims(profile_config: &JwtConfig, input: &ClaimsInput<'_>) -> Value {
-    let mut claims = authbench_jwt::claims_for(
-        profile_config,
-        input.username,
-        input.identity,
-        input.issued_at,
-        input.expires_at,
-    );
-    if let Value::Object(map) = &mut claims {
-        map.insert("iss".into(), json!(input.issuer));
-        match input.audience {
-            Some(aud) => map.insert("aud".into(), json!(aud)),
-            None => map.remove("aud"),
-        };
-        map.insert("jti".into(), json!(input.jwt_id));
-    }
-    claims
 }
 
 /// Three random 128-bit values: 66 characters, well above Red5 Pro's 32-byte minimum.

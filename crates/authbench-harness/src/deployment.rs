@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use authbench_authsvc::ServiceConfig;
+use authbench_authsvc::{ClaimsFn, ClaimsInput, ServiceConfig};
 use authbench_core::{Authenticator, Clock, Identities};
 use authbench_file::{FileAuthenticator, FileConfig};
 use authbench_jwt::{JwtAuthenticator, JwtConfig};
 use authbench_roundtrip::{RoundTripAuthenticator, RoundTripConfig};
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use authbench_core::Mode;
 use authbench_scenario::yaml::{self, YamlError};
@@ -127,6 +128,35 @@ pub async fn build_authenticator(
             Ok(Arc::new(auth))
         }
     }
+}
+
+/// How the reference service shapes the tokens it issues for a deployment whose validators use
+/// `jwt`: the claim profile's layout (Red5 Pro's comma-separated `roles`, MediaMTX's
+/// `mediamtx_permissions`, …), with the service's own issuer, audience and token id. Only the
+/// claims are taken from `jwt`; the service signs with its own keys.
+pub fn issued_claims(jwt: JwtConfig) -> ClaimsFn {
+    Arc::new(move |input: &ClaimsInput<'_>| profile_claims(&jwt, input))
+}
+
+/// The claims of a token the reference service issues: the JWT profile's shape, with the
+/// service's own issuer, audience and token id.
+fn profile_claims(profile_config: &JwtConfig, input: &ClaimsInput<'_>) -> Value {
+    let mut claims = authbench_jwt::claims_for(
+        profile_config,
+        input.username,
+        input.identity,
+        input.issued_at,
+        input.expires_at,
+    );
+    if let Value::Object(map) = &mut claims {
+        map.insert("iss".into(), json!(input.issuer));
+        match input.audience {
+            Some(aud) => map.insert("aud".into(), json!(aud)),
+            None => map.remove("aud"),
+        };
+        map.insert("jti".into(), json!(input.jwt_id));
+    }
+    claims
 }
 
 #[cfg(test)]
