@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use authbench_authsvc::{ServiceConfigError, ServiceError};
+use authbench_harness::deployment::ConfigError;
 use authbench_jwt::{JwtConfigError, MintError};
 use authbench_load::LoadError;
 use authbench_recommend::measure::MeasureError;
 use authbench_report::ReadError;
-use authbench_harness::deployment::ConfigError;
 use authbench_scenario::yaml::YamlError;
 
 use crate::{EXIT_ENVIRONMENT, EXIT_USAGE};

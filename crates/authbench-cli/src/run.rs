@@ -4,12 +4,12 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use authbench_harness::runner;
 use authbench_report::{Report, RunOptions};
 use authbench_scenario::Mode;
+use authbench_scenario::library;
 use authbench_scenario::load::{self, LoadedScenario};
 use authbench_scenario::outcome::ScenarioRun;
-use authbench_harness::runner;
-use authbench_scenario::library;
 
 use crate::args::RunArgs;
 use crate::{CliError, EXIT_DENY, print_out};

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use authbench_core::{Clock, SystemClock};
-use authbench_jwt::TokenMinter;
 use authbench_harness::deployment as config;
+use authbench_jwt::TokenMinter;
 
 use crate::args::TokenArgs;
 use crate::{CliError, print_out};
