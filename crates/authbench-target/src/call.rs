@@ -258,10 +258,7 @@ impl schemars::JsonSchema for Headers {
 
 impl Headers {
     /// Resolves every value, for sending.
-    pub(crate) fn resolve(
-        &self,
-        base_dir: &Path,
-    ) -> Result<reqwest::header::HeaderMap, CallError> {
+    pub(crate) fn resolve(&self, base_dir: &Path) -> Result<reqwest::header::HeaderMap, CallError> {
         let mut out = reqwest::header::HeaderMap::new();
         for (name, value) in &self.0 {
             let secret = value
@@ -570,7 +567,7 @@ impl Argv {
 pub(crate) fn resolve_program(base_dir: &Path, program: &str) -> PathBuf {
     let path = Path::new(program);
     if path.is_relative() && program.contains('/') {
-        base_dir.join(path)
+        base_dir.join(path.strip_prefix(".").unwrap_or(path))
     } else {
         path.to_owned()
     }

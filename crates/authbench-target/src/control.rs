@@ -23,9 +23,7 @@ use std::time::Duration;
 use authbench_core::Secret;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
-use crate::call::{
-    self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, Headers, HttpCall, Method,
-};
+use crate::call::{self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, Headers, HttpCall, Method};
 use crate::template::{JsonTemplate, Placeholder, Template, Values};
 
 /// An event a control hook carries to the target.
@@ -119,8 +117,11 @@ pub struct HookSpec {
 }
 
 const HOOK_FIELDS: &[&str] = &["http", "command", "timeout"];
-const HOOK_PLACEHOLDERS: [Placeholder; 3] =
-    [Placeholder::Identity, Placeholder::User, Placeholder::Password];
+const HOOK_PLACEHOLDERS: [Placeholder; 3] = [
+    Placeholder::Identity,
+    Placeholder::User,
+    Placeholder::Password,
+];
 
 impl<'de> Deserialize<'de> for HookSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -133,8 +134,11 @@ impl<'de> Deserialize<'de> for HookSpec {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HookSpec, A::Error> {
-                let (action, timeout) =
-                    crate::de::one_of(map, "a control hook", HOOK_FIELDS, |kind, map| {
+                let (action, timeout) = crate::de::one_of(
+                    map,
+                    "a control hook",
+                    HOOK_FIELDS,
+                    |kind, map| {
                         let action = match kind {
                             "http" => HookAction::Http(map.next_value()?),
                             _ => HookAction::Command(map.next_value()?),
@@ -153,7 +157,8 @@ impl<'de> Deserialize<'de> for HookSpec {
                             )));
                         }
                         Ok(action)
-                    })?;
+                    },
+                )?;
                 Ok(HookSpec { action, timeout })
             }
         }

@@ -308,7 +308,10 @@ mod tests {
         let e = SecretRef::Env("EMPTY".into())
             .resolve_with(dir, &fake_env)
             .expect_err("empty");
-        assert!(matches!(&e, SecretError::EnvEmpty { name } if name == "EMPTY"), "{e:?}");
+        assert!(
+            matches!(&e, SecretError::EnvEmpty { name } if name == "EMPTY"),
+            "{e:?}"
+        );
         assert_eq!(e.to_string(), "environment variable EMPTY is empty");
 
         let e = SecretRef::Env("UNSET".into())
@@ -340,27 +343,49 @@ mod tests {
             .resolve(dir.path())
             .expect_err("missing");
         let text = e.to_string();
-        assert!(matches!(&e, SecretError::FileRead { path, .. } if *path == dir.path().join("secrets/carol")), "{e:?}");
-        assert!(text.starts_with(&format!("cannot read secret file {}: ", dir.path().join("secrets/carol").display())), "{text}");
+        assert!(
+            matches!(&e, SecretError::FileRead { path, .. } if *path == dir.path().join("secrets/carol")),
+            "{e:?}"
+        );
+        assert!(
+            text.starts_with(&format!(
+                "cannot read secret file {}: ",
+                dir.path().join("secrets/carol").display()
+            )),
+            "{text}"
+        );
 
         std::fs::write(dir.path().join("bin"), [0xff, 0xfe, b'x']).expect("write");
-        let e = SecretRef::File("bin".into()).resolve(dir.path()).expect_err("binary");
+        let e = SecretRef::File("bin".into())
+            .resolve(dir.path())
+            .expect_err("binary");
         assert!(matches!(e, SecretError::FileNotText { .. }), "{e:?}");
     }
 
     #[test]
     fn inline_values_and_malformed_references_are_refused() {
         let file = Path::new("t.yaml");
-        let e = authbench_scenario::yaml::parse::<SecretRef>("hunter2\n", file).expect_err("inline");
+        let e =
+            authbench_scenario::yaml::parse::<SecretRef>("hunter2\n", file).expect_err("inline");
         assert_eq!(e.message, INLINE_REFUSED);
         assert!(!e.to_string().contains("hunter2"), "{e}");
-        let e = authbench_scenario::yaml::parse::<SecretRef>("{env: A, file: b}\n", file).expect_err("two keys");
-        assert_eq!(e.message, "a secret reference has exactly one key: env or file");
-        let e = authbench_scenario::yaml::parse::<SecretRef>("{value: x}\n", file).expect_err("unknown");
-        assert!(e.message.starts_with("unknown field `value`"), "{}", e.message);
+        let e = authbench_scenario::yaml::parse::<SecretRef>("{env: A, file: b}\n", file)
+            .expect_err("two keys");
+        assert_eq!(
+            e.message,
+            "a secret reference has exactly one key: env or file"
+        );
+        let e = authbench_scenario::yaml::parse::<SecretRef>("{value: x}\n", file)
+            .expect_err("unknown");
+        assert!(
+            e.message.starts_with("unknown field `value`"),
+            "{}",
+            e.message
+        );
         let r = authbench_scenario::yaml::parse::<SecretRef>("{file: a/b}\n", file).expect("file");
         assert_eq!(r, SecretRef::File("a/b".into()));
-        let h = authbench_scenario::yaml::parse::<HeaderValue>("plain text\n", file).expect("plain");
+        let h =
+            authbench_scenario::yaml::parse::<HeaderValue>("plain text\n", file).expect("plain");
         assert_eq!(h, HeaderValue::Plain("plain text".into()));
         let h = authbench_scenario::yaml::parse::<HeaderValue>("{env: K}\n", file).expect("env");
         assert_eq!(h, HeaderValue::Secret(SecretRef::Env("K".into())));

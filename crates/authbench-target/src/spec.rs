@@ -16,17 +16,27 @@ use authbench_file::FileConfig;
 use authbench_jwt::JwtConfig;
 use authbench_roundtrip::RoundTripConfig;
 use authbench_scenario::yaml::{self, YamlError};
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::Serialize;
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor,
+};
 
+use crate::call::Headers;
 use crate::control::{Control, ControlError, ControlSpec};
 use crate::secret::{SecretError, SecretRef};
 use crate::tokens::{Account, TokenError, TokenSource, TokenSourceSpec, TokensSpec};
-use crate::call::Headers;
 
 /// A target file.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "authbench target file",
+    extend("anyOf" = [
+        { "required": ["roundtrip"] },
+        { "required": ["jwt"] },
+        { "required": ["file"] }
+    ])
+)]
 pub struct TargetFile {
     /// Names the target in reports (`roundtrip @ staging`).
     pub name: String,
@@ -204,6 +214,50 @@ impl<'de> Deserialize<'de> for JwtSection {
     }
 }
 
+impl schemars::JsonSchema for RoundTripSection {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RoundTripSection".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let headers = generator.subschema_for::<Headers>();
+        let mut schema = RoundTripConfig::json_schema(generator);
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            properties.insert("headers".to_owned(), headers.to_value());
+        }
+        schema.insert(
+            "description".to_owned(),
+            "The user's round-trip auth service: the deployment config's roundtrip keys; header values may be {env: NAME} / {file: PATH}.".into(),
+        );
+        schema
+    }
+}
+
+impl schemars::JsonSchema for JwtSection {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "JwtSection".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let tokens = generator.subschema_for::<TokensSpec>();
+        let mut schema = JwtConfig::json_schema(generator);
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            properties.insert("tokens".to_owned(), tokens.to_value());
+        }
+        match schema.get_mut("required").and_then(|r| r.as_array_mut()) {
+            Some(required) => required.push("tokens".into()),
+            None => {
+                schema.insert("required".to_owned(), serde_json::json!(["tokens"]));
+            }
+        }
+        schema.insert(
+            "description".to_owned(),
+            "How tokens are validated (the deployment config's jwt keys) and how clients get them (tokens).".into(),
+        );
+        schema
+    }
+}
+
 /// Where a target file is loaded from, and what is in it.
 #[derive(Debug, Clone)]
 pub struct LoadedTarget {
@@ -299,6 +353,13 @@ pub fn parse(text: &str, path: &Path) -> Result<LoadedTarget, YamlError> {
     })
 }
 
+impl TargetFile {
+    /// The JSON Schema of target files (committed as `targets/target.schema.json`).
+    pub fn json_schema() -> schemars::Schema {
+        schemars::schema_for!(TargetFile)
+    }
+}
+
 /// Why a target's mode section cannot be used as it is.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -365,9 +426,10 @@ impl LoadedTarget {
             }),
             jwt_tokens: jwt.map(|j| j.tokens.source.kind().to_owned()),
             htpasswd: self.spec.file.as_ref().map(|f| {
-                f.htpasswd
-                    .file_name()
-                    .map_or_else(|| f.htpasswd.display().to_string(), |n| n.to_string_lossy().into_owned())
+                f.htpasswd.file_name().map_or_else(
+                    || f.htpasswd.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
             }),
         }
     }

@@ -80,7 +80,9 @@ pub struct Template {
 
 /// A `{name}` that is not a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown placeholder `{{{name}}}` (known: {{identity}}, {{user}}, {{password}}, {{client_id}}, {{client_secret}})")]
+#[error(
+    "unknown placeholder `{{{name}}}` (known: {{identity}}, {{user}}, {{password}}, {{client_id}}, {{client_secret}})"
+)]
 pub struct UnknownPlaceholder {
     /// The name between the braces.
     pub name: String,
@@ -393,7 +395,10 @@ mod tests {
     fn unknown_and_missing_placeholders_are_errors() {
         let e = Template::parse("x {usr}").expect_err("unknown");
         assert_eq!(e.name, "usr");
-        assert!(e.to_string().starts_with("unknown placeholder `{usr}`"), "{e}");
+        assert!(
+            e.to_string().starts_with("unknown placeholder `{usr}`"),
+            "{e}"
+        );
         let pw = Secret::new("p");
         let t = Template::parse("{client_id}").expect("parses");
         assert_eq!(

@@ -46,8 +46,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::call::{
-    self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, Headers, HttpCall, Method,
-    parse_http_url,
+    self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, Headers, HttpCall, Method, parse_http_url,
 };
 use crate::template::{JsonTemplate, Placeholder, Template, Values};
 
@@ -64,9 +63,7 @@ pub enum Grant {
 }
 
 /// How the client authenticates at the token endpoint.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     /// HTTP Basic with the form-urlencoded id and secret (RFC 6749 §2.3.1; the default).
@@ -78,9 +75,7 @@ pub enum ClientAuth {
 }
 
 /// Which token of the token endpoint's answer is used.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenField {
     /// `access_token` (the default).
@@ -206,8 +201,11 @@ impl<'de> Deserialize<'de> for TokensSpec {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TokensSpec, A::Error> {
-                let (source, timeout) =
-                    crate::de::one_of(map, "jwt.tokens", TOKENS_FIELDS, |kind, map| {
+                let (source, timeout) = crate::de::one_of(
+                    map,
+                    "jwt.tokens",
+                    TOKENS_FIELDS,
+                    |kind, map| {
                         Ok(match kind {
                             "oauth2" => {
                                 let spec: OAuth2Spec = map.next_value()?;
@@ -219,8 +217,10 @@ impl<'de> Deserialize<'de> for TokensSpec {
                                         redact::url(url)
                                     )));
                                 }
-                                if let Some(own) =
-                                    spec.params.keys().find(|k| OAUTH2_OWN_PARAMS.contains(&k.as_str()))
+                                if let Some(own) = spec
+                                    .params
+                                    .keys()
+                                    .find(|k| OAUTH2_OWN_PARAMS.contains(&k.as_str()))
                                 {
                                     return Err(de::Error::custom(format!(
                                         "jwt.tokens.oauth2.params: `{own}` is set by the grant itself"
@@ -243,7 +243,8 @@ impl<'de> Deserialize<'de> for TokensSpec {
                             "command" => TokenSourceSpec::Command(map.next_value()?),
                             _ => TokenSourceSpec::Static(map.next_value()?),
                         })
-                    })?;
+                    },
+                )?;
                 Ok(TokensSpec { source, timeout })
             }
         }
@@ -329,7 +330,9 @@ impl Account {
 #[non_exhaustive]
 pub enum TokenError {
     /// The identity's mapping lacks a value the source needs.
-    #[error("jwt.tokens.{kind}: identity `{identity}` has no {what} (set identities.{identity}.{what})")]
+    #[error(
+        "jwt.tokens.{kind}: identity `{identity}` has no {what} (set identities.{identity}.{what})"
+    )]
     Missing {
         /// The source: `oauth2`, `http`, `command`, `static`.
         kind: &'static str,
@@ -437,7 +440,10 @@ impl TokenSource {
                             env: vec![
                                 ("AUTHBENCH_IDENTITY", Some(&who.identity)),
                                 ("AUTHBENCH_USER", Some(&who.user)),
-                                ("AUTHBENCH_PASSWORD", who.password.as_ref().map(Secret::expose)),
+                                (
+                                    "AUTHBENCH_PASSWORD",
+                                    who.password.as_ref().map(Secret::expose),
+                                ),
                                 (
                                     "AUTHBENCH_CLIENT_SECRET",
                                     who.client_secret.as_ref().map(Secret::expose),
@@ -530,8 +536,7 @@ impl TokenSource {
             return Err(TokenError::Answer {
                 kind: KIND,
                 from: "jwt".to_owned(),
-                problem: "no token_url and no oidc_discovery to find the token endpoint"
-                    .to_owned(),
+                problem: "no token_url and no oidc_discovery to find the token endpoint".to_owned(),
             });
         };
         self.token_endpoint
@@ -552,11 +557,8 @@ impl TokenSource {
         };
         let shown = redact::url(&doc);
         let call_err = |source| TokenError::Call { kind: KIND, source };
-        let url = parse_http_url(&doc).ok_or_else(|| {
-            call_err(CallError::Url {
-                url: shown.clone(),
-            })
-        })?;
+        let url =
+            parse_http_url(&doc).ok_or_else(|| call_err(CallError::Url { url: shown.clone() }))?;
         let request = self
             .client
             .get(url)
@@ -579,7 +581,9 @@ impl TokenSource {
         let json: Value = serde_json::from_slice(&answer.body)
             .map_err(|_| problem("the discovery document is not JSON"))?;
         let Some(endpoint) = json.get("token_endpoint").and_then(Value::as_str) else {
-            return Err(problem("the discovery document has no token_endpoint string"));
+            return Err(problem(
+                "the discovery document has no token_endpoint string",
+            ));
         };
         parse_http_url(endpoint)
             .ok_or_else(|| problem("the discovery document's token_endpoint is not an http(s) URL"))
@@ -649,15 +653,23 @@ impl TokenSource {
             }
             (None, _, _) => {}
         }
-        let answer = call::exchange(request.body(form.finish()), Method::Post, &shown, self.timeout)
-            .await
-            .map_err(|source| TokenError::Call { kind: KIND, source })?;
+        let answer = call::exchange(
+            request.body(form.finish()),
+            Method::Post,
+            &shown,
+            self.timeout,
+        )
+        .await
+        .map_err(|source| TokenError::Call { kind: KIND, source })?;
         let values = who.values();
         let secrets = values.secrets();
         let json: Option<Value> = serde_json::from_slice(&answer.body).ok();
         if !(200..300).contains(&answer.status) {
             // §5.2: an error answer names its `error` code.
-            if let Some(error) = json.as_ref().and_then(|j| j.get("error")).and_then(Value::as_str)
+            if let Some(error) = json
+                .as_ref()
+                .and_then(|j| j.get("error"))
+                .and_then(Value::as_str)
             {
                 let description = json
                     .as_ref()
@@ -728,7 +740,13 @@ fn clean(text: &str, secrets: &[&str]) -> String {
         text = text.replace(secret, redact::REDACTED);
     }
     text.chars()
-        .map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { '?' })
+        .map(|c| {
+            if c == ' ' || c.is_ascii_graphic() {
+                c
+            } else {
+                '?'
+            }
+        })
         .take(200)
         .collect()
 }
