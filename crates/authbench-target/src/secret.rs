@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use authbench_core::Secret;
@@ -63,12 +64,10 @@ pub enum SecretError {
         path: PathBuf,
     },
     /// The file is larger than [`MAX_SECRET_FILE_BYTES`].
-    #[error("secret file {} is {size} bytes, over the {MAX_SECRET_FILE_BYTES}-byte limit", .path.display())]
+    #[error("secret file {} is over the {MAX_SECRET_FILE_BYTES}-byte limit", .path.display())]
     FileTooLarge {
         /// The resolved path.
         path: PathBuf,
-        /// Its size in bytes.
-        size: u64,
     },
     /// A secret of a given key could not be resolved (`identities.alice.password: …`).
     #[error("{key}: {source}")]
@@ -115,11 +114,14 @@ impl SecretRef {
                     path: path.clone(),
                     source,
                 };
-                let size = std::fs::metadata(&path).map_err(read)?.len();
-                if size > MAX_SECRET_FILE_BYTES {
-                    return Err(SecretError::FileTooLarge { path, size });
+                // Read through a bound, not by the reported size: a device or a pipe reports 0.
+                let mut bytes = Vec::new();
+                std::fs::File::open(&path)
+                    .and_then(|f| f.take(MAX_SECRET_FILE_BYTES + 1).read_to_end(&mut bytes))
+                    .map_err(read)?;
+                if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
+                    return Err(SecretError::FileTooLarge { path });
                 }
-                let bytes = std::fs::read(&path).map_err(read)?;
                 let Ok(mut text) = String::from_utf8(bytes) else {
                     return Err(SecretError::FileNotText { path });
                 };
@@ -404,6 +406,18 @@ mod tests {
             .resolve(dir.path())
             .expect("resolves");
         assert_eq!(s.expose(), "x");
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_the_limit_whatever_size_it_reports() {
+        let e = SecretRef::File("/dev/zero".into())
+            .resolve(Path::new("/"))
+            .expect_err("endless");
+        assert!(matches!(e, SecretError::FileTooLarge { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "secret file /dev/zero is over the 65536-byte limit"
+        );
     }
 
     #[test]

@@ -592,38 +592,9 @@ impl TokenSource {
     /// RFC 6749 §4.3 / §4.4 token request.
     async fn oauth2(&self, spec: &OAuth2Spec, who: &Account) -> Result<Secret, TokenError> {
         const KIND: &str = "oauth2";
-        let missing = |what| TokenError::Missing {
-            kind: KIND,
-            identity: who.identity.clone(),
-            what,
-        };
         let endpoint = self.token_endpoint(spec).await?;
         let shown = redact::url(endpoint.as_str());
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        match spec.grant {
-            Grant::ClientCredentials => {
-                // §4.4: only confidential clients use this grant.
-                if who.client_id.is_none() {
-                    return Err(missing("client_id"));
-                }
-                if who.client_secret.is_none() {
-                    return Err(missing("client_secret"));
-                }
-                form.append_pair("grant_type", "client_credentials");
-            }
-            Grant::Password => {
-                let password = who.password.as_ref().ok_or_else(|| missing("password"))?;
-                form.append_pair("grant_type", "password");
-                form.append_pair("username", &who.user);
-                form.append_pair("password", password.expose());
-            }
-        }
-        if let Some(scope) = &spec.scope {
-            form.append_pair("scope", scope);
-        }
-        for (name, value) in &spec.params {
-            form.append_pair(name, value);
-        }
+        let (body, authorization) = token_request(spec, who)?;
         let mut request = self
             .client
             .post(endpoint)
@@ -632,35 +603,12 @@ impl TokenSource {
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             );
-        match (&who.client_id, &who.client_secret, spec.auth) {
-            (Some(id), Some(secret), ClientAuth::ClientSecretBasic) => {
-                let mut value = reqwest::header::HeaderValue::from_str(&basic(id, secret))
-                    .map_err(|_| TokenError::Answer {
-                        kind: KIND,
-                        from: "identities".to_owned(),
-                        problem: "the client credentials cannot be sent in a header".to_owned(),
-                    })?;
-                value.set_sensitive(true);
-                request = request.header(reqwest::header::AUTHORIZATION, value);
-            }
-            (Some(id), Some(secret), ClientAuth::ClientSecretPost) => {
-                form.append_pair("client_id", id);
-                form.append_pair("client_secret", secret.expose());
-            }
-            // §2.1 / §3.2.1: a public client identifies itself with its id alone.
-            (Some(id), None, _) => {
-                form.append_pair("client_id", id);
-            }
-            (None, _, _) => {}
+        if let Some(value) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value);
         }
-        let answer = call::exchange(
-            request.body(form.finish()),
-            Method::Post,
-            &shown,
-            self.timeout,
-        )
-        .await
-        .map_err(|source| TokenError::Call { kind: KIND, source })?;
+        let answer = call::exchange(request.body(body), Method::Post, &shown, self.timeout)
+            .await
+            .map_err(|source| TokenError::Call { kind: KIND, source })?;
         let values = who.values();
         let secrets = values.secrets();
         let json: Option<Value> = serde_json::from_slice(&answer.body).ok();
@@ -720,6 +668,65 @@ impl TokenSource {
             None => Err(problem(format!("the answer has no {field}"))),
         }
     }
+}
+
+/// The form body of an RFC 6749 §4.3 / §4.4 token request, and the `Authorization` header when
+/// the client authenticates with HTTP Basic.
+fn token_request(
+    spec: &OAuth2Spec,
+    who: &Account,
+) -> Result<(String, Option<reqwest::header::HeaderValue>), TokenError> {
+    const KIND: &str = "oauth2";
+    let missing = |what| TokenError::Missing {
+        kind: KIND,
+        identity: who.identity.clone(),
+        what,
+    };
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    match spec.grant {
+        Grant::ClientCredentials => {
+            // §4.4: only confidential clients use this grant.
+            if who.client_id.is_none() {
+                return Err(missing("client_id"));
+            }
+            if who.client_secret.is_none() {
+                return Err(missing("client_secret"));
+            }
+            form.append_pair("grant_type", "client_credentials");
+        }
+        Grant::Password => {
+            let password = who.password.as_ref().ok_or_else(|| missing("password"))?;
+            form.append_pair("grant_type", "password");
+            form.append_pair("username", &who.user);
+            form.append_pair("password", password.expose());
+        }
+    }
+    if let Some(scope) = &spec.scope {
+        form.append_pair("scope", scope);
+    }
+    for (name, value) in &spec.params {
+        form.append_pair(name, value);
+    }
+    let mut authorization = None;
+    match (&who.client_id, &who.client_secret, spec.auth) {
+        (Some(id), Some(secret), ClientAuth::ClientSecretBasic) => {
+            // Base64 text is always a valid header value.
+            let mut value = reqwest::header::HeaderValue::from_str(&basic(id, secret))
+                .map_err(|_| missing("client_secret"))?;
+            value.set_sensitive(true);
+            authorization = Some(value);
+        }
+        (Some(id), Some(secret), ClientAuth::ClientSecretPost) => {
+            form.append_pair("client_id", id);
+            form.append_pair("client_secret", secret.expose());
+        }
+        // §2.1 / §3.2.1: a public client identifies itself with its id alone.
+        (Some(id), None, _) => {
+            form.append_pair("client_id", id);
+        }
+        (None, _, _) => {}
+    }
+    Ok((form.finish(), authorization))
 }
 
 /// RFC 6749 §2.3.1: `Basic base64(urlencode(id) ":" urlencode(secret))`.
@@ -783,6 +790,26 @@ mod tests {
             String::from_utf8(decoded).expect("utf-8"),
             "my+client:a%3Ab%2Bc%25d"
         );
+    }
+
+    #[test]
+    fn sources_hooks_and_their_futures_can_be_shared_across_tasks() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>(_: T) {}
+        send_sync::<TokenSource>();
+        send_sync::<crate::Control>();
+        send_sync::<crate::LoadedTarget>();
+        let spec = TokensSpec {
+            source: TokenSourceSpec::Static(StaticSpec {}),
+            timeout: None,
+        };
+        let source = TokenSource::new(&spec, Path::new("/"), None).expect("builds");
+        let account = Account::new("alice", "qa-alice");
+        send(source.fetch(&account));
+        let control = crate::Control::default();
+        if let Some(hook) = control.hook(crate::ControlKind::Revoke) {
+            send(hook.run(&crate::Vars::default()));
+        }
     }
 
     #[test]
