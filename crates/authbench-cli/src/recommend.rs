@@ -109,6 +109,7 @@ mod tests {
         let mut report = Report::build(&[], &authbench_report::RunOptions::default());
         report.latency = vec![authbench_report::ModeLatency {
             mode: authbench_scenario::Mode::File,
+            target: None,
             count: 500,
             summary: Some(authbench_report::LatencyStats {
                 min_us: 30_000.0,

@@ -12,21 +12,28 @@ use crate::explain;
 use crate::latency;
 use crate::machine::rfc3339;
 use crate::model::{
-    ActualOutcome, BuildInfo, CapabilityRow, Difference, DifferenceOutcome, ExpectedOutcome,
-    Machine, ModeLatency, ModeSupport, ModeTotals, Report, RunOptions, ScenarioMode,
-    ScenarioReport, StepReport, StepResult, Support, Totals,
+    ActualOutcome, BuildInfo, CapabilityRow, Column, Difference, DifferenceOutcome,
+    ExpectedOutcome, Machine, ModeLatency, ModeSupport, ModeTotals, Report, RunOptions,
+    ScenarioMode, ScenarioReport, StepReport, StepResult, Support, TargetReport, Totals,
 };
 
 impl Report {
-    /// Builds the report of a run: every scenario's steps side by side per mode, the differences
-    /// explained, the capability matrix, latency percentiles from every mode's samples, the
-    /// machine and the time now.
+    /// Builds the report of a run: every scenario's steps side by side per column, the
+    /// differences explained, the capability matrix, latency percentiles from every column's
+    /// samples, what was tested at each target, the machine and the time now.
     ///
-    /// `options.modes` gives the column order; modes found in `runs` but not listed there are
-    /// appended, and an empty list means "the modes found in the runs".
+    /// A column is a mode in one world: `roundtrip` (built-in) or `roundtrip @ staging` (the
+    /// mode's run against the user's target named `staging`), so a run with both shows "our
+    /// service vs the reference behaviour" side by side. Built-in columns come first, in mode
+    /// order; then target columns, by target in order of appearance, each in mode order.
+    ///
+    /// `options.modes` gives the mode order; modes found in `runs` but not listed there are
+    /// appended, and an empty list means "the modes found in the runs". A listed mode the runs
+    /// hold only at a target gets no (empty) built-in column.
     pub fn build(runs: &[ScenarioRun], options: &RunOptions) -> Report {
         let modes = report_modes(runs, &options.modes);
-        let scenarios: Vec<ScenarioReport> = runs.iter().map(|r| scenario(r, &modes)).collect();
+        let columns = report_columns(runs, &modes);
+        let scenarios: Vec<ScenarioReport> = runs.iter().map(|r| scenario(r, &columns)).collect();
         let differences = scenarios.iter().flat_map(differences).collect();
         Report {
             schema_version: SCHEMA_VERSION.to_owned(),
@@ -38,9 +45,10 @@ impl Report {
                 quick: options.quick,
                 modes: modes.clone(),
             },
-            totals: totals(runs, &scenarios, &modes),
-            capabilities: capability_matrix(runs, &modes),
-            latency: modes.iter().map(|&m| mode_latency(runs, m)).collect(),
+            targets: targets(runs, &columns),
+            totals: totals(runs, &scenarios, &columns),
+            capabilities: capability_matrix(runs, &columns),
+            latency: columns.iter().map(|c| column_latency(runs, c)).collect(),
             scenarios,
             differences,
             load: None,
@@ -48,7 +56,7 @@ impl Report {
     }
 }
 
-/// The column order: the requested modes, then any others the runs contain.
+/// The mode order: the requested modes, then any others the runs contain.
 fn report_modes(runs: &[ScenarioRun], requested: &[Mode]) -> Vec<Mode> {
     let mut modes: Vec<Mode> = Vec::new();
     let found = runs.iter().flat_map(|r| r.modes.iter().map(|m| m.mode));
@@ -60,16 +68,72 @@ fn report_modes(runs: &[ScenarioRun], requested: &[Mode]) -> Vec<Mode> {
     modes
 }
 
-fn mode_runs(run: &ScenarioRun, mode: Mode) -> impl Iterator<Item = &ModeRun> {
-    run.modes.iter().filter(move |m| m.mode == mode)
+fn target_name(mr: &ModeRun) -> Option<&str> {
+    mr.target.as_ref().map(|t| t.name.as_str())
 }
 
-fn scenario(run: &ScenarioRun, modes: &[Mode]) -> ScenarioReport {
-    // Steps are matched across modes by index; name and line come from the first mode that has
-    // the step (every mode runs the same file, so they agree).
+/// The column order: a built-in column per mode (unless the runs hold that mode only at
+/// targets), then each target's columns, targets in order of appearance, modes in `modes` order.
+fn report_columns(runs: &[ScenarioRun], modes: &[Mode]) -> Vec<Column> {
+    let all = || runs.iter().flat_map(|r| r.modes.iter());
+    let mut columns: Vec<Column> = modes
+        .iter()
+        .filter(|&&m| {
+            let mut of_mode = all().filter(|mr| mr.mode == m).peekable();
+            of_mode.peek().is_none() || all().any(|mr| mr.mode == m && mr.target.is_none())
+        })
+        .map(|&m| Column::builtin(m))
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for name in all().filter_map(target_name) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        for &m in modes {
+            if all().any(|mr| mr.mode == m && target_name(mr) == Some(name)) {
+                columns.push(Column::at(m, name));
+            }
+        }
+    }
+    columns
+}
+
+fn mode_runs<'a>(run: &'a ScenarioRun, column: &'a Column) -> impl Iterator<Item = &'a ModeRun> {
+    run.modes
+        .iter()
+        .filter(move |m| column.is(m.mode, target_name(m)))
+}
+
+/// What each target column tested: the first description its runs gave.
+fn targets(runs: &[ScenarioRun], columns: &[Column]) -> Vec<TargetReport> {
+    columns
+        .iter()
+        .filter_map(|c| {
+            let name = c.target.clone()?;
+            let tested = runs
+                .iter()
+                .flat_map(|r| mode_runs(r, c))
+                .filter_map(|mr| mr.target.as_ref())
+                .map(|t| t.tested.clone())
+                .find(|t| !t.is_empty())
+                .unwrap_or_default();
+            Some(TargetReport {
+                name,
+                mode: c.mode,
+                tested,
+            })
+        })
+        .collect()
+}
+
+fn scenario(run: &ScenarioRun, columns: &[Column]) -> ScenarioReport {
+    // Steps are matched across columns by index; name and line come from the first column that
+    // has the step (every column runs the same file, so they agree).
     let mut steps: BTreeMap<usize, StepReport> = BTreeMap::new();
-    for &mode in modes {
-        for mr in mode_runs(run, mode) {
+    for column in columns {
+        for mr in mode_runs(run, column) {
             for s in &mr.steps {
                 steps
                     .entry(s.index)
@@ -81,7 +145,7 @@ fn scenario(run: &ScenarioRun, modes: &[Mode]) -> ScenarioReport {
                         results: Vec::new(),
                     })
                     .results
-                    .push(step_result(mode, s));
+                    .push(step_result(column, s));
             }
         }
     }
@@ -91,11 +155,12 @@ fn scenario(run: &ScenarioRun, modes: &[Mode]) -> ScenarioReport {
         source: run.source.clone(),
         use_case: run.use_case.clone(),
         passed: run.passed(),
-        modes: modes
+        modes: columns
             .iter()
-            .flat_map(|&m| mode_runs(run, m))
-            .map(|mr| ScenarioMode {
+            .flat_map(|c| mode_runs(run, c).map(move |mr| (c, mr)))
+            .map(|(c, mr)| ScenarioMode {
                 mode: mr.mode,
+                target: c.target.clone(),
                 passed: mr.passed(),
                 error: mr.error.clone(),
                 capabilities: mr
@@ -109,12 +174,14 @@ fn scenario(run: &ScenarioRun, modes: &[Mode]) -> ScenarioReport {
     }
 }
 
-fn step_result(mode: Mode, s: &StepOutcome) -> StepResult {
+fn step_result(column: &Column, s: &StepOutcome) -> StepResult {
     StepResult {
-        mode,
+        mode: column.mode,
+        target: column.target.clone(),
         expected: expected(s.expected),
         actual: actual(&s.actual),
-        passed: s.passed,
+        note: s.note.clone(),
+        passed: s.passed && !s.actual.is_skipped(),
         latency_us: micros(s.latency),
     }
 }
@@ -152,105 +219,141 @@ fn micros(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e9).round() / 1e3
 }
 
-/// The steps of one scenario where the modes' actual outcomes differ.
+/// Whether two outcomes are the same decision. A target's `deny(backend_rejected)` (a service
+/// that answers only yes or no) is alike any deny: it gives no reason to differ on.
+fn alike(a: &ActualOutcome, b: &ActualOutcome) -> bool {
+    let no_reason = |o: &ActualOutcome| matches!(o, ActualOutcome::Deny { reason, .. } if reason == "backend_rejected");
+    let deny = |o: &ActualOutcome| matches!(o, ActualOutcome::Deny { .. });
+    a.label() == b.label() || (deny(a) && deny(b) && (no_reason(a) || no_reason(b)))
+}
+
+/// The steps of one scenario where the columns' actual outcomes differ. Skipped cells are left
+/// out: a step not run in one world says nothing about how the worlds decide.
 fn differences(s: &ScenarioReport) -> Vec<Difference> {
     s.steps
         .iter()
-        .filter(|step| {
-            let mut labels = step.results.iter().map(|r| r.actual.label());
-            labels
-                .next()
-                .is_some_and(|first| labels.any(|l| l != first))
-        })
-        .map(|step| {
-            let whys: Vec<(Mode, String, Option<explain::Why>)> = step
+        .filter_map(|step| {
+            let ran: Vec<&StepResult> = step
                 .results
                 .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let others: Vec<&ActualOutcome> = step
-                        .results
-                        .iter()
-                        .enumerate()
-                        .filter(|&(j, _)| j != i)
-                        .map(|(_, o)| &o.actual)
-                        .collect();
-                    (
-                        r.mode,
-                        r.actual.label(),
-                        explain::why(r.mode, &r.actual, &others),
-                    )
-                })
+                .filter(|r| !r.actual.is_skipped())
                 .collect();
-            Difference {
-                scenario: s.name.clone(),
-                source: s.source.clone(),
-                step_index: step.index,
-                step: step.name.clone(),
-                line: step.line,
-                explanation: step.why.clone().unwrap_or_else(|| explain::explain(&whys)),
-                outcomes: whys
-                    .into_iter()
-                    .map(|(mode, outcome, why)| DifferenceOutcome {
-                        mode,
-                        outcome,
-                        why: why.map(|w| w.text(mode)),
-                    })
-                    .collect(),
-            }
+            let first = ran.first()?;
+            ran.iter()
+                .any(|r| !alike(&first.actual, &r.actual))
+                .then(|| difference(s, step, &ran))
         })
         .collect()
 }
 
-fn totals(runs: &[ScenarioRun], scenarios: &[ScenarioReport], modes: &[Mode]) -> Totals {
-    let per_mode: Vec<ModeTotals> = modes.iter().map(|&m| mode_totals(runs, m)).collect();
-    let expectations_passed = per_mode.iter().map(|t| t.passed).sum();
-    let expectations_failed: usize = per_mode.iter().map(|t| t.failed).sum();
-    let mode_errors: usize = per_mode.iter().map(|t| t.errors).sum();
+/// One difference: each ran column's outcome and why it decided so.
+fn difference(s: &ScenarioReport, step: &StepReport, ran: &[&StepResult]) -> Difference {
+    let whys: Vec<(Column, String, Option<explain::Why>)> = ran
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let column = r.column();
+            let others: Vec<&ActualOutcome> = ran
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, o)| &o.actual)
+                .collect();
+            // A target column that decided otherwise than the built-in column of its mode is
+            // explained by that contrast: the reference behaviour is what it is measured against.
+            let reference = ran.iter().find(|o| o.mode == r.mode && o.target.is_none());
+            let why = match reference {
+                Some(b) if r.target.is_some() && !alike(&b.actual, &r.actual) => {
+                    Some(explain::Why::Said(format!(
+                        "{} decided {} where the built-in {} (the reference behaviour) decided {}",
+                        column.label(),
+                        r.actual.label(),
+                        r.mode,
+                        b.actual.label()
+                    )))
+                }
+                _ => explain::why(r.mode, &r.actual, &others),
+            };
+            (column, r.actual.label(), why)
+        })
+        .collect();
+    let labelled: Vec<(String, String, Option<explain::Why>)> = whys
+        .iter()
+        .map(|(c, o, w)| (c.label(), o.clone(), w.clone()))
+        .collect();
+    Difference {
+        scenario: s.name.clone(),
+        source: s.source.clone(),
+        step_index: step.index,
+        step: step.name.clone(),
+        line: step.line,
+        explanation: step
+            .why
+            .clone()
+            .unwrap_or_else(|| explain::explain(&labelled)),
+        outcomes: whys
+            .into_iter()
+            .map(|(column, outcome, why)| DifferenceOutcome {
+                why: why.map(|w| w.text(&column.label())),
+                mode: column.mode,
+                target: column.target,
+                outcome,
+            })
+            .collect(),
+    }
+}
+
+fn totals(runs: &[ScenarioRun], scenarios: &[ScenarioReport], columns: &[Column]) -> Totals {
+    let per_column: Vec<ModeTotals> = columns.iter().map(|c| column_totals(runs, c)).collect();
+    let expectations_failed: usize = per_column.iter().map(|t| t.failed).sum();
+    let mode_errors: usize = per_column.iter().map(|t| t.errors).sum();
     Totals {
         passed: expectations_failed == 0 && mode_errors == 0,
         scenarios: scenarios.len(),
         steps: scenarios.iter().map(|s| s.steps.len()).sum(),
-        expectations: per_mode.iter().map(|t| t.steps).sum(),
-        expectations_passed,
+        expectations: per_column.iter().map(|t| t.steps).sum(),
+        expectations_passed: per_column.iter().map(|t| t.passed).sum(),
         expectations_failed,
+        expectations_skipped: per_column.iter().map(|t| t.skipped).sum(),
         mode_errors,
-        modes: per_mode,
+        modes: per_column,
     }
 }
 
-fn mode_totals(runs: &[ScenarioRun], mode: Mode) -> ModeTotals {
-    let mrs: Vec<&ModeRun> = runs.iter().flat_map(|r| mode_runs(r, mode)).collect();
+fn column_totals(runs: &[ScenarioRun], column: &Column) -> ModeTotals {
+    let mrs: Vec<&ModeRun> = runs.iter().flat_map(|r| mode_runs(r, column)).collect();
     let steps = || mrs.iter().flat_map(|m| m.steps.iter());
     let count = |f: fn(&StepOutcome) -> bool| steps().filter(|s| f(s)).count();
     ModeTotals {
-        mode,
+        mode: column.mode,
+        target: column.target.clone(),
         scenarios: mrs.len(),
         scenarios_passed: mrs.iter().filter(|m| m.passed()).count(),
         errors: mrs.iter().filter(|m| m.error.is_some()).count(),
         steps: steps().count(),
-        passed: count(|s| s.passed),
-        failed: count(|s| !s.passed),
+        passed: count(|s| s.passed && !s.actual.is_skipped()),
+        failed: count(StepOutcome::failed),
+        skipped: count(|s| s.actual.is_skipped()),
         allowed: count(|s| matches!(s.actual, Actual::Allow { .. })),
         denied: count(|s| matches!(s.actual, Actual::Deny { .. })),
         unsupported: count(|s| matches!(s.actual, Actual::Unsupported { .. })),
     }
 }
 
-/// One row per capability; a mode supports it if every scenario it ran configured it so,
-/// partially if some did. A mode that never ran shows `no` everywhere.
-fn capability_matrix(runs: &[ScenarioRun], modes: &[Mode]) -> Vec<CapabilityRow> {
+/// One row per capability; a column supports it if every scenario it ran configured it so,
+/// partially if some did. A column that never ran shows `no` everywhere.
+fn capability_matrix(runs: &[ScenarioRun], columns: &[Column]) -> Vec<CapabilityRow> {
     Capability::ALL
         .into_iter()
         .map(|cap| CapabilityRow {
             capability: cap.as_str().to_owned(),
             description: explain::capability_description(cap).to_owned(),
-            modes: modes
+            modes: columns
                 .iter()
-                .map(|&mode| {
+                .map(|column| {
                     let ran: Vec<&ModeRun> = runs
                         .iter()
-                        .flat_map(|r| mode_runs(r, mode))
+                        .flat_map(|r| mode_runs(r, column))
                         .filter(|m| m.error.is_none())
                         .collect();
                     let with = ran.iter().filter(|m| m.capabilities.supports(cap)).count();
@@ -259,21 +362,26 @@ fn capability_matrix(runs: &[ScenarioRun], modes: &[Mode]) -> Vec<CapabilityRow>
                         n if n == ran.len() => Support::Yes,
                         _ => Support::Partial,
                     };
-                    ModeSupport { mode, support }
+                    ModeSupport {
+                        mode: column.mode,
+                        target: column.target.clone(),
+                        support,
+                    }
                 })
                 .collect(),
         })
         .collect()
 }
 
-fn mode_latency(runs: &[ScenarioRun], mode: Mode) -> ModeLatency {
+fn column_latency(runs: &[ScenarioRun], column: &Column) -> ModeLatency {
     let samples: Vec<Duration> = runs
         .iter()
-        .flat_map(|r| mode_runs(r, mode))
+        .flat_map(|r| mode_runs(r, column))
         .flat_map(|m| m.samples.iter().copied())
         .collect();
     ModeLatency {
-        mode,
+        mode: column.mode,
+        target: column.target.clone(),
         count: samples.len() as u64,
         summary: latency::summarise(&samples),
     }

@@ -8,8 +8,8 @@
 
 use std::str::FromStr;
 
-use authbench_core::{Capability, DenyReason};
 use authbench_core::Mode;
+use authbench_core::{Capability, DenyReason};
 
 use crate::model::ActualOutcome;
 
@@ -45,11 +45,11 @@ pub enum Why {
 }
 
 impl Why {
-    /// The sentence for one mode.
-    pub fn text(&self, mode: Mode) -> String {
+    /// The sentence for one column, named by its label (`roundtrip`, `roundtrip @ staging`).
+    pub fn text(&self, label: &str) -> String {
         match self {
             Why::Said(s) => s.clone(),
-            Why::Denies(d) => format!("{mode} denies: {d}"),
+            Why::Denies(d) => format!("{label} denies: {d}"),
         }
     }
 }
@@ -167,9 +167,10 @@ fn why_allow(mode: Mode, reason: DenyReason) -> Option<String> {
     Some(text.to_owned())
 }
 
-/// The explanation of a whole difference: each mode's [`Why`] as a sentence, modes that deny for
-/// the same described reason named together; when no mode has anything to say, the outcomes.
-pub fn explain(whys: &[(Mode, String, Option<Why>)]) -> String {
+/// The explanation of a whole difference: each column's [`Why`] as a sentence (columns named by
+/// their labels), columns that deny for the same described reason named together; when no column
+/// has anything to say, the outcomes.
+pub fn explain(whys: &[(String, String, Option<Why>)]) -> String {
     let mut said: Vec<String> = Vec::new();
     let mut grouped: Vec<&str> = Vec::new();
     for (mode, _, why) in whys {
@@ -182,7 +183,7 @@ pub fn explain(whys: &[(Mode, String, Option<Why>)]) -> String {
                 let modes: Vec<String> = whys
                     .iter()
                     .filter(|(_, _, w)| matches!(w, Some(Why::Denies(e)) if e == d))
-                    .map(|(m, _, _)| m.to_string())
+                    .map(|(m, _, _)| m.clone())
                     .collect();
                 said.push(if modes.len() == 1 {
                     format!("{mode} denies: {d}")
@@ -320,13 +321,11 @@ mod tests {
         let (a, d) = (allow(), deny("revoked"));
         let rt = why(Mode::Roundtrip, &d, &[&a, &a])
             .expect("roundtrip")
-            .text(Mode::Roundtrip);
+            .text("roundtrip");
         assert!(rt.contains("sees the revocation at once"), "{rt}");
-        let jwt = why(Mode::Jwt, &a, &[&d, &a]).expect("jwt").text(Mode::Jwt);
+        let jwt = why(Mode::Jwt, &a, &[&d, &a]).expect("jwt").text("jwt");
         assert!(jwt.contains("stays valid until its exp"), "{jwt}");
-        let file = why(Mode::File, &a, &[&a, &d])
-            .expect("file")
-            .text(Mode::File);
+        let file = why(Mode::File, &a, &[&a, &d]).expect("file").text("file");
         assert!(file.contains("no revocation"), "{file}");
     }
 
@@ -335,7 +334,7 @@ mod tests {
         let (a, broken) = (allow(), deny("backend_protocol_error"));
         let rt = why(Mode::Roundtrip, &broken, &[&a, &a])
             .expect("roundtrip")
-            .text(Mode::Roundtrip);
+            .text("roundtrip");
         assert!(rt.contains("(fail closed)"), "{rt}");
         assert!(
             rt.contains("MediaMTX protocol, though, any 2xx is an allow and its body is ignored"),
@@ -373,7 +372,7 @@ mod tests {
         };
         let text = why(Mode::File, &u, &[&allow()])
             .expect("unsupported")
-            .text(Mode::File);
+            .text("file");
         assert!(
             text.starts_with("file mode cannot express rooms and one time use"),
             "{text}"
@@ -383,14 +382,12 @@ mod tests {
     #[test]
     fn unknown_codes_and_plain_allows_fall_back() {
         let odd = deny("some_future_code");
-        let text = why(Mode::Jwt, &odd, &[&allow()])
-            .expect("deny")
-            .text(Mode::Jwt);
+        let text = why(Mode::Jwt, &odd, &[&allow()]).expect("deny").text("jwt");
         assert!(text.contains("some_future_code"), "{text}");
         assert_eq!(why(Mode::Jwt, &allow(), &[&deny("unknown_user")]), None);
         let all = explain(&[
-            (Mode::Jwt, "allow".into(), None),
-            (Mode::File, "deny(x)".into(), None),
+            ("jwt".into(), "allow".into(), None),
+            ("file".into(), "deny(x)".into(), None),
         ]);
         assert_eq!(
             all,
@@ -402,29 +399,29 @@ mod tests {
     fn explain_joins_sentences() {
         let text = explain(&[
             (
-                Mode::Jwt,
+                "jwt".into(),
                 "allow".into(),
                 Some(Why::Said("a JWT stays valid".into())),
             ),
             (
-                Mode::Roundtrip,
+                "roundtrip".into(),
                 "deny(revoked)".into(),
                 Some(Why::Said("the service sees it".into())),
             ),
         ]);
         assert_eq!(text, "A JWT stays valid. The service sees it.");
         let text = explain(&[(
-            Mode::Jwt,
+            "jwt".into(),
             "allow".into(),
             Some(Why::Said("jwt mode is local".into())),
         )]);
         assert_eq!(text, "jwt mode is local.");
         let room = || Some(Why::Denies("the principal may not use this room".into()));
         let text = explain(&[
-            (Mode::Jwt, "deny(room_forbidden)".into(), room()),
-            (Mode::Roundtrip, "deny(room_forbidden)".into(), room()),
+            ("jwt".into(), "deny(room_forbidden)".into(), room()),
+            ("roundtrip".into(), "deny(room_forbidden)".into(), room()),
             (
-                Mode::File,
+                "file".into(),
                 "unsupported".into(),
                 Some(Why::Said("file mode cannot express rooms".into())),
             ),

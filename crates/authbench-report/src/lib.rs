@@ -10,6 +10,11 @@
 //!
 //! [`Report::summary_table`] is the plain-text table printed on the terminal.
 //!
+//! The report's columns are [`Column`]s: a mode in the built-in world (`roundtrip`) or at the
+//! user's target (`roundtrip @ staging`), so "our service vs the reference behaviour" is one
+//! table. Steps a target could not run are `skipped` with the reason: shown everywhere, never
+//! counted as held or failed.
+//!
 //! ```
 //! use authbench_report::{Report, RunOptions};
 //!
@@ -29,7 +34,12 @@
 //!   reads a `1.2` report: unknown fields are ignored, the schema does not forbid extra
 //!   properties, and codes are open strings.
 //! * **Major** (`1` → `2`): anything a reader of the old version would misread — a field removed,
-//!   renamed, made required, or given a new type, unit or meaning.
+//!   renamed, made required, or given a new type, unit or meaning, or a new outcome variant.
+//!   `2` added the `skipped` outcome (a step not run in a target's world, neither held nor
+//!   failed, counted in `expectations_skipped`), and made the report's columns a mode *in a
+//!   world*: every per-mode entry may carry a `target` (absent for the built-in world), so one
+//!   mode can have two columns (`roundtrip` and `roundtrip @ staging`); `targets` lists what was
+//!   tested at each target, and a step result may carry a `note` on how it was judged.
 //!
 //! [`Report::from_json`] accepts any report whose major version is this crate's.
 
@@ -54,13 +64,14 @@ pub use load::{
 };
 pub use machine::rfc3339;
 pub use model::{
-    ActualOutcome, BuildInfo, CapabilityRow, Difference, DifferenceOutcome, ExpectedOutcome,
-    LatencyStats, Machine, ModeLatency, ModeSupport, ModeTotals, PercentilePoint, Report,
-    RunOptions, ScenarioMode, ScenarioReport, StepReport, StepResult, Support, Totals,
+    ActualOutcome, BuildInfo, CapabilityRow, Column, Difference, DifferenceOutcome,
+    ExpectedOutcome, LatencyStats, Machine, ModeLatency, ModeSupport, ModeTotals, PercentilePoint,
+    Report, RunOptions, ScenarioMode, ScenarioReport, StepReport, StepResult, Support,
+    TargetReport, Totals,
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "2";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]
@@ -116,8 +127,9 @@ impl Report {
         render::html::render(self)
     }
 
-    /// A plain-text table for the terminal: per scenario × mode, steps passed out of steps run
-    /// (`FAIL` when any failed, `ERROR` when the mode could not run), a totals line and a verdict.
+    /// A plain-text table for the terminal: per scenario × column, steps passed out of steps run
+    /// (`FAIL` when any failed, `ERROR` when the column could not run, `(N skipped)` when steps
+    /// were not run in that world), a totals line and a verdict.
     pub fn summary_table(&self) -> String {
         render::text::summary_table(self)
     }

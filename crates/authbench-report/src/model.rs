@@ -33,11 +33,15 @@ pub struct Report {
     pub machine: Machine,
     /// The options the run was started with.
     pub options: RunOptions,
+    /// What was tested at each target column (the user's deployment, named in their target
+    /// file), in column order; empty when only the built-in world ran (since schema 2).
+    #[serde(default)]
+    pub targets: Vec<TargetReport>,
     /// Counts over the whole run.
     pub totals: Totals,
-    /// What each mode can express, one row per capability.
+    /// What each column's mode can express, one row per capability.
     pub capabilities: Vec<CapabilityRow>,
-    /// Decision latency per mode, over every decision of the run.
+    /// Decision latency per column, over every decision of the run.
     pub latency: Vec<ModeLatency>,
     /// Every scenario, in run order.
     pub scenarios: Vec<ScenarioReport>,
@@ -88,44 +92,113 @@ pub struct RunOptions {
     pub modes: Vec<Mode>,
 }
 
+/// One target column of a report: which deployment a mode was run against and what it asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TargetReport {
+    /// The target's name (`staging`), as the column label shows it (`roundtrip @ staging`).
+    pub name: String,
+    /// The mode run against it.
+    pub mode: Mode,
+    /// What the mode asked there, in a few words: the auth service's `scheme://host:port` and
+    /// wire protocol, the token issuer, or the credentials file. Never a secret.
+    pub tested: String,
+}
+
+/// A column of the report: a mode, in the built-in world or at a user's target. Every
+/// per-column entry of the report (totals, capabilities, latency, step results) carries the
+/// two fields `mode` and `target` that make it up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Column {
+    /// The mode.
+    pub mode: Mode,
+    /// The target's name; `None` for the built-in world.
+    pub target: Option<String>,
+}
+
+impl Column {
+    /// The built-in column of `mode`.
+    pub fn builtin(mode: Mode) -> Column {
+        Column { mode, target: None }
+    }
+
+    /// The column of `mode` at the target named `target`.
+    pub fn at(mode: Mode, target: &str) -> Column {
+        Column {
+            mode,
+            target: Some(target.to_owned()),
+        }
+    }
+
+    /// The column's label: `jwt` for the built-in world, `jwt @ staging` at a target.
+    pub fn label(&self) -> String {
+        match &self.target {
+            None => self.mode.to_string(),
+            Some(t) => format!("{} @ {t}", self.mode),
+        }
+    }
+
+    /// Whether an entry with this mode and target belongs to the column.
+    pub fn is(&self, mode: Mode, target: Option<&str>) -> bool {
+        self.mode == mode && self.target.as_deref() == target
+    }
+}
+
+impl std::fmt::Display for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
 /// Counts over the whole run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Totals {
-    /// Whether every expectation held and every mode ran.
+    /// Whether every expectation that ran held and every column ran (skipped steps count
+    /// neither way).
     pub passed: bool,
     /// Scenarios run.
     pub scenarios: usize,
-    /// Request steps (each runs once per mode).
+    /// Request steps (each runs once per column).
     pub steps: usize,
-    /// Expectations checked (steps × modes that ran them).
+    /// Expectations (steps × columns that had them): held, failed or skipped.
     pub expectations: usize,
     /// Expectations that held.
     pub expectations_passed: usize,
-    /// Expectations that did not hold.
+    /// Expectations that did not hold (a skipped step is not one of them).
     pub expectations_failed: usize,
-    /// (scenario, mode) pairs that could not run at all.
+    /// Expectations of steps that were not run in their world (since schema 2): neither held nor
+    /// failed.
+    #[serde(default)]
+    pub expectations_skipped: usize,
+    /// (scenario, column) pairs that could not run at all.
     pub mode_errors: usize,
-    /// The same counts per mode.
+    /// The same counts per column, in column order: built-in columns first, then target columns.
     pub modes: Vec<ModeTotals>,
 }
 
-/// Counts for one mode over the whole run.
+/// Counts for one column (a mode, built-in or at a target) over the whole run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ModeTotals {
     /// The mode.
     pub mode: Mode,
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Scenarios this mode ran.
     pub scenarios: usize,
     /// Scenarios where every step met its expectation.
     pub scenarios_passed: usize,
     /// Scenarios this mode could not run at all.
     pub errors: usize,
-    /// Steps this mode decided.
+    /// Steps of this column: decided or skipped.
     pub steps: usize,
     /// Steps whose outcome met the expectation.
     pub passed: usize,
-    /// Steps whose outcome did not.
+    /// Steps that ran and whose outcome did not.
     pub failed: usize,
+    /// Steps not run in this column's world (since schema 2).
+    #[serde(default)]
+    pub skipped: usize,
     /// Steps the mode allowed.
     pub allowed: usize,
     /// Steps the mode denied.
@@ -153,7 +226,7 @@ pub struct CapabilityRow {
     pub capability: String,
     /// What the capability means.
     pub description: String,
-    /// Support per mode, in report order.
+    /// Support per column, in column order.
     pub modes: Vec<ModeSupport>,
 }
 
@@ -162,15 +235,23 @@ pub struct CapabilityRow {
 pub struct ModeSupport {
     /// The mode.
     pub mode: Mode,
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Whether the configured mode can express the capability.
     pub support: Support,
 }
 
-/// Decision latency of one mode.
+/// Decision latency of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModeLatency {
     /// The mode.
     pub mode: Mode,
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Decisions measured.
     pub count: u64,
     /// Percentiles; `null` when nothing was measured.
@@ -220,9 +301,9 @@ pub struct ScenarioReport {
     pub source: String,
     /// The use case of the source document it illustrates, if any.
     pub use_case: Option<String>,
-    /// Whether every mode ran and met every expectation.
+    /// Whether every column ran and every step it ran met its expectation.
     pub passed: bool,
-    /// Per mode: whether it ran, passed, and what it could express.
+    /// Per column: whether it ran, passed, and what it could express.
     pub modes: Vec<ScenarioMode>,
     /// The request steps, in file order.
     pub steps: Vec<StepReport>,
@@ -233,7 +314,12 @@ pub struct ScenarioReport {
 pub struct ScenarioMode {
     /// The mode.
     pub mode: Mode,
-    /// Whether the mode ran and met every expectation.
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Whether the mode ran and every step it ran met its expectation (skipped steps count
+    /// neither way).
     pub passed: bool,
     /// Why the mode could not run at all, if it could not.
     pub error: Option<String>,
@@ -253,20 +339,28 @@ pub struct StepReport {
     /// Why the modes differ here, in the scenario's own words (absent when it does not say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
-    /// One result per mode that ran the step, in report order.
+    /// One result per column that had the step, in column order.
     pub results: Vec<StepResult>,
 }
 
-/// One step as one mode ran it.
+/// One step as one column ran it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepResult {
     /// The mode.
     pub mode: Mode,
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// What the scenario expected of this mode.
     pub expected: ExpectedOutcome,
     /// What the mode did.
     pub actual: ActualOutcome,
-    /// Whether `actual` met `expected`.
+    /// How the expectation was judged, when there is something to know (`denied, no reason
+    /// given by the target`); since schema 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Whether `actual` met `expected`; `false` for a skipped step, which is not failed either.
     pub passed: bool,
     /// Time the decision took, in microseconds (a repeated step records the median).
     pub latency_us: f64,
@@ -318,7 +412,7 @@ pub enum ActualOutcome {
     },
 }
 
-/// A step where the modes' actual outcomes differ.
+/// A step where the columns' actual outcomes differ (skipped cells left out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Difference {
     /// The scenario's name.
@@ -331,23 +425,26 @@ pub struct Difference {
     pub step: String,
     /// The step's line in the scenario file.
     pub line: usize,
-    /// Each mode's outcome, in report order.
+    /// The outcome of each column that ran the step, in column order.
     pub outcomes: Vec<DifferenceOutcome>,
     /// Why the modes differ, in words.
     pub explanation: String,
 }
 
-/// One mode's side of a [`Difference`].
+/// One column's side of a [`Difference`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DifferenceOutcome {
     /// The mode.
     pub mode: Mode,
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The outcome label: `allow`, `deny(REASON)` or `unsupported`.
     pub outcome: String,
     /// Why this mode decided so, when there is something specific to say.
     pub why: Option<String>,
 }
-
 
 impl ExpectedOutcome {
     /// A short label: `allow`, `deny(expired)`, `unsupported`.
@@ -361,7 +458,7 @@ impl ExpectedOutcome {
 }
 
 impl ActualOutcome {
-    /// A short label: `allow`, `deny(expired)`, `unsupported`.
+    /// A short label: `allow`, `deny(expired)`, `unsupported`, `skipped`.
     pub fn label(&self) -> String {
         match self {
             ActualOutcome::Allow { .. } => "allow".to_owned(),
@@ -385,11 +482,45 @@ impl ActualOutcome {
             ActualOutcome::Skipped { reason } => reason.clone(),
         }
     }
+
+    /// Whether the step was not run in its world.
+    pub fn is_skipped(&self) -> bool {
+        matches!(self, ActualOutcome::Skipped { .. })
+    }
 }
 
+/// The column an entry belongs to, for every per-column entry of the report.
+macro_rules! column_of {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The column this entry belongs to.
+            pub fn column(&self) -> Column {
+                Column {
+                    mode: self.mode,
+                    target: self.target.clone(),
+                }
+            }
+        }
+    )*};
+}
+column_of!(
+    ModeTotals,
+    ModeSupport,
+    ModeLatency,
+    ScenarioMode,
+    StepResult,
+    DifferenceOutcome
+);
+
 impl Report {
-    /// Whether every expectation held and every mode ran.
+    /// Whether every expectation that ran held and every column ran.
     pub fn passed(&self) -> bool {
         self.totals.passed
+    }
+
+    /// The report's columns in order (those of `totals`): built-in columns first in mode order,
+    /// then target columns.
+    pub fn columns(&self) -> Vec<Column> {
+        self.totals.modes.iter().map(ModeTotals::column).collect()
     }
 }

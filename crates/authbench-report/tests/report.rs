@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use authbench_report::{ActualOutcome, Report, RunOptions, Support};
 use authbench_core::Mode;
 use authbench_core::outcome::{ModeRun, ScenarioRun};
+use authbench_report::{ActualOutcome, Report, RunOptions, Support};
 
 fn sample() -> Report {
     Report::build(
@@ -385,7 +385,7 @@ fn summary_table_for_the_terminal() {
     );
     assert_eq!(
         lines[6],
-        "3 scenarios, 8 steps, 24 expectations: 23 passed, 1 failed"
+        "3 scenarios, 8 steps, 24 expectations: 23 held, 1 failed"
     );
     // Columns line up: every mode column starts at the same offset.
     let col = lines[0].find("roundtrip").unwrap();

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use authbench_report::{ReadError, Report, RunOptions};
 use authbench_core::Mode;
+use authbench_report::{ReadError, Report, RunOptions};
 use serde_json::{Value, json};
 
 fn schema_path() -> PathBuf {
@@ -84,6 +84,29 @@ fn real_output_validates() {
     validate(&serde_json::from_str(&empty.to_json()).unwrap()).unwrap();
 }
 
+/// A run with a target column (skipped steps, a note, what was tested) fits the schema, and the
+/// schema holds the skipped outcome to its reason.
+#[test]
+fn a_target_report_validates() {
+    let report = Report::build(&common::runs_with_target(), &RunOptions::default());
+    let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+    validate(&v).unwrap_or_else(|e| panic!("a target report does not match its schema: {e}"));
+    assert_eq!(
+        v["targets"],
+        json!([{"name": "staging", "mode": "roundtrip", "tested": common::STAGING_TESTED}])
+    );
+    assert_eq!(
+        v["scenarios"][0]["steps"][1]["results"][3]["actual"],
+        json!({"outcome": "skipped", "reason": "follows an event the target has no control for: revoke"})
+    );
+    let mut broken = v.clone();
+    broken["scenarios"][0]["steps"][1]["results"][3]["actual"] = json!({"outcome": "skipped"});
+    assert!(
+        validate(&broken).is_err(),
+        "the schema accepted a skipped step without its reason"
+    );
+}
+
 #[test]
 fn the_schema_rejects_what_is_not_a_report() {
     let good = sample_json();
@@ -131,19 +154,21 @@ fn load_sections_validate_and_later_minors_stay_compatible() {
     );
 
     let mut later = sample_json();
-    later["schema_version"] = json!("1.2");
+    later["schema_version"] = json!("2.1");
     later["energy"] = json!({"joules_per_decision": 0.001});
     validate(&later).unwrap();
     let report = Report::from_json(&later.to_string()).unwrap();
-    assert_eq!(report.schema_version, "1.2");
+    assert_eq!(report.schema_version, "2.1");
 
-    later["schema_version"] = json!("2");
-    match Report::from_json(&later.to_string()) {
-        Err(ReadError::UnsupportedVersion { found }) => assert_eq!(found, "2"),
-        other => panic!("a version 2 report must be refused, got {other:?}"),
+    for other in ["3", "1.2"] {
+        later["schema_version"] = json!(other);
+        match Report::from_json(&later.to_string()) {
+            Err(ReadError::UnsupportedVersion { found }) => assert_eq!(found, other),
+            o => panic!("a version {other} report must be refused, got {o:?}"),
+        }
     }
     assert!(matches!(
-        Report::from_json("{\"schema_version\": \"1\"}"),
+        Report::from_json("{\"schema_version\": \"2\"}"),
         Err(ReadError::Json(_))
     ));
 }

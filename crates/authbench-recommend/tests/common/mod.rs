@@ -78,6 +78,7 @@ pub fn report(single: &[(Mode, f64, f64)], steady_runs: &[Value]) -> Report {
         .iter()
         .map(|&(mode, p50, p99)| ModeLatency {
             mode,
+            target: None,
             count: 1_000,
             summary: Some(stats(p50, p99)),
         })
@@ -85,7 +86,7 @@ pub fn report(single: &[(Mode, f64, f64)], steady_runs: &[Value]) -> Report {
     let mut v = serde_json::to_value(&r).unwrap();
     v["build"]["profile"] = json!("release");
     if !steady_runs.is_empty() {
-        v["schema_version"] = json!("1.1");
+        v["schema_version"] = json!(authbench_report::SCHEMA_VERSION);
         v["load"] = json!({
             "options": {"duration_s": 10.0, "warmup_s": 2.0, "batches": 5,
                         "workload": "generated: 64 identities", "injected": []},

@@ -3,13 +3,13 @@
 
 use std::fmt::Write as _;
 
-use authbench_core::Mode;
-
-use crate::model::{ActualOutcome, Report, ScenarioReport, StepResult};
+use crate::model::{ActualOutcome, Column, Report, ScenarioReport, StepResult};
 use crate::render::escape::html as esc;
 use crate::render::load_html;
 use crate::render::svg::{behaviour_bars, latency_curves, mode_colour};
-use crate::render::{fmt_us, latency_of, machine_lines, result_of, support_label};
+use crate::render::{
+    column_list, expectation_counts, fmt_us, latency_of, machine_lines, result_of, support_label,
+};
 
 const CSS: &str = r#"
 :root{--allow:#dafbe1;--allow-b:#2da44e;--deny:#ffe8d6;--deny-b:#e8590c;--unsup:#eaeef2;--unsup-b:#9ca3af;--fail:#cf222e;--ink:#1f2328;--mute:#59636e;--line:#d0d7de}
@@ -35,6 +35,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.allow{background:var(--allow);border-left:4px solid var(--allow-b)}
 td.deny{background:var(--deny);border-left:4px solid var(--deny-b)}
 td.unsupported{background:var(--unsup);border-left:4px solid var(--unsup-b);color:#424a53}
+td.skipped{background:repeating-linear-gradient(135deg,#fff 0 6px,#f6f8fa 6px 12px);border-left:4px dashed var(--unsup-b);color:var(--mute)}
+.nt{display:block;color:#9a6700;font-size:12px;font-style:italic}
 td.none{background:#fff;color:var(--mute)}
 td.fail{outline:3px solid var(--fail);outline-offset:-3px}
 .lab{font-weight:600;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
@@ -86,6 +88,7 @@ pub(crate) fn render(report: &Report) -> String {
         load_header(&mut out, report);
     } else {
         header(&mut out, report);
+        tested(&mut out, report);
         behaviour(&mut out, report);
         differences(&mut out, report);
         matrix(&mut out, report);
@@ -113,18 +116,28 @@ fn header(out: &mut String, r: &Report) {
         esc(&r.authbench_version),
         if r.options.quick { " · quick run" } else { "" }
     );
+    // Skipped steps are neither held nor failed: the verdict speaks of the steps that ran.
+    let (ran, counts) = if t.expectations_skipped > 0 {
+        (
+            format!(
+                "{} expectations that ran",
+                t.expectations - t.expectations_skipped
+            ),
+            format!(" ({})", expectation_counts(r)),
+        )
+    } else {
+        (format!("{} expectations", t.expectations), String::new())
+    };
     if t.passed {
         let _ = write!(
             out,
-            "<span class=\"verdict ok\">✔ All {} expectations held</span>",
-            t.expectations
+            "<span class=\"verdict ok\">✔ All {ran} held{counts}</span>"
         );
     } else {
         let _ = write!(
             out,
-            "<span class=\"verdict bad\">✘ {} of {} expectations failed{}</span>",
+            "<span class=\"verdict bad\">✘ {} of {ran} failed{counts}{}</span>",
             t.expectations_failed,
-            t.expectations,
             if t.mode_errors > 0 {
                 format!(", {} mode runs could not start", t.mode_errors)
             } else {
@@ -132,8 +145,12 @@ fn header(out: &mut String, r: &Report) {
             }
         );
     }
+    out.push_str("<nav>");
+    if !r.targets.is_empty() {
+        out.push_str("<a href=\"#tested\">What was tested</a>");
+    }
     out.push_str(
-        "<nav><a href=\"#behaviour\">Behaviour</a><a href=\"#differences\">Where the modes differ</a>\
+        "<a href=\"#behaviour\">Behaviour</a><a href=\"#differences\">Where the modes differ</a>\
          <a href=\"#matrix\">Matrix</a><a href=\"#capabilities\">Capabilities</a>\
          <a href=\"#latency\">Latency</a>",
     );
@@ -143,7 +160,8 @@ fn header(out: &mut String, r: &Report) {
     out.push_str("<a href=\"#machine\">Machine</a></nav>");
     out.push_str("<div class=\"cards\">");
     for mt in &t.modes {
-        let lat = latency_of(r, mt.mode)
+        let column = mt.column();
+        let lat = latency_of(r, &column)
             .and_then(|l| l.summary.as_ref())
             .map_or_else(
                 || "no latency samples".to_owned(),
@@ -157,12 +175,17 @@ fn header(out: &mut String, r: &Report) {
             );
         let _ = write!(
             out,
-            "<div class=\"card\" style=\"--c:{}\"><h3>{}</h3><p><b>{}</b> of {} expectations held{}</p>\
+            "<div class=\"card\" style=\"--c:{}\"><h3>{}</h3><p><b>{}</b> of {} expectations held{}{}</p>\
              <p>{} allow · {} deny · {} unsupported</p><p>{lat}</p></div>",
             mode_colour(mt.mode),
-            mt.mode,
+            esc(&column.label()),
             mt.passed,
-            mt.steps,
+            mt.steps - mt.skipped,
+            if mt.skipped > 0 {
+                format!(" · {} skipped", mt.skipped)
+            } else {
+                String::new()
+            },
             if mt.errors > 0 {
                 format!(" · <span class=\"err\">{} could not run</span>", mt.errors)
             } else {
@@ -211,12 +234,32 @@ fn load_header(out: &mut String, r: &Report) {
 }
 
 fn modes_text(r: &Report) -> String {
-    r.options
-        .modes
-        .iter()
-        .map(|m| m.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    column_list(r)
+}
+
+/// What each target column asked: only when the run was aimed at a user's deployment.
+fn tested(out: &mut String, r: &Report) {
+    if r.targets.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section id=\"tested\"><h2>What was tested</h2><table><tr><th>column</th><th>tested</th></tr>",
+    );
+    for t in &r.targets {
+        let column = Column::at(t.mode, &t.name);
+        let _ = write!(
+            out,
+            "<tr><td class=\"lab\" style=\"border-left:4px dashed {}\">{}</td><td>{}</td></tr>",
+            mode_colour(t.mode),
+            esc(&column.label()),
+            esc(&t.tested)
+        );
+    }
+    out.push_str(
+        "</table><p class=\"note\">Columns without <code>@</code> ran in the built-in world \
+         (the reference service, generated files, tokens minted locally): the reference \
+         behaviour.</p></section>\n",
+    );
 }
 
 fn behaviour(out: &mut String, r: &Report) {
@@ -242,17 +285,32 @@ fn outcome_class(a: &ActualOutcome) -> &'static str {
     }
 }
 
-/// One matrix cell: the outcome, its detail, and the expectation when it was not met.
+/// One matrix cell: the outcome, its note, its detail, and the expectation when it was not met.
+/// A skipped cell gives its reason (also in the title) and is marked neither held nor failed.
 fn outcome_cell(out: &mut String, res: Option<&StepResult>) {
     let Some(res) = res else {
         out.push_str("<td class=\"o none\">not run</td>");
         return;
     };
     let detail = res.actual.detail();
+    let column = res.column().label();
+    if let ActualOutcome::Skipped { reason } = &res.actual {
+        let title = format!(
+            "{column}: skipped: {reason} — expected {}",
+            res.expected.label()
+        );
+        let _ = write!(
+            out,
+            "<td class=\"o skipped\" title=\"{}\"><span class=\"lab\">skipped</span>\
+             <span class=\"det\">{}</span></td>",
+            esc(&title),
+            esc(&shorten(reason, 120))
+        );
+        return;
+    }
     let title = format!(
-        "{}: {} ({}) — expected {} — {} µs",
-        res.mode,
-        res.actual.label(),
+        "{column}: {} ({}) — expected {} — {} µs",
+        crate::render::outcome_with_note(res),
         detail,
         res.expected.label(),
         fmt_us(res.latency_us)
@@ -265,6 +323,9 @@ fn outcome_cell(out: &mut String, res: Option<&StepResult>) {
         esc(&title),
         esc(&res.actual.label())
     );
+    if let Some(note) = &res.note {
+        let _ = write!(out, "<span class=\"nt\">— {}</span>", esc(note));
+    }
     if res.passed {
         out.push_str("<span class=\"ok-mark\" title=\"as expected\">✔</span>");
     } else {
@@ -294,12 +355,19 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-fn mode_headers(out: &mut String, modes: &[Mode]) {
-    for m in modes {
+/// One header cell per column, in the mode's colour; a target column's border is dashed.
+fn mode_headers(out: &mut String, columns: &[Column]) {
+    for c in columns {
         let _ = write!(
             out,
-            "<th style=\"border-top:3px solid {}\">{m}</th>",
-            mode_colour(*m)
+            "<th style=\"border-top:3px {} {}\">{}</th>",
+            if c.target.is_some() {
+                "dashed"
+            } else {
+                "solid"
+            },
+            mode_colour(c.mode),
+            esc(&c.label())
         );
     }
 }
@@ -318,7 +386,8 @@ fn differences(out: &mut String, r: &Report) {
         if r.differences.len() == 1 { "" } else { "s" }
     );
     out.push_str("<table class=\"matrix diff\"><tr><th>scenario › step</th>");
-    mode_headers(out, &r.options.modes);
+    let columns = r.columns();
+    mode_headers(out, &columns);
     out.push_str("<th>why</th></tr>");
     for d in &r.differences {
         let _ = write!(
@@ -335,8 +404,8 @@ fn differences(out: &mut String, r: &Report) {
             .iter()
             .find(|s| s.name == d.scenario && s.source == d.source)
             .and_then(|s| s.steps.iter().find(|st| st.index == d.step_index));
-        for &m in &r.options.modes {
-            outcome_cell(out, step.and_then(|st| result_of(&st.results, m)));
+        for c in &columns {
+            outcome_cell(out, step.and_then(|st| result_of(&st.results, c)));
         }
         let _ = write!(out, "<td class=\"why\">{}</td></tr>", esc(&d.explanation));
     }
@@ -349,6 +418,7 @@ fn matrix(out: &mut String, r: &Report) {
         "<p class=\"legend-row\"><span><i class=\"sw\" style=\"background:var(--allow)\"></i>allow</span>\
          <span><i class=\"sw\" style=\"background:var(--deny)\"></i>deny (reason)</span>\
          <span><i class=\"sw\" style=\"background:var(--unsup)\"></i>unsupported: the mode cannot express the rule</span>\
+         <span><i class=\"sw\" style=\"background:#fff;border:1px dashed var(--unsup-b)\"></i>skipped: not run in that world (neither held nor failed)</span>\
          <span><i class=\"sw\" style=\"background:#fff;outline:3px solid var(--fail);outline-offset:-3px\"></i>expectation failed</span></p>",
     );
     if r.scenarios.is_empty() {
@@ -367,12 +437,13 @@ fn scenario_block(out: &mut String, r: &Report, s: &ScenarioReport) {
         esc(&s.name)
     );
     for m in &s.modes {
+        let label = m.column().label();
         let (class, text) = if m.error.is_some() {
-            ("bad", format!("{}: could not run", m.mode))
+            ("bad", format!("{label}: could not run"))
         } else if m.passed {
-            ("ok", format!("{} ✔", m.mode))
+            ("ok", format!("{label} ✔"))
         } else {
-            ("bad", format!("{} ✘", m.mode))
+            ("bad", format!("{label} ✘"))
         };
         let _ = write!(out, "<span class=\"badge {class}\">{}</span>", esc(&text));
     }
@@ -392,14 +463,15 @@ fn scenario_block(out: &mut String, r: &Report, s: &ScenarioReport) {
             let _ = write!(
                 out,
                 "<p class=\"err\">{} could not run: {}</p>",
-                m.mode,
+                esc(&m.column().label()),
                 esc(e)
             );
         }
     }
     if !s.steps.is_empty() {
         out.push_str("<table class=\"matrix\"><tr><th class=\"num\">#</th><th>step</th><th class=\"num\">line</th>");
-        mode_headers(out, &r.options.modes);
+        let columns = r.columns();
+        mode_headers(out, &columns);
         out.push_str("</tr>");
         for st in &s.steps {
             let _ = write!(
@@ -409,8 +481,8 @@ fn scenario_block(out: &mut String, r: &Report, s: &ScenarioReport) {
                 esc(&st.name),
                 st.line
             );
-            for &m in &r.options.modes {
-                outcome_cell(out, result_of(&st.results, m));
+            for c in &columns {
+                outcome_cell(out, result_of(&st.results, c));
             }
             out.push_str("</tr>");
         }
@@ -421,7 +493,8 @@ fn scenario_block(out: &mut String, r: &Report, s: &ScenarioReport) {
 
 fn capabilities(out: &mut String, r: &Report) {
     out.push_str("<section id=\"capabilities\"><h2>What each mode can express</h2><table><tr><th>capability</th><th>meaning</th>");
-    mode_headers(out, &r.options.modes);
+    let columns = r.columns();
+    mode_headers(out, &columns);
     out.push_str("</tr>");
     for row in &r.capabilities {
         let _ = write!(
@@ -430,8 +503,12 @@ fn capabilities(out: &mut String, r: &Report) {
             esc(&row.capability),
             esc(&row.description)
         );
-        for &m in &r.options.modes {
-            let cell = row.modes.iter().find(|s| s.mode == m).map(|s| s.support);
+        for c in &columns {
+            let cell = row
+                .modes
+                .iter()
+                .find(|s| c.is(s.mode, s.target.as_deref()))
+                .map(|s| s.support);
             match cell {
                 Some(sup) => {
                     let (sym, word) = support_label(sup);
@@ -471,12 +548,18 @@ fn latency(out: &mut String, r: &Report) {
          <th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th>\
          <th class=\"num\">p99.9</th><th class=\"num\">max</th><th class=\"num\">mean</th></tr>",
     );
-    for &m in &r.options.modes {
-        let Some(l) = latency_of(r, m) else { continue };
+    for c in r.columns() {
+        let Some(l) = latency_of(r, &c) else { continue };
         let _ = write!(
             out,
-            "<tr><td style=\"border-left:4px solid {}\">{m}</td><td class=\"num\">{}</td>",
-            mode_colour(m),
+            "<tr><td style=\"border-left:4px {} {}\">{}</td><td class=\"num\">{}</td>",
+            if c.target.is_some() {
+                "dashed"
+            } else {
+                "solid"
+            },
+            mode_colour(c.mode),
+            esc(&c.label()),
             l.count
         );
         match &l.summary {

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use authbench_core::duration::format_micros;
 use authbench_core::Mode;
+use authbench_core::duration::format_micros;
 
 use crate::load::{JoinStorm, SweepPoint};
 use crate::render::escape::html as esc;

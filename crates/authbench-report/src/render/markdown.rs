@@ -3,11 +3,12 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Report, ScenarioReport};
+use crate::model::{Column, Report, ScenarioReport, StepReport, StepResult};
 use crate::render::escape::{code, markdown as md};
 use crate::render::load_md;
-use crate::render::{fmt_us, latency_of, machine_lines, support_label};
-use authbench_core::Mode;
+use crate::render::{
+    column_list, expectation_counts, fmt_us, latency_of, machine_lines, result_of, support_label,
+};
 
 /// Lists longer than this are cut, pointing at report.json (job summaries are capped at 1 MiB).
 const MAX_LISTED: usize = 100;
@@ -30,8 +31,11 @@ pub(crate) fn render(report: &Report) -> String {
         );
     } else {
         headline(&mut out, report);
+        tested(&mut out, report);
         scenario_table(&mut out, report);
         failures(&mut out, report);
+        skipped(&mut out, report);
+        notes(&mut out, report);
         differences(&mut out, report);
         capabilities(&mut out, report);
         latency(&mut out, report);
@@ -46,11 +50,23 @@ pub(crate) fn render(report: &Report) -> String {
 fn headline(out: &mut String, r: &Report) {
     let t = &r.totals;
     out.push_str("# authbench report\n\n");
+    // Skipped steps are neither held nor failed: the verdict speaks of the steps that ran, and
+    // the counts say how many were skipped.
+    let (ran, counts) = if t.expectations_skipped > 0 {
+        (
+            format!(
+                "{} expectations that ran",
+                t.expectations - t.expectations_skipped
+            ),
+            format!("{}; ", expectation_counts(r)),
+        )
+    } else {
+        (format!("{} expectations", t.expectations), String::new())
+    };
     if t.passed {
         let _ = writeln!(
             out,
-            "**✅ All {} expectations held** ({} scenarios, {} steps, modes: {}).",
-            t.expectations,
+            "**✅ All {ran} held** ({counts}{} scenarios, {} steps, modes: {}).",
             t.scenarios,
             t.steps,
             mode_list(r)
@@ -58,9 +74,8 @@ fn headline(out: &mut String, r: &Report) {
     } else {
         let _ = write!(
             out,
-            "**❌ {} of {} expectations failed** ({} scenarios, {} steps, modes: {})",
+            "**❌ {} of {ran} failed** ({counts}{} scenarios, {} steps, modes: {})",
             t.expectations_failed,
-            t.expectations,
             t.scenarios,
             t.steps,
             mode_list(r)
@@ -82,38 +97,60 @@ fn headline(out: &mut String, r: &Report) {
 }
 
 fn mode_list(r: &Report) -> String {
-    r.options
-        .modes
-        .iter()
-        .map(|m| m.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    md(&column_list(r))
 }
 
-fn header(out: &mut String, first: &str, modes: &[Mode]) {
+/// What each target column asked: only when the run was aimed at a user's deployment.
+fn tested(out: &mut String, r: &Report) {
+    if r.targets.is_empty() {
+        return;
+    }
+    out.push_str("## What was tested\n\n| column | tested |\n|---|---|\n");
+    for t in &r.targets {
+        let column = Column::at(t.mode, &t.name);
+        let _ = writeln!(out, "| {} | {} |", md(&column.label()), md(&t.tested));
+    }
+    out.push_str(
+        "\nColumns without `@` ran in the built-in world (the reference service, generated \
+         files, tokens minted locally): the reference behaviour.\n\n",
+    );
+}
+
+fn header(out: &mut String, first: &str, columns: &[Column]) {
     let _ = write!(out, "| {first} |");
-    for m in modes {
-        let _ = write!(out, " {m} |");
+    for c in columns {
+        let _ = write!(out, " {} |", md(&c.label()));
     }
     out.push_str("\n|---|");
-    out.push_str(&":-:|".repeat(modes.len()));
+    out.push_str(&":-:|".repeat(columns.len()));
     out.push('\n');
 }
 
-fn scenario_cell(s: &ScenarioReport, mode: Mode) -> String {
-    let Some(m) = s.modes.iter().find(|m| m.mode == mode) else {
+fn scenario_cell(s: &ScenarioReport, column: &Column) -> String {
+    let Some(m) = s
+        .modes
+        .iter()
+        .find(|m| column.is(m.mode, m.target.as_deref()))
+    else {
         return "–".to_owned();
     };
     if m.error.is_some() {
         return "❌ could not run".to_owned();
     }
-    let (total, passed) = s
+    let results: Vec<&StepResult> = s
         .steps
         .iter()
-        .filter_map(|st| st.results.iter().find(|r| r.mode == mode))
-        .fold((0, 0), |(t, p), r| (t + 1, p + usize::from(r.passed)));
+        .filter_map(|st| result_of(&st.results, column))
+        .collect();
+    let skipped = results.iter().filter(|r| r.actual.is_skipped()).count();
+    let total = results.len() - skipped;
+    let passed = results.iter().filter(|r| r.passed).count();
     let mark = if passed == total { "✅" } else { "❌" };
-    format!("{mark} {passed}/{total}")
+    if skipped > 0 {
+        format!("{mark} {passed}/{total} · {skipped} skipped")
+    } else {
+        format!("{mark} {passed}/{total}")
+    }
 }
 
 fn scenario_table(out: &mut String, r: &Report) {
@@ -122,11 +159,12 @@ fn scenario_table(out: &mut String, r: &Report) {
         out.push_str("No scenarios were run.\n\n");
         return;
     }
-    header(out, "scenario", &r.options.modes);
+    let columns = r.columns();
+    header(out, "scenario", &columns);
     for s in &r.scenarios {
         let _ = write!(out, "| {} |", md(&s.name));
-        for &m in &r.options.modes {
-            let _ = write!(out, " {} |", scenario_cell(s, m));
+        for c in &columns {
+            let _ = write!(out, " {} |", scenario_cell(s, c));
         }
         out.push('\n');
     }
@@ -142,23 +180,26 @@ fn failures(out: &mut String, r: &Report) {
                     "- **{}** ({}) — **{}** could not run: {}",
                     md(&s.name),
                     md(&s.source),
-                    m.mode,
+                    md(&m.column().label()),
                     md(e)
                 ));
             }
         }
         for step in &s.steps {
-            for res in step.results.iter().filter(|res| !res.passed) {
+            let failed = step
+                .results
+                .iter()
+                .filter(|res| !res.passed && !res.actual.is_skipped());
+            for res in failed {
                 items.push(format!(
-                    "- **{}** › step {} “{}” ({}:{}) — **{}**: expected {}, got {}{}",
-                    md(&s.name),
-                    step.index + 1,
-                    md(&step.name),
-                    md(&s.source),
-                    step.line,
-                    res.mode,
+                    "{}: expected {}, got {}{}{}",
+                    step_item(s, step, res),
                     code(&res.expected.label()),
                     code(&res.actual.label()),
+                    match &res.note {
+                        Some(n) => format!(" ({})", md(n)),
+                        None => String::new(),
+                    },
                     match res.actual.detail() {
                         d if d.is_empty() => String::new(),
                         d => format!(" — {}", md(&d)),
@@ -171,6 +212,73 @@ fn failures(out: &mut String, r: &Report) {
         return;
     }
     out.push_str("## Failures\n\n");
+    list(out, &items);
+}
+
+/// `- **scenario** › step 2 “name” (file:line) — **column**`, the start of a list item about one
+/// cell.
+fn step_item(s: &ScenarioReport, step: &StepReport, res: &StepResult) -> String {
+    format!(
+        "- **{}** › step {} “{}” ({}:{}) — **{}**",
+        md(&s.name),
+        step.index + 1,
+        md(&step.name),
+        md(&s.source),
+        step.line,
+        md(&res.column().label())
+    )
+}
+
+/// Steps not run in a column's world, each with the reason: they are neither held nor failed.
+fn skipped(out: &mut String, r: &Report) {
+    let mut items: Vec<String> = Vec::new();
+    for s in &r.scenarios {
+        for step in &s.steps {
+            for res in &step.results {
+                if res.actual.is_skipped() {
+                    items.push(format!(
+                        "{}: skipped — {}",
+                        step_item(s, step, res),
+                        md(&res.actual.detail())
+                    ));
+                }
+            }
+        }
+    }
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Skipped steps\n\n{} expectation{} not checked: the step could not run in that \
+         world. They count neither as held nor as failed.\n",
+        items.len(),
+        if items.len() == 1 { " was" } else { "s were" }
+    );
+    list(out, &items);
+}
+
+/// Outcomes that come with a note on how the expectation was judged (a target's deny without a
+/// reason met an expected deny).
+fn notes(out: &mut String, r: &Report) {
+    let mut items: Vec<String> = Vec::new();
+    for s in &r.scenarios {
+        for step in &s.steps {
+            for res in step.results.iter().filter(|res| res.note.is_some()) {
+                items.push(format!(
+                    "{}: {} — {} (expected {})",
+                    step_item(s, step, res),
+                    code(&res.actual.label()),
+                    md(res.note.as_deref().unwrap_or_default()),
+                    code(&res.expected.label())
+                ));
+            }
+        }
+    }
+    if items.is_empty() {
+        return;
+    }
+    out.push_str("## How outcomes were judged\n\n");
     list(out, &items);
 }
 
@@ -187,7 +295,7 @@ fn differences(out: &mut String, r: &Report) {
             let outcomes: Vec<String> = d
                 .outcomes
                 .iter()
-                .map(|o| format!("{} {}", o.mode, code(&o.outcome)))
+                .map(|o| format!("{} {}", md(&o.column().label()), code(&o.outcome)))
                 .collect();
             format!(
                 "- **{}** › “{}” (line {}): {}  \n  {}",
@@ -219,14 +327,15 @@ fn list(out: &mut String, items: &[String]) {
 
 fn capabilities(out: &mut String, r: &Report) {
     out.push_str("## What each mode can express\n\n");
-    header(out, "capability", &r.options.modes);
+    let columns = r.columns();
+    header(out, "capability", &columns);
     for row in &r.capabilities {
         let _ = write!(out, "| {} |", md(&row.capability.replace('_', " ")));
-        for &m in &r.options.modes {
+        for c in &columns {
             let cell = row
                 .modes
                 .iter()
-                .find(|s| s.mode == m)
+                .find(|s| c.is(s.mode, s.target.as_deref()))
                 .map_or("–", |s| support_label(s.support).0);
             let _ = write!(out, " {cell} |");
         }
@@ -243,8 +352,9 @@ fn latency(out: &mut String, r: &Report) {
     );
     out.push_str("| mode | decisions | p50 | p90 | p99 | p99.9 | max | mean |\n");
     out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|\n");
-    for &m in &r.options.modes {
-        let Some(l) = latency_of(r, m) else { continue };
+    for c in r.columns() {
+        let Some(l) = latency_of(r, &c) else { continue };
+        let m = md(&c.label());
         match &l.summary {
             Some(s) => {
                 let _ = writeln!(

@@ -10,8 +10,7 @@ pub(crate) mod markdown;
 mod svg;
 pub(crate) mod text;
 
-use crate::model::{ModeLatency, Report, StepResult, Support};
-use authbench_core::Mode;
+use crate::model::{Column, ModeLatency, Report, StepResult, Support};
 
 /// Formats a latency figure in microseconds with a sensible number of digits.
 pub(crate) fn fmt_us(us: f64) -> String {
@@ -24,14 +23,52 @@ pub(crate) fn fmt_us(us: f64) -> String {
     }
 }
 
-/// The latency entry of a mode, if the report has one.
-pub(crate) fn latency_of(report: &Report, mode: Mode) -> Option<&ModeLatency> {
-    report.latency.iter().find(|l| l.mode == mode)
+/// The latency entry of a column, if the report has one.
+pub(crate) fn latency_of<'a>(report: &'a Report, column: &Column) -> Option<&'a ModeLatency> {
+    report
+        .latency
+        .iter()
+        .find(|l| column.is(l.mode, l.target.as_deref()))
 }
 
-/// The result of `mode` in a step, if the mode ran it.
-pub(crate) fn result_of(results: &[StepResult], mode: Mode) -> Option<&StepResult> {
-    results.iter().find(|r| r.mode == mode)
+/// The result of a column in a step, if the column had the step.
+pub(crate) fn result_of<'a>(results: &'a [StepResult], column: &Column) -> Option<&'a StepResult> {
+    results
+        .iter()
+        .find(|r| column.is(r.mode, r.target.as_deref()))
+}
+
+/// The column labels, comma-separated (`jwt, roundtrip, roundtrip @ staging`).
+pub(crate) fn column_list(report: &Report) -> String {
+    report
+        .columns()
+        .iter()
+        .map(Column::label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The outcome label of a result with its note, when there is one:
+/// `deny(backend_rejected) — denied, no reason given by the target`.
+pub(crate) fn outcome_with_note(res: &StepResult) -> String {
+    match &res.note {
+        Some(note) => format!("{} — {note}", res.actual.label()),
+        None => res.actual.label(),
+    }
+}
+
+/// The summary of the expectations: `209 held, 0 failed, 31 skipped` (the skipped count only
+/// when there are skipped steps).
+pub(crate) fn expectation_counts(report: &Report) -> String {
+    let t = &report.totals;
+    let mut s = format!(
+        "{} held, {} failed",
+        t.expectations_passed, t.expectations_failed
+    );
+    if t.expectations_skipped > 0 {
+        s.push_str(&format!(", {} skipped", t.expectations_skipped));
+    }
+    s
 }
 
 /// A symbol and a word for a capability cell.
@@ -81,13 +118,7 @@ pub(crate) fn machine_lines(report: &Report) -> Vec<(&'static str, String)> {
         "Run",
         format!(
             "{}{}, generated {}",
-            report
-                .options
-                .modes
-                .iter()
-                .map(|m| m.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            column_list(report),
             if report.options.quick { ", quick" } else { "" },
             report.generated_at
         ),

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use authbench_core::duration::format_micros;
 use authbench_core::Mode;
+use authbench_core::duration::format_micros;
 
 use crate::model::{LatencyStats, Report};
 use crate::render::escape::html as esc;
@@ -22,6 +22,7 @@ pub(crate) fn mode_colour(mode: Mode) -> &'static str {
 const ALLOW: &str = "#2da44e";
 const DENY: &str = "#e8590c";
 const UNSUPPORTED: &str = "#9ca3af";
+const SKIPPED: &str = "#e5e7eb";
 const FAILED: &str = "#cf222e";
 const PASSED: &str = "#8fd19e";
 
@@ -36,17 +37,18 @@ fn nines(percentile: f64) -> f64 {
     }
 }
 
-/// Latency percentile curves, one line per mode, log-scaled latency against a "nines" axis so the
-/// tail is as readable as the median. `None` when no mode has samples.
+/// Latency percentile curves, one line per column (a target column dashed, in its mode's
+/// colour), log-scaled latency against a "nines" axis so the tail is as readable as the median.
+/// `None` when no column has samples.
 pub(crate) fn latency_curves(report: &Report) -> Option<String> {
     let series: Vec<Series<'_>> = report
         .latency
         .iter()
         .filter_map(|l| {
             Some(Series {
-                label: l.mode.to_string(),
+                label: l.column().label(),
                 colour: mode_colour(l.mode),
-                dashed: false,
+                dashed: l.target.is_some(),
                 stats: l.summary.as_ref()?,
             })
         })
@@ -213,15 +215,21 @@ pub(crate) fn legend_line(s: &mut String, lx: f64, ly: f64, colour: &str, dash: 
     );
 }
 
-/// Per mode, a bar of outcomes (allow / deny / unsupported) and beneath it a thin bar of
-/// expectations (passed / failed), so "denies more" and "fails more" are not confused.
+/// Per column, a bar of outcomes (allow / deny / unsupported / skipped) and beneath it a thin
+/// bar of expectations (held / failed / skipped), so "denies more" and "fails more" are not
+/// confused.
 pub(crate) fn behaviour_bars(report: &Report) -> Option<String> {
     let modes = &report.totals.modes;
     if modes.iter().all(|m| m.steps == 0) {
         return None;
     }
     let (w, row) = (960.0, 62.0);
-    let (left, right, top) = (100.0, 190.0, 34.0);
+    let longest = modes
+        .iter()
+        .map(|t| t.column().label().chars().count())
+        .max()
+        .unwrap_or(0);
+    let (left, right, top) = ((20.0 + 7.5 * longest as f64).max(100.0), 190.0, 34.0);
     let pw = w - left - right;
     let h = top + row * modes.len() as f64 + 8.0;
 
@@ -230,15 +238,20 @@ pub(crate) fn behaviour_bars(report: &Report) -> Option<String> {
         s,
         r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="beh-title" xmlns="http://www.w3.org/2000/svg"><title id="beh-title">Outcomes and expectations per mode</title>"#
     );
-    // Legend.
+    // Legend; "skipped" only when a column skipped steps (a target run).
+    let any_skipped = modes.iter().any(|m| m.skipped > 0);
     let mut lx = left;
     for (colour, label) in [
         (ALLOW, "allow"),
         (DENY, "deny"),
         (UNSUPPORTED, "unsupported"),
+        (SKIPPED, "skipped"),
         (PASSED, "expectation held"),
         (FAILED, "expectation failed"),
     ] {
+        if colour == SKIPPED && !any_skipped {
+            continue;
+        }
         let _ = write!(
             s,
             r#"<rect x="{lx:.1}" y="8" width="12" height="12" fill="{colour}"/><text x="{:.1}" y="18" class="legend">{label}</text>"#,
@@ -248,19 +261,20 @@ pub(crate) fn behaviour_bars(report: &Report) -> Option<String> {
     }
     for (i, t) in modes.iter().enumerate() {
         let y0 = top + i as f64 * row;
+        let label = esc(&t.column().label());
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="legend">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" class="legend">{label}</text>"#,
             left - 10.0,
             y0 + 17.0,
-            t.mode
         );
         let total = t.steps.max(1) as f64;
         let mut x0 = left;
-        for (n, colour, label) in [
+        for (n, colour, what) in [
             (t.allowed, ALLOW, "allow"),
             (t.denied, DENY, "deny"),
             (t.unsupported, UNSUPPORTED, "unsupported"),
+            (t.skipped, SKIPPED, "skipped"),
         ] {
             if n == 0 {
                 continue;
@@ -268,10 +282,9 @@ pub(crate) fn behaviour_bars(report: &Report) -> Option<String> {
             let bw = n as f64 / total * pw;
             let _ = write!(
                 s,
-                r#"<rect x="{x0:.1}" y="{y0:.1}" width="{bw:.1}" height="24" fill="{colour}"><title>{}: {n} {label}</title></rect>"#,
-                t.mode
+                r#"<rect x="{x0:.1}" y="{y0:.1}" width="{bw:.1}" height="24" fill="{colour}"><title>{label}: {n} {what}</title></rect>"#
             );
-            if bw >= 28.0 {
+            if bw >= 28.0 && colour != SKIPPED {
                 let _ = write!(
                     s,
                     r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="bar">{n}</text>"#,
@@ -282,26 +295,33 @@ pub(crate) fn behaviour_bars(report: &Report) -> Option<String> {
             x0 += bw;
         }
         let mut x0 = left;
-        for (n, colour, label) in [(t.passed, PASSED, "held"), (t.failed, FAILED, "failed")] {
+        for (n, colour, what) in [
+            (t.passed, PASSED, "held"),
+            (t.failed, FAILED, "failed"),
+            (t.skipped, SKIPPED, "skipped"),
+        ] {
             if n == 0 {
                 continue;
             }
             let bw = n as f64 / total * pw;
             let _ = write!(
                 s,
-                r#"<rect x="{x0:.1}" y="{:.1}" width="{bw:.1}" height="8" fill="{colour}"><title>{}: {n} expectations {label}</title></rect>"#,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{bw:.1}" height="8" fill="{colour}"><title>{label}: {n} expectations {what}</title></rect>"#,
                 y0 + 28.0,
-                t.mode
             );
             x0 += bw;
         }
-        let verdict = if t.errors > 0 {
+        let ran = t.steps - t.skipped;
+        let mut verdict = if t.errors > 0 {
             format!("{} failed, {} could not run", t.failed, t.errors)
         } else if t.failed > 0 {
-            format!("{} of {} failed", t.failed, t.steps)
+            format!("{} of {ran} failed", t.failed)
         } else {
-            format!("all {} held", t.steps)
+            format!("all {ran} held")
         };
+        if t.skipped > 0 {
+            verdict.push_str(&format!(", {} skipped", t.skipped));
+        }
         let _ = write!(
             s,
             r#"<text x="{:.1}" y="{:.1}" class="legend{}">{verdict}</text>"#,

@@ -1,12 +1,16 @@
 //! The plain-text summary printed on the terminal after a run.
 
-use authbench_core::Mode;
+use crate::model::{Column, Report, ScenarioReport};
+use crate::render::{expectation_counts, result_of};
 
-use crate::model::{Report, ScenarioReport};
-
-/// One cell: `3/3`, `2/3 FAIL`, `error` or `-` (not run).
-fn cell(s: &ScenarioReport, mode: Mode) -> String {
-    let Some(m) = s.modes.iter().find(|m| m.mode == mode) else {
+/// One cell: `3/3`, `2/3 FAIL`, `1/1 (2 skipped)`, `ERROR` or `-` (not run). The count is of
+/// the steps that ran; skipped steps are counted apart.
+fn cell(s: &ScenarioReport, column: &Column) -> String {
+    let Some(m) = s
+        .modes
+        .iter()
+        .find(|m| column.is(m.mode, m.target.as_deref()))
+    else {
         return "-".to_owned();
     };
     if m.error.is_some() {
@@ -15,22 +19,33 @@ fn cell(s: &ScenarioReport, mode: Mode) -> String {
     let results = s
         .steps
         .iter()
-        .filter_map(|st| st.results.iter().find(|r| r.mode == mode));
-    let (total, passed) = results.fold((0, 0), |(t, p), r| (t + 1, p + usize::from(r.passed)));
-    if passed == total {
-        format!("{passed}/{total}")
-    } else {
-        format!("{passed}/{total} FAIL")
+        .filter_map(|st| result_of(&st.results, column));
+    let (mut ran, mut passed, mut skipped) = (0, 0, 0);
+    for r in results {
+        if r.actual.is_skipped() {
+            skipped += 1;
+        } else {
+            ran += 1;
+            passed += usize::from(r.passed);
+        }
     }
+    let mut c = format!("{passed}/{ran}");
+    if passed < ran {
+        c.push_str(" FAIL");
+    }
+    if skipped > 0 {
+        c.push_str(&format!(" ({skipped} skipped)"));
+    }
+    c
 }
 
 /// Renders the per scenario × mode table with a totals line and a closing verdict.
 pub(crate) fn summary_table(report: &Report) -> String {
-    let modes = &report.options.modes;
+    let columns = report.columns();
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(report.scenarios.len() + 2);
     rows.push(
         std::iter::once("scenario".to_owned())
-            .chain(modes.iter().map(|m| m.to_string()))
+            .chain(columns.iter().map(Column::label))
             .collect(),
     );
     for s in &report.scenarios {
@@ -38,34 +53,27 @@ pub(crate) fn summary_table(report: &Report) -> String {
         let name: String = s.name.chars().filter(|c| !c.is_control()).collect();
         rows.push(
             std::iter::once(name)
-                .chain(modes.iter().map(|&m| cell(s, m)))
+                .chain(columns.iter().map(|c| cell(s, c)))
                 .collect(),
         );
     }
     rows.push(
         std::iter::once("total".to_owned())
-            .chain(modes.iter().map(|&m| {
-                report
-                    .totals
-                    .modes
-                    .iter()
-                    .find(|t| t.mode == m)
-                    .map_or_else(
-                        || "-".to_owned(),
-                        |t| {
-                            let mut c = format!("{}/{}", t.passed, t.steps);
-                            if t.failed > 0 || t.errors > 0 {
-                                c.push_str(" FAIL");
-                            }
-                            c
-                        },
-                    )
+            .chain(report.totals.modes.iter().map(|t| {
+                let mut c = format!("{}/{}", t.passed, t.steps - t.skipped);
+                if t.failed > 0 || t.errors > 0 {
+                    c.push_str(" FAIL");
+                }
+                if t.skipped > 0 {
+                    c.push_str(&format!(" ({} skipped)", t.skipped));
+                }
+                c
             }))
             .collect(),
     );
 
-    let columns = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..columns)
+    let width = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..width)
         .map(|i| {
             rows.iter()
                 .filter_map(|r| r.get(i))
@@ -87,7 +95,7 @@ pub(crate) fn summary_table(report: &Report) -> String {
     let last = rows.len().saturating_sub(1);
     for (i, r) in rows.iter().enumerate() {
         if i == last {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1)));
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * width.saturating_sub(1)));
             out.push('\n');
         }
         out.push_str(&line(r));
@@ -95,8 +103,11 @@ pub(crate) fn summary_table(report: &Report) -> String {
     }
     let t = &report.totals;
     out.push_str(&format!(
-        "{} scenarios, {} steps, {} expectations: {} passed, {} failed",
-        t.scenarios, t.steps, t.expectations, t.expectations_passed, t.expectations_failed
+        "{} scenarios, {} steps, {} expectations: {}",
+        t.scenarios,
+        t.steps,
+        t.expectations,
+        expectation_counts(report)
     ));
     if t.mode_errors > 0 {
         out.push_str(&format!(", {} mode runs could not start", t.mode_errors));

@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use authbench_core::{Capabilities, Capability, DenyReason};
 use authbench_core::Mode;
-use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome, TargetInfo};
+use authbench_core::{Capabilities, Capability, DenyReason};
 
 /// What each mode can express in the sample configuration.
 pub fn caps(mode: Mode) -> Capabilities {
@@ -315,6 +315,139 @@ fn lat(mode: Mode) -> u64 {
 /// The whole sample run.
 pub fn runs() -> Vec<ScenarioRun> {
     vec![revocation(), rooms(), outage()]
+}
+
+/// A step the target world could not run, with the reason.
+pub fn skipped(
+    index: usize,
+    name: &str,
+    line: usize,
+    expected: Expected,
+    reason: &str,
+) -> StepOutcome {
+    StepOutcome {
+        passed: false,
+        service_calls: None,
+        ..step(
+            index,
+            name,
+            line,
+            expected,
+            Actual::Skipped {
+                reason: reason.to_owned(),
+            },
+            0,
+        )
+    }
+}
+
+/// What the sample target's round-trip column tested.
+pub const STAGING_TESTED: &str = "http://127.0.0.1:8089 (red5pro)";
+
+/// The note a target's deny without a reason carries when it meets an expected deny.
+pub const NO_REASON: &str = "denied, no reason given by the target";
+
+/// A round-trip run against the user's target `staging`.
+pub fn staging_run(steps: Vec<StepOutcome>, seed: u64) -> ModeRun {
+    ModeRun {
+        target: Some(TargetInfo {
+            name: "staging".to_owned(),
+            tested: STAGING_TESTED.to_owned(),
+        }),
+        samples: samples(seed, 100, 900.0, 3.0),
+        ..mode_run(Mode::Roundtrip, steps, seed)
+    }
+}
+
+/// The sample run with `--target staging --with-builtin`: every scenario also ran round trip
+/// against the user's staging service, which has no `control` (so steps after a revocation or
+/// an outage are skipped), no account for bob, and answers only yes or no.
+pub fn runs_with_target() -> Vec<ScenarioRun> {
+    use DenyReason::*;
+    let uncontrolled =
+        |event: &str| format!("follows an event the target has no control for: {event}");
+    let mut runs = runs();
+    // revocation-before-expiry: alice is let in, then the revocation cannot reach the target.
+    runs[0].modes.push(staging_run(
+        vec![
+            step(
+                0,
+                "alice publishes before revocation",
+                14,
+                Expected::Allow,
+                allow("qa-alice"),
+                910,
+            ),
+            skipped(
+                1,
+                "alice publishes after revocation",
+                21,
+                Expected::Deny(Revoked),
+                &uncontrolled("revoke"),
+            ),
+            skipped(
+                2,
+                "alice subscribes after the token's exp",
+                28,
+                Expected::Deny(Revoked),
+                &uncontrolled("revoke"),
+            ),
+        ],
+        31,
+    ));
+    // room-restriction: the service says no without a reason; bob has no account there.
+    let mut no_reason = step(
+        1,
+        "alice publishes to room2",
+        18,
+        Expected::Deny(RoomForbidden),
+        deny(BackendRejected, "the service answered {\"result\":false}"),
+        880,
+    );
+    no_reason.passed = true;
+    no_reason.note = Some(NO_REASON.to_owned());
+    runs[1].modes.push(staging_run(
+        vec![
+            step(
+                0,
+                "alice publishes to room1",
+                12,
+                Expected::Allow,
+                allow("qa-alice"),
+                905,
+            ),
+            no_reason,
+            skipped(
+                2,
+                "bob subscribes with a publisher-only account",
+                24,
+                Expected::Deny(RoleForbidden),
+                "identity `bob` has no account at the target",
+            ),
+        ],
+        32,
+    ));
+    // auth-service-outage: the target's service cannot be stopped from here.
+    runs[2].modes.push(staging_run(
+        vec![
+            skipped(
+                0,
+                "alice publishes while the auth service is down",
+                16,
+                Expected::Deny(BackendUnavailable),
+                &uncontrolled("service_down"),
+            ),
+            skipped(
+                1,
+                "alice publishes after the service is restored",
+                23,
+                Expected::Allow,
+                &uncontrolled("service_down"),
+            ),
+        ],
+        33,
+    ));
+    runs
 }
 
 /// A load section shaped like what `authbench bench` writes: two modes with references, a sweep,
