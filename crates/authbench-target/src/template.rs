@@ -70,8 +70,9 @@ enum Part {
     Value(Placeholder),
 }
 
-/// A parsed template. `Debug` and [`as_written`](Self::as_written) show the text as written in
-/// the file, which holds placeholders, not values.
+/// A parsed template. [`as_written`](Self::as_written) gives the text as written in the file,
+/// which holds placeholders, not values; `Debug` shows it through
+/// [`authbench_core::redact::url`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct Template {
     written: String,
@@ -179,7 +180,8 @@ impl Template {
 
 impl fmt::Debug for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.written, f)
+        // A URL written with a key in its query or user info is shown without it.
+        fmt::Debug::fmt(&authbench_core::redact::url(&self.written), f)
     }
 }
 
