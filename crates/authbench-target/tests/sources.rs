@@ -222,3 +222,41 @@ async fn the_static_source_uses_the_identitys_token_and_names_an_identity_withou
         "jwt.tokens.static: identity `alice` has no token (set identities.alice.token)"
     );
 }
+
+#[tokio::test]
+async fn answers_and_outputs_over_64_kib_are_refused() {
+    let big = "x".repeat(64 * 1024 + 1);
+    let body = format!("{{\"access_token\": \"{big}\"}}");
+    let server = Server::start(move |_| Reply {
+        body: body.clone(),
+        ..Reply::status(200)
+    })
+    .await;
+    let dir = Dir::new();
+    let url = server.url("/big");
+    let t = target(&dir, &format!("    http: {{url: \"{url}\"}}"));
+    let e = fetch(&t, "alice").await.unwrap_err();
+    assert!(
+        matches!(&e, TokenError::Call { kind: "http", source: CallError::TooLarge { what } } if *what == format!("POST {url}")),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("jwt.tokens.http: POST {url}: the answer is over 65536 bytes")
+    );
+
+    // A command that would print forever is stopped at the limit.
+    dir.script("endless", "exec yes");
+    let t = target(&dir, "    command: [./endless]");
+    let e = fetch(&t, "alice").await.unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            TokenError::Call {
+                kind: "command",
+                source: CallError::TooLarge { .. }
+            }
+        ),
+        "{e:?}"
+    );
+}
