@@ -79,6 +79,12 @@ def scenario_yaml():
             write("scenario_yaml", f.read())
 
 
+def target_yaml():
+    for path in sorted(glob.glob(os.path.join(ROOT, "targets/*.yaml"))):
+        with open(path, "rb") as f:
+            write("target_yaml", f.read())
+
+
 def roundtrip_answer():
     # Status (u16, big-endian), flags (bit 0: credentials presented), body.
     bodies = [
@@ -97,10 +103,11 @@ def roundtrip_answer():
 
 
 if __name__ == "__main__":
-    for target in ["connect", "jwt", "file", "scenario_yaml", "roundtrip_answer"]:
+    for target in ["connect", "jwt", "file", "scenario_yaml", "roundtrip_answer", "target_yaml"]:
         shutil.rmtree(os.path.join(SEEDS, target), ignore_errors=True)
     connect()
     jwt()
     file()
     scenario_yaml()
     roundtrip_answer()
+    target_yaml()
