@@ -494,10 +494,17 @@ impl Argv {
                 source,
             })?);
         }
-        let program = resolve_program(base_dir, &args[0]);
+        // `Argv` is never empty (see its `Deserialize`); an empty one has no program to start.
+        let Some((first, rest)) = args.split_first() else {
+            return Err(CallError::Spawn {
+                program: PathBuf::new(),
+                source: std::io::ErrorKind::NotFound.into(),
+            });
+        };
+        let program = resolve_program(base_dir, first);
         let mut command = tokio::process::Command::new(&program);
         command
-            .args(&args[1..])
+            .args(rest)
             .stdin(Stdio::null())
             .stderr(Stdio::null())
             .stdout(if how.capture {
