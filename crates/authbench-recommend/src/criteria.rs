@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use authbench_core::Mode;
+
 use crate::option::Choice;
 
 /// The repository's copy of the Red5 Pro page the project grew from, cited by [`Source::Seed`]
@@ -258,8 +260,13 @@ pub const SHORT_WINDOW_SECS: u64 = 60;
 const SEED_VS_ROUNDTRIP: &str = "JWT vs Round-Trip Authentication";
 const SEED_VS_FILE: &str = "JWT vs File Authentication";
 
-use Choice::{File, Jwt, JwtRoundtrip, Roundtrip};
+use Choice::JwtRoundtrip;
 use Effect::{Note, Points, RulesOut};
+
+// The single-mode options, named short for the table below.
+const FILE: Choice = Choice::Mode(Mode::File);
+const JWT: Choice = Choice::Mode(Mode::Jwt);
+const ROUNDTRIP: Choice = Choice::Mode(Mode::Roundtrip);
 
 /// Every criterion, grouped by topic. Ids never change meaning; retired ids are not reused.
 pub const CRITERIA: &[Criterion] = &[
@@ -269,9 +276,9 @@ pub const CRITERIA: &[Criterion] = &[
         title: "legacy RTMP clients need network controls",
         when: "some clients are RTMP-only and cannot pass connection parameters (`clients.rtmp_legacy` > 0)",
         effects: &[
-            (File, Note),
-            (Jwt, Note),
-            (Roundtrip, Note),
+            (FILE, Note),
+            (JWT, Note),
+            (ROUNDTRIP, Note),
             (JwtRoundtrip, Note),
         ],
         source: Source::Seed {
@@ -284,9 +291,9 @@ pub const CRITERIA: &[Criterion] = &[
         title: "no client can present credentials",
         when: "every client is RTMP-only without connection parameters (`clients.rtmp_legacy` = 100)",
         effects: &[
-            (File, RulesOut),
-            (Jwt, RulesOut),
-            (Roundtrip, RulesOut),
+            (FILE, RulesOut),
+            (JWT, RulesOut),
+            (ROUNDTRIP, RulesOut),
             (JwtRoundtrip, RulesOut),
         ],
         source: Source::Seed {
@@ -299,7 +306,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtOidcProvider,
         title: "identity provider issues JWTs",
         when: "`identity_provider: oidc`",
-        effects: &[(Jwt, Points(30)), (JwtRoundtrip, Points(30))],
+        effects: &[(JWT, Points(30)), (JwtRoundtrip, Points(30))],
         source: Source::Seed {
             section: "Effective › Third-party Identity Providers",
             quote: "Integration with OAuth2/OpenID Connect providers (Auth0, Okta, AWS Cognito, Azure AD, etc.) that issue standard JWTs. Red5 Pro can validate these tokens directly.",
@@ -309,7 +316,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtOwnIssuer,
         title: "own auth service can issue tokens",
         when: "`identity_provider: own_service`",
-        effects: &[(Jwt, Points(20)), (JwtRoundtrip, Points(20))],
+        effects: &[(JWT, Points(20)), (JwtRoundtrip, Points(20))],
         source: Source::Seed {
             section: "Effective › Microservices Architecture",
             quote: "When JWTs are issued by a separate authentication service that handles user login and token generation.",
@@ -319,7 +326,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtNoIssuer,
         title: "nothing can issue tokens",
         when: "`identity_provider: none` and no auth service can be run",
-        effects: &[(Jwt, RulesOut), (JwtRoundtrip, RulesOut)],
+        effects: &[(JWT, RulesOut), (JwtRoundtrip, RulesOut)],
         source: Source::Seed {
             section: "Ineffective › No External Identity Provider",
             quote: "JWT authentication requires a separate service to generate tokens with the shared secret.",
@@ -329,7 +336,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtBuildIssuer,
         title: "a token issuer must be built",
         when: "`identity_provider: none` but an auth service can be run",
-        effects: &[(Jwt, Points(-25)), (JwtRoundtrip, Points(-25))],
+        effects: &[(JWT, Points(-25)), (JwtRoundtrip, Points(-25))],
         source: Source::Seed {
             section: "Ineffective › No External Identity Provider",
             quote: "When you don’t have a JWT issuing service or identity provider.",
@@ -339,7 +346,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripExistingApi,
         title: "existing auth API can answer round trips",
         when: "`identity_provider: own_service`",
-        effects: &[(Roundtrip, Points(15))],
+        effects: &[(ROUNDTRIP, Points(15))],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Can integrate with existing authentication APIs",
@@ -349,7 +356,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileDuplicatesProvider,
         title: "users would be copied out of the provider",
         when: "`identity_provider` is `own_service` or `oidc`",
-        effects: &[(File, Points(-20))],
+        effects: &[(FILE, Points(-20))],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Integrates with identity providers … Manual credential management",
@@ -359,7 +366,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FilePlainCredentials,
         title: "plain usernames and passwords",
         when: "`identity_provider: none`",
-        effects: &[(File, Points(10))],
+        effects: &[(FILE, Points(10))],
         source: Source::Seed {
             section: "Ineffective › Simple Username/Password",
             quote: "When you only need basic username/password authentication without the complexity of JWT token generation and management. Consider using the File Authentication Validator instead.",
@@ -370,7 +377,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileSmallSimple,
         title: "few users, simple rules",
         when: "at most 50 users, and no room, transport or tenant rules",
-        effects: &[(File, Points(25))],
+        effects: &[(FILE, Points(25))],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Choose File Authentication when: You have a small number of users and simple authentication requirements.",
@@ -380,7 +387,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileManyUsers,
         title: "too many users for a file",
         when: "more than 300 users (up to 5 000)",
-        effects: &[(File, Points(-25))],
+        effects: &[(FILE, Points(-25))],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Easy to set up for small deployments … Manual credential management",
@@ -390,7 +397,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileVeryManyUsers,
         title: "far too many users for a file",
         when: "more than 5 000 users",
-        effects: &[(File, Points(-50))],
+        effects: &[(FILE, Points(-50))],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Easy to set up for small deployments … Manual credential management",
@@ -400,7 +407,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtManyUsers,
         title: "many users",
         when: "more than 300 users",
-        effects: &[(Jwt, Points(15)), (JwtRoundtrip, Points(15))],
+        effects: &[(JWT, Points(15)), (JwtRoundtrip, Points(15))],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Choose JWT when: You have many users, need integration with identity providers, or require advanced access control.",
@@ -411,7 +418,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtCannotRevoke,
         title: "a valid token cannot be revoked",
         when: "`revocation.need: immediate`",
-        effects: &[(Jwt, RulesOut)],
+        effects: &[(JWT, RulesOut)],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Stateless (no session storage needed) … Token-based with expiration times",
@@ -421,7 +428,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripCurrentState,
         title: "checks current user state",
         when: "`revocation.need: immediate`",
-        effects: &[(Roundtrip, Points(25)), (JwtRoundtrip, Points(25))],
+        effects: &[(ROUNDTRIP, Points(25)), (JwtRoundtrip, Points(25))],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Choose Round-Trip when: You need real-time validation against current user state or complex business logic.",
@@ -431,7 +438,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripShortWindow,
         title: "revocation window shorter than a token lifetime",
         when: "`revocation.need: within` less than 60s",
-        effects: &[(Roundtrip, Points(10)), (JwtRoundtrip, Points(10))],
+        effects: &[(ROUNDTRIP, Points(10)), (JwtRoundtrip, Points(10))],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Real-time validation against current user state",
@@ -441,7 +448,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtShortLivedTokens,
         title: "token lifetime bounds revocation",
         when: "`revocation.need: within` of 60s or more (tokens live no longer than the window)",
-        effects: &[(Jwt, Points(5))],
+        effects: &[(JWT, Points(5))],
         source: Source::Seed {
             section: "Effective › Short-Lived Tokens",
             quote: "Scenarios requiring near-one-time authentication with tokens that expire quickly (e.g., 60-second TTL for secure, temporary access).",
@@ -451,7 +458,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtVeryShortTtl,
         title: "tokens would have to live under a minute",
         when: "`revocation.need: within` less than 60s",
-        effects: &[(Jwt, Points(-15))],
+        effects: &[(JWT, Points(-15))],
         source: Source::Seed {
             section: "Effective › Short-Lived Tokens",
             quote: "tokens that expire quickly (e.g., 60-second TTL for secure, temporary access)",
@@ -461,7 +468,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileCannotRevoke,
         title: "a file cannot revoke at once",
         when: "`revocation.need: immediate`",
-        effects: &[(File, RulesOut)],
+        effects: &[(FILE, RulesOut)],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Manual credential management … Limited access control features",
@@ -471,7 +478,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileManualRevocation,
         title: "revocation means editing the file",
         when: "`revocation.need: within`",
-        effects: &[(File, Points(-10))],
+        effects: &[(FILE, Points(-10))],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Manual credential management",
@@ -512,7 +519,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileCannotRestrict,
         title: "a file cannot express rooms, transports or tenants",
         when: "`restrict.rooms`, `restrict.transports`, or more than one tenant",
-        effects: &[(File, RulesOut)],
+        effects: &[(FILE, RulesOut)],
         source: Source::Seed {
             section: SEED_VS_FILE,
             quote: "Limited access control features … Supports advanced features (roles, transport/room restrictions)",
@@ -522,7 +529,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::FileGroupRoles,
         title: "roles through the group file",
         when: "`restrict.roles` without room, transport or tenant rules",
-        effects: &[(File, Note)],
+        effects: &[(FILE, Note)],
         source: Source::Design {
             document: GUIDE,
             section: "The options",
@@ -532,7 +539,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtAccessControl,
         title: "roles, rooms and transports in claims",
         when: "any of `restrict.roles`, `restrict.rooms`, `restrict.transports`",
-        effects: &[(Jwt, Points(10)), (JwtRoundtrip, Points(10))],
+        effects: &[(JWT, Points(10)), (JwtRoundtrip, Points(10))],
         source: Source::Seed {
             section: "Effective › Role-Based Access Control; Effective › Transport Restrictions",
             quote: "Applications requiring distinct publisher and subscriber roles … Limiting users to specific protocols (RTMP, RTSP, WebRTC WHIP/WHEP)",
@@ -542,7 +549,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtMultiTenant,
         title: "tenants isolated by issuer and room claims",
         when: "more than one tenant",
-        effects: &[(Jwt, Points(15)), (JwtRoundtrip, Points(15))],
+        effects: &[(JWT, Points(15)), (JwtRoundtrip, Points(15))],
         source: Source::Seed {
             section: "Effective › Multi-tenant Applications",
             quote: "Using issuer and room claims for tenant isolation.",
@@ -552,7 +559,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripCustomLogic,
         title: "the service can apply any rule",
         when: "any restriction, or more than one tenant",
-        effects: &[(Roundtrip, Points(5))],
+        effects: &[(ROUNDTRIP, Points(5))],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "More flexible (can implement any custom logic)",
@@ -562,7 +569,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripTransportField,
         title: "Red5 Pro's round trip carries no transport",
         when: "`restrict.transports`",
-        effects: &[(Roundtrip, Points(-5))],
+        effects: &[(ROUNDTRIP, Points(-5))],
         source: Source::Design {
             document: GUIDE,
             section: "Transport rules over a round trip",
@@ -573,7 +580,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripNeedsService,
         title: "no auth service can be run",
         when: "`auth_service.available: false`",
-        effects: &[(Roundtrip, RulesOut), (JwtRoundtrip, RulesOut)],
+        effects: &[(ROUNDTRIP, RulesOut), (JwtRoundtrip, RulesOut)],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Validation requires calling external service for each operation",
@@ -583,7 +590,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripServiceDependency,
         title: "joins fail while the service is down",
         when: "`auth_service.available: true` (the service must stay up; round trips fail closed)",
-        effects: &[(Roundtrip, Points(-10)), (JwtRoundtrip, Points(-5))],
+        effects: &[(ROUNDTRIP, Points(-10)), (JwtRoundtrip, Points(-5))],
         source: Source::Design {
             document: GUIDE,
             section: "The options",
@@ -594,7 +601,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripJoinRate,
         title: "a service call per join",
         when: "100 to 1 000 joins/s reach the auth service",
-        effects: &[(Roundtrip, Points(-10)), (JwtRoundtrip, Points(-10))],
+        effects: &[(ROUNDTRIP, Points(-10)), (JwtRoundtrip, Points(-10))],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Validation requires calling external service for each operation … Network latency for each validation",
@@ -604,7 +611,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::RoundtripHighJoinRate,
         title: "thousands of service calls per second",
         when: "1 000 joins/s or more reach the auth service",
-        effects: &[(Roundtrip, Points(-20)), (JwtRoundtrip, Points(-20))],
+        effects: &[(ROUNDTRIP, Points(-20)), (JwtRoundtrip, Points(-20))],
         source: Source::Seed {
             section: SEED_VS_ROUNDTRIP,
             quote: "Validation requires calling external service for each operation … Network latency for each validation",
@@ -614,7 +621,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::JwtStatelessScale,
         title: "joins decided locally at scale",
         when: "1 000 joins/s or more decided without a network call",
-        effects: &[(Jwt, Points(10)), (JwtRoundtrip, Points(10))],
+        effects: &[(JWT, Points(10)), (JwtRoundtrip, Points(10))],
         source: Source::Seed {
             section: "Effective › Stateless Authentication",
             quote: "JWTs are self-contained with all necessary claims, making them ideal for distributed and scaled environments.",
@@ -626,9 +633,9 @@ pub const CRITERIA: &[Criterion] = &[
         title: "p99 within the latency budget",
         when: "the option's measured p99 decision latency (at the peak rate, when load was measured) is within `latency_budget`",
         effects: &[
-            (File, Points(5)),
-            (Jwt, Points(5)),
-            (Roundtrip, Points(5)),
+            (FILE, Points(5)),
+            (JWT, Points(5)),
+            (ROUNDTRIP, Points(5)),
             (JwtRoundtrip, Points(5)),
         ],
         source: Source::Measured,
@@ -638,9 +645,9 @@ pub const CRITERIA: &[Criterion] = &[
         title: "p99 over the latency budget",
         when: "the option's measured p99 decision latency (at the peak rate, when load was measured) exceeds `latency_budget`",
         effects: &[
-            (File, Points(-60)),
-            (Jwt, Points(-60)),
-            (Roundtrip, Points(-60)),
+            (FILE, Points(-60)),
+            (JWT, Points(-60)),
+            (ROUNDTRIP, Points(-60)),
             (JwtRoundtrip, Points(-60)),
         ],
         source: Source::Measured,
@@ -650,9 +657,9 @@ pub const CRITERIA: &[Criterion] = &[
         title: "throughput below the peak join rate",
         when: "a load run shows the mode completing fewer decisions per second than the rate it must carry",
         effects: &[
-            (File, Points(-60)),
-            (Jwt, Points(-60)),
-            (Roundtrip, Points(-60)),
+            (FILE, Points(-60)),
+            (JWT, Points(-60)),
+            (ROUNDTRIP, Points(-60)),
             (JwtRoundtrip, Points(-60)),
         ],
         source: Source::Measured,
@@ -662,9 +669,9 @@ pub const CRITERIA: &[Criterion] = &[
         title: "not measured",
         when: "the figures have nothing for a mode the option uses",
         effects: &[
-            (File, Note),
-            (Jwt, Note),
-            (Roundtrip, Note),
+            (FILE, Note),
+            (JWT, Note),
+            (ROUNDTRIP, Note),
             (JwtRoundtrip, Note),
         ],
         source: Source::Measured,
@@ -673,7 +680,7 @@ pub const CRITERIA: &[Criterion] = &[
         id: CriterionId::MeasuredLoopback,
         title: "round trips measured on loopback",
         when: "an option uses round trips (figures come from a service on 127.0.0.1; `auth_service.rtt` is added when given)",
-        effects: &[(Roundtrip, Note), (JwtRoundtrip, Note)],
+        effects: &[(ROUNDTRIP, Note), (JwtRoundtrip, Note)],
         source: Source::Measured,
     },
 ];

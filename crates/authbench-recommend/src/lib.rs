@@ -4,9 +4,9 @@
 //! `scenarios/deployments/deployment.schema.json`) says how many users there are, who issues
 //! identities, how soon revocation must bite, which clients connect, the peak join rate, the
 //! latency budget, tenants, the access rules and whether an auth service can be run. The engine
-//! ranks four options — [`Choice::File`], [`Choice::Jwt`], [`Choice::Roundtrip`] and the
-//! combination [`Choice::JwtRoundtrip`] (JWT for joins, a round-trip re-check of what revocation
-//! must cover) — and gives every option its reasons.
+//! ranks four options — each mode on its own ([`Choice::Mode`]: `file`, `jwt`, `roundtrip`)
+//! and the combination [`Choice::JwtRoundtrip`] (JWT for joins, a round-trip re-check of what
+//! revocation must cover) — and gives every option its reasons.
 //!
 //! Every reason cites a [`Criterion`] by its stable id: a rule from the Red5 Pro page the project
 //! grew from ("many users and an identity provider → JWT"), a fact of the design ("round trips
@@ -24,6 +24,7 @@
 //!
 //! ```
 //! use std::path::Path;
+//! use authbench_core::Mode;
 //! use authbench_recommend::{Choice, Measurements, deployment, recommend};
 //!
 //! let yaml = "users: 8\nidentity_provider: none\nrevocation: {need: none}\n\
@@ -31,8 +32,8 @@
 //!             latency_budget: 500ms\nauth_service: {available: false}\n";
 //! let studio = deployment::load_str(yaml, Path::new("studio.yaml")).unwrap();
 //! let answer = recommend(&studio, &Measurements::none());
-//! assert_eq!(answer.first_choice(), Some(Choice::File));
-//! assert!(answer.option(Choice::Jwt).unwrap().ruled_out());
+//! assert_eq!(answer.first_choice(), Some(Choice::Mode(Mode::File)));
+//! assert!(answer.option(Choice::Mode(Mode::Jwt)).unwrap().ruled_out());
 //! ```
 
 #![forbid(unsafe_code)]

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
+use authbench_harness::runner;
 use authbench_report::{Report, RunOptions};
 use authbench_scenario::Mode;
 use authbench_scenario::load;
-use authbench_harness::runner;
 use authbench_scenario::yaml::YamlError;
 
 use crate::measurements::{FigureSource, Measurements};

@@ -67,12 +67,12 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 /// The joins per second the round-trip service answers under `choice`.
 fn service_rate(d: &Deployment, choice: Choice) -> f64 {
     match choice {
-        Choice::Roundtrip => d.peak_joins(),
+        Choice::Mode(Mode::Roundtrip) => d.peak_joins(),
         Choice::JwtRoundtrip => match d.revocation().applies_to {
             RevocationScope::Publish => d.peak_publishes().unwrap_or(d.peak_joins()),
             RevocationScope::All => d.peak_joins(),
         },
-        Choice::File | Choice::Jwt => 0.0,
+        Choice::Mode(Mode::File | Mode::Jwt) => 0.0,
     }
 }
 
@@ -257,10 +257,10 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
     }
 
     // Join rate.
-    for choice in [Choice::Roundtrip, Choice::JwtRoundtrip] {
+    for choice in [Choice::Mode(Mode::Roundtrip), Choice::JwtRoundtrip] {
         let rate = service_rate(d, choice);
         let what = match (choice, d.revocation().applies_to) {
-            (Choice::Roundtrip, _) | (_, RevocationScope::All) => "every join",
+            (Choice::Mode(Mode::Roundtrip), _) | (_, RevocationScope::All) => "every join",
             (_, RevocationScope::Publish) => "re-checking publishes",
         };
         let text = format!(
@@ -273,7 +273,7 @@ fn deployment_rules(d: &Deployment, b: &mut Board) {
             b.fire_for(Id::RoundtripJoinRate, choice, text, None);
         }
     }
-    for choice in [Choice::Jwt, Choice::JwtRoundtrip] {
+    for choice in [Choice::Mode(Mode::Jwt), Choice::JwtRoundtrip] {
         let local = d.peak_joins() - service_rate(d, choice);
         if local >= HIGH_SERVICE_RATE {
             b.fire_for(
@@ -373,9 +373,7 @@ fn revocation_rules(d: &Deployment, b: &mut Board) {
 /// One mode's part of an option's decision: the mode and the joins per second it decides.
 fn legs(d: &Deployment, choice: Choice) -> Vec<(Mode, f64)> {
     match choice {
-        Choice::File => vec![(Mode::File, d.peak_joins())],
-        Choice::Jwt => vec![(Mode::Jwt, d.peak_joins())],
-        Choice::Roundtrip => vec![(Mode::Roundtrip, d.peak_joins())],
+        Choice::Mode(mode) => vec![(mode, d.peak_joins())],
         Choice::JwtRoundtrip => vec![
             (Mode::Jwt, d.peak_joins()),
             (Mode::Roundtrip, service_rate(d, choice)),

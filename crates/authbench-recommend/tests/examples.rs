@@ -18,33 +18,33 @@ type RuledOut = &'static [(Choice, &'static str)];
 const EXPECTED: &[(&str, Choice, RuledOut)] = &[
     (
         "small-studio.yaml",
-        Choice::File,
+        Choice::Mode(Mode::File),
         &[
-            (Choice::Jwt, "jwt.no-issuer"),
-            (Choice::Roundtrip, "roundtrip.needs-service"),
+            (Choice::Mode(Mode::Jwt), "jwt.no-issuer"),
+            (Choice::Mode(Mode::Roundtrip), "roundtrip.needs-service"),
             (Choice::JwtRoundtrip, "roundtrip.needs-service"),
         ],
     ),
     (
         "large-live-event.yaml",
-        Choice::Jwt,
-        &[(Choice::File, "file.cannot-restrict")],
+        Choice::Mode(Mode::Jwt),
+        &[(Choice::Mode(Mode::File), "file.cannot-restrict")],
     ),
     (
         "multi-tenant-platform.yaml",
         Choice::JwtRoundtrip,
         &[
-            (Choice::Jwt, "jwt.cannot-revoke"),
-            (Choice::File, "file.cannot-revoke"),
-            (Choice::File, "file.cannot-restrict"),
+            (Choice::Mode(Mode::Jwt), "jwt.cannot-revoke"),
+            (Choice::Mode(Mode::File), "file.cannot-revoke"),
+            (Choice::Mode(Mode::File), "file.cannot-restrict"),
         ],
     ),
     (
         "legacy-rtmp-fleet.yaml",
-        Choice::Roundtrip,
+        Choice::Mode(Mode::Roundtrip),
         &[
-            (Choice::Jwt, "jwt.cannot-revoke"),
-            (Choice::File, "file.cannot-revoke"),
+            (Choice::Mode(Mode::Jwt), "jwt.cannot-revoke"),
+            (Choice::Mode(Mode::File), "file.cannot-revoke"),
         ],
     ),
 ];
@@ -226,7 +226,7 @@ fn immediate_revocation_of_every_join_prefers_plain_roundtrip_to_the_combination
     let answer = recommend(&d, &figures(&typical()));
     assert_eq!(
         answer.first_choice(),
-        Some(Choice::Roundtrip),
+        Some(Choice::Mode(Mode::Roundtrip)),
         "{}",
         answer.to_text()
     );

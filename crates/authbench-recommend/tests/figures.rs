@@ -42,11 +42,16 @@ fn a_slower_file_mode_hands_first_place_to_roundtrip() {
     let answer = recommend(&d, &figures(&fast));
     assert_eq!(
         answer.first_choice(),
-        Some(Choice::File),
+        Some(Choice::Mode(Mode::File)),
         "{}",
         answer.to_text()
     );
-    let within = reason(&answer, Choice::File, "measured.p99-within-budget").unwrap();
+    let within = reason(
+        &answer,
+        Choice::Mode(Mode::File),
+        "measured.p99-within-budget",
+    )
+    .unwrap();
     assert_eq!(
         within,
         "file p99 2 ms over 1 000 single decisions, within the 20ms budget"
@@ -64,21 +69,31 @@ fn a_slower_file_mode_hands_first_place_to_roundtrip() {
     let answer = recommend(&d, &figures(&slow));
     assert_eq!(
         answer.first_choice(),
-        Some(Choice::Roundtrip),
+        Some(Choice::Mode(Mode::Roundtrip)),
         "{}",
         answer.to_text()
     );
-    let over = reason(&answer, Choice::File, "measured.p99-over-budget").unwrap();
+    let over = reason(
+        &answer,
+        Choice::Mode(Mode::File),
+        "measured.p99-over-budget",
+    )
+    .unwrap();
     assert_eq!(
         over,
         "file p99 41 ms over 1 000 single decisions, over the 20ms budget"
     );
-    let file = answer.option(Choice::File).unwrap();
+    let file = answer.option(Choice::Mode(Mode::File)).unwrap();
     assert_eq!(file.verdict, Verdict::PoorFit);
     let figure = file.reasons.iter().find_map(|r| r.figure.as_ref()).unwrap();
     assert_eq!((figure.p99_us, figure.budget_us), (41_000.0, 20_000.0));
     // Round trip's own figure: 900 µs on loopback plus the 1 ms network round trip.
-    let rt = reason(&answer, Choice::Roundtrip, "measured.p99-within-budget").unwrap();
+    let rt = reason(
+        &answer,
+        Choice::Mode(Mode::Roundtrip),
+        "measured.p99-within-budget",
+    )
+    .unwrap();
     assert!(rt.contains("+ network rtt 1ms = 1.9 ms"), "{rt}");
 }
 
@@ -112,11 +127,16 @@ fn a_load_run_that_falls_behind_the_peak_rate_rules_against_the_mode() {
     let answer = recommend(&d, &figures(&keeps_up));
     assert_eq!(
         answer.first_choice(),
-        Some(Choice::File),
+        Some(Choice::Mode(Mode::File)),
         "{}",
         answer.to_text()
     );
-    let within = reason(&answer, Choice::File, "measured.p99-within-budget").unwrap();
+    let within = reason(
+        &answer,
+        Choice::Mode(Mode::File),
+        "measured.p99-within-budget",
+    )
+    .unwrap();
     assert_eq!(
         within,
         "file p99 8 ms at 250 joins/s (steady load), within the 100ms budget"
@@ -133,16 +153,26 @@ fn a_load_run_that_falls_behind_the_peak_rate_rules_against_the_mode() {
     let answer = recommend(&d, &figures(&falls_behind));
     assert_eq!(
         answer.first_choice(),
-        Some(Choice::Roundtrip),
+        Some(Choice::Mode(Mode::Roundtrip)),
         "{}",
         answer.to_text()
     );
-    let short = reason(&answer, Choice::File, "measured.capacity-below-peak").unwrap();
+    let short = reason(
+        &answer,
+        Choice::Mode(Mode::File),
+        "measured.capacity-below-peak",
+    )
+    .unwrap();
     assert_eq!(
         short,
         "file completed at most 40 decisions/s under load, short of the 200 joins/s it must carry"
     );
-    let over = reason(&answer, Choice::File, "measured.p99-over-budget").unwrap();
+    let over = reason(
+        &answer,
+        Choice::Mode(Mode::File),
+        "measured.p99-over-budget",
+    )
+    .unwrap();
     assert!(over.starts_with("file p99 4 s at 250 joins/s"), "{over}");
 }
 
@@ -159,19 +189,24 @@ fn p99_at_the_peak_rate_outweighs_the_single_decision_figure() {
 
     let good = report(&single, &[steady("roundtrip", 2_000.0, 2_000.0, 6_000.0)]);
     let answer = recommend(&d, &figures(&good));
-    assert_eq!(answer.first_choice(), Some(Choice::Roundtrip));
+    assert_eq!(answer.first_choice(), Some(Choice::Mode(Mode::Roundtrip)));
     assert_eq!(answer.ranking[0].verdict, Verdict::Recommended);
 
     let slow = report(&single, &[steady("roundtrip", 2_000.0, 1_990.0, 41_000.0)]);
     let answer = recommend(&d, &figures(&slow));
-    assert_eq!(answer.ranking[0].option, Choice::Roundtrip);
+    assert_eq!(answer.ranking[0].option, Choice::Mode(Mode::Roundtrip));
     assert_eq!(
         answer.ranking[0].verdict,
         Verdict::PoorFit,
         "{}",
         answer.to_text()
     );
-    let over = reason(&answer, Choice::Roundtrip, "measured.p99-over-budget").unwrap();
+    let over = reason(
+        &answer,
+        Choice::Mode(Mode::Roundtrip),
+        "measured.p99-over-budget",
+    )
+    .unwrap();
     assert_eq!(
         over,
         "roundtrip p99 41 ms at 2 000 joins/s (steady load) + network rtt 1ms = 42 ms, over the 20ms budget"
@@ -218,11 +253,18 @@ fn a_load_report_with_injected_faults_is_not_taken_as_figures() {
     let answer = recommend(&d, &figures(&r));
     assert_eq!(
         answer.first_choice(),
-        Some(Choice::File),
+        Some(Choice::Mode(Mode::File)),
         "{}",
         answer.to_text()
     );
-    assert!(reason(&answer, Choice::File, "measured.capacity-below-peak").is_none());
+    assert!(
+        reason(
+            &answer,
+            Choice::Mode(Mode::File),
+            "measured.capacity-below-peak"
+        )
+        .is_none()
+    );
 }
 
 /// A scenario run whose round trips include timeouts from an injected slowdown: the timeouts
@@ -230,8 +272,8 @@ fn a_load_report_with_injected_faults_is_not_taken_as_figures() {
 /// decisions under a fault out of its samples, and here from the allowed requests only).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denials_and_injected_faults_in_a_run_report_are_not_taken_as_join_cost() {
-    use authbench_report::RunOptions;
     use authbench_harness::runner;
+    use authbench_report::RunOptions;
     use authbench_scenario::load;
 
     let text = "\
