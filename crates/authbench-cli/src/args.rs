@@ -90,6 +90,14 @@ pub struct RunArgs {
     /// A smoke run for CI: skips scenarios marked `heavy`.
     #[arg(long)]
     pub quick: bool,
+    /// Run against your own deployment, as described in this target file (YAML; see
+    /// `targets/example.yaml`): its auth service, identity provider, credential files and accounts.
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// With --target: also run the built-in world, so each mode's reference behaviour sits beside
+    /// the target's in the report.
+    #[arg(long, requires = "target")]
+    pub with_builtin: bool,
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -99,7 +107,8 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
 /// Arguments of `authbench validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Scenario files, or folders of them.
+    /// Scenario files and target files, or folders of them (a file without top-level `steps:`
+    /// or `description:` is checked as a target file).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
@@ -108,11 +117,25 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct DecideArgs {
     /// The deployment config (YAML; paths in it are relative to it).
-    #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "target")]
+    pub config: Option<PathBuf>,
     /// Which mode decides: jwt, roundtrip or file.
     #[arg(long, value_parser = parse_mode)]
     pub mode: Mode,
+    /// Decide at your own deployment (a target file) instead of with --config.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "config",
+        requires = "identity"
+    )]
+    pub target: Option<PathBuf>,
+    /// With --target: present this identity's credentials as the target file maps them (a token
+    /// from its token source in jwt mode, user name and password otherwise). Placeholders
+    /// `{user}`, `{password}`, `{token}`, `{query}`, `{authorization}` in --url, --header and
+    /// --streamid are filled in as in scenarios.
+    #[arg(long, value_name = "NAME", requires = "target", conflicts_with_all = ["token", "user", "password"])]
+    pub identity: Option<String>,
     /// publish or subscribe (play / read are accepted for subscribe).
     #[arg(long, value_parser = parse_action)]
     pub action: Action,

@@ -7,7 +7,12 @@ use authbench_core::connect::{self, ClientConnect};
 use authbench_core::{
     AuthRequest, Clock, Credentials, Decision, ManualClock, StreamPath, SystemClock, Transport,
 };
+use std::path::Path;
+
 use authbench_harness::deployment as config;
+use authbench_harness::session::{Prepared, Session};
+use authbench_harness::target::TargetWorlds;
+use authbench_scenario::spec::{Present, RequestSpec};
 use serde::Serialize;
 
 use crate::args::DecideArgs;
@@ -45,7 +50,14 @@ impl<'a> DecisionJson<'a> {
 }
 
 pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
-    let loaded = config::load(&args.config)?;
+    if let Some(target) = &args.target {
+        return at_target(target, &args).await;
+    }
+    let config_file = args
+        .config
+        .as_deref()
+        .ok_or_else(|| CliError::Usage("give --config or --target".into()))?;
+    let loaded = config::load(config_file)?;
     let clock: Arc<dyn Clock> = match args.at {
         Some(at) => Arc::new(ManualClock::new(Duration::from_secs(at))),
         None => Arc::new(SystemClock),
@@ -60,6 +72,64 @@ pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
     };
     let json = serde_json::to_string(&DecisionJson::new(authenticator.mode(), &decision))
         .map_err(CliError::Encode)?;
+    print_out(&json)?;
+    Ok(if decision.is_allow() { 0 } else { EXIT_DENY })
+}
+
+/// `decide --target FILE --identity NAME`: the request as a client of the identity sends it to
+/// the target, decided by the mode's authenticator configured from the target file — the way
+/// `authbench run --target` decides a scenario step.
+async fn at_target(target: &Path, args: &DecideArgs) -> Result<u8, CliError> {
+    let worlds = TargetWorlds::new(authbench_target::load(target)?)?;
+    let world = worlds
+        .world_for(args.mode)
+        .await
+        .map_err(CliError::Target)?
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{}: has no `{}:` section",
+                target.display(),
+                args.mode
+            ))
+        })?;
+    let authorization = authorization_header(&args.header)?.map(str::to_owned);
+    let spec = RequestSpec {
+        identity: args.identity.clone(),
+        action: Some(args.action),
+        transport: args.transport,
+        stream: args.stream.clone(),
+        url: args.url.clone(),
+        authorization,
+        streamid: args.streamid.clone(),
+        password: None,
+        present: Present::Native,
+        fresh_token: false,
+        token_ttl: None,
+        token_audience: None,
+        tamper: None,
+        repeat: None,
+    };
+    if spec.stream.is_none() && spec.url.is_none() && spec.streamid.is_none() {
+        return Err(CliError::Usage(
+            "say what the client sent: --url, --streamid or --stream".into(),
+        ));
+    }
+    if spec.authorization.is_some() && spec.url.is_none() {
+        return Err(CliError::Usage(
+            "with --target, --header goes with --url".into(),
+        ));
+    }
+    let mut session = Session::new(world);
+    let decision = match session.request(&spec).await {
+        Ok(Prepared::Ready(req)) => session.world().authenticator().authenticate(&req).await,
+        Ok(Prepared::Refused(deny)) => Decision::Deny(deny),
+        Ok(Prepared::Skipped(why)) => return Err(CliError::TargetCannot(why)),
+        Err(e) => return Err(CliError::Target(e)),
+    };
+    let mode = session.world().authenticator().mode().to_owned();
+    session.shutdown().await;
+    let json =
+        serde_json::to_string(&DecisionJson::new(&mode, &decision)).map_err(CliError::Encode)?;
     print_out(&json)?;
     Ok(if decision.is_allow() { 0 } else { EXIT_DENY })
 }

@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use authbench_authsvc::{ServiceConfigError, ServiceError};
+use authbench_harness::WorldError;
 use authbench_harness::deployment::ConfigError;
+use authbench_harness::target::TargetSetupError;
 use authbench_jwt::{JwtConfigError, MintError};
 use authbench_load::LoadError;
 use authbench_recommend::measure::MeasureError;
@@ -122,6 +124,17 @@ pub enum CliError {
     /// A background task of the run panicked or was cancelled. Environment.
     #[error("a task of the run failed")]
     Task(#[source] tokio::task::JoinError),
+    /// A target file's token source or control hooks do not hold together. Bad input.
+    #[error(transparent)]
+    TargetSetup(#[from] TargetSetupError),
+    /// `decide --target` cannot present the identity as asked (not mapped, or the step needs
+    /// what the target cannot do). Bad input.
+    #[error("{0}")]
+    TargetCannot(String),
+    /// The target could not be reached or set up as its file says (an identity provider that
+    /// refuses, an authenticator that cannot be built). Environment.
+    #[error("the target: {0}")]
+    Target(#[source] WorldError),
 }
 
 impl CliError {
@@ -139,7 +152,9 @@ impl CliError {
             | CliError::Mint(_)
             | CliError::ReadInput { .. }
             | CliError::ReadReport { .. }
-            | CliError::Incomparable(_) => EXIT_USAGE,
+            | CliError::Incomparable(_)
+            | CliError::TargetSetup(_)
+            | CliError::TargetCannot(_) => EXIT_USAGE,
             CliError::Load(LoadError::EmptyWorkload | LoadError::NothingMeasured) => EXIT_USAGE,
             CliError::Load(_)
             | CliError::Runtime(_)
@@ -149,7 +164,8 @@ impl CliError {
             | CliError::Output(_)
             | CliError::Encode(_)
             | CliError::Measure(_)
-            | CliError::Task(_) => EXIT_ENVIRONMENT,
+            | CliError::Task(_)
+            | CliError::Target(_) => EXIT_ENVIRONMENT,
         }
     }
 

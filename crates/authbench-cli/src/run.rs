@@ -2,9 +2,11 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use authbench_harness::runner;
+use authbench_harness::target::TargetWorlds;
 use authbench_report::{Report, RunOptions};
 use authbench_scenario::Mode;
 use authbench_scenario::library;
@@ -27,13 +29,40 @@ pub(crate) async fn run(args: RunArgs) -> Result<u8, CliError> {
     if scenarios.is_empty() {
         return Err(CliError::Usage("no scenarios to run".into()));
     }
-    let modes = args.modes.clone().unwrap_or_else(|| Mode::ALL.to_vec());
-    let runs = run_all(scenarios, &modes).await;
+    let target = match &args.target {
+        Some(file) => Some(Arc::new(TargetWorlds::new(authbench_target::load(file)?)?)),
+        None => None,
+    };
+    let modes = match (&args.modes, &target) {
+        (Some(modes), _) => modes.clone(),
+        // Against a target, the modes it has a section for.
+        (None, Some(target)) => target.modes(),
+        (None, None) => Mode::ALL.to_vec(),
+    };
+    if let Some(target) = &target
+        && !modes.iter().any(|m| target.modes().contains(m))
+    {
+        return Err(CliError::Usage(format!(
+            "{} has no section for the modes asked for ({})",
+            target.target().file().display(),
+            modes
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let plan = Plan {
+        modes,
+        target,
+        builtin: args.target.is_none() || args.with_builtin,
+    };
+    let runs = run_all(scenarios, &plan).await;
     let report = Report::build(
         &runs,
         &RunOptions {
             quick: args.quick,
-            modes,
+            modes: plan.modes.clone(),
         },
     );
     report
@@ -75,20 +104,46 @@ pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, C
     Ok(loaded)
 }
 
+/// What a run is aimed at: the built-in world, a target, or both side by side.
+struct Plan {
+    modes: Vec<Mode>,
+    target: Option<Arc<TargetWorlds>>,
+    builtin: bool,
+}
+
+impl Plan {
+    /// One scenario in every world of the plan: the built-in modes first, then the target's.
+    async fn run(&self, loaded: &LoadedScenario) -> ScenarioRun {
+        let Some(target) = &self.target else {
+            return runner::run_scenario(loaded, &self.modes).await;
+        };
+        let mut run = runner::run_scenario_in(target.as_ref(), loaded, &self.modes).await;
+        if self.builtin {
+            let mut modes = runner::run_scenario(loaded, &self.modes).await.modes;
+            modes.append(&mut run.modes);
+            run.modes = modes;
+        }
+        run
+    }
+}
+
 /// Runs the scenarios one after another, printing a line per scenario on stderr. One at a time,
 /// so the latency each decision records is not another scenario's contention for the CPU.
-async fn run_all(scenarios: Vec<LoadedScenario>, modes: &[Mode]) -> Vec<ScenarioRun> {
+async fn run_all(scenarios: Vec<LoadedScenario>, plan: &Plan) -> Vec<ScenarioRun> {
     let total = scenarios.len();
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let mut done = Vec::with_capacity(total);
+    let plan = Arc::new(Plan {
+        modes: plan.modes.clone(),
+        target: plan.target.clone(),
+        builtin: plan.builtin,
+    });
     for (i, loaded) in scenarios.into_iter().enumerate() {
-        let modes = modes.to_vec();
+        let plan = plan.clone();
         let name = loaded.name.clone();
         // Its own task, so a bug that panics in one scenario leaves the others' results.
-        let Ok(run) =
-            tokio::spawn(async move { runner::run_scenario(&loaded, &modes).await }).await
-        else {
+        let Ok(run) = tokio::spawn(async move { plan.run(&loaded).await }).await else {
             eprintln!("authbench: scenario {name} panicked; its results are missing");
             continue;
         };
@@ -96,13 +151,20 @@ async fn run_all(scenarios: Vec<LoadedScenario>, modes: &[Mode]) -> Vec<Scenario
             .modes
             .iter()
             .map(|m| {
-                let failed = m.steps.iter().filter(|s| !s.passed).count();
-                let mark = match (&m.error, failed) {
+                let failed = m.steps.iter().filter(|s| s.failed()).count();
+                let mut mark = match (&m.error, failed) {
                     (Some(_), _) => "error".to_owned(),
                     (None, 0) => "ok".to_owned(),
                     (None, n) => format!("{n} failed"),
                 };
-                format!("{} {mark}", m.mode)
+                let skipped = m.skipped();
+                if skipped > 0 {
+                    mark.push_str(&format!(" ({skipped} skipped)"));
+                }
+                match &m.target {
+                    Some(t) => format!("{} @ {} {mark}", m.mode, t.name),
+                    None => format!("{} {mark}", m.mode),
+                }
             })
             .collect();
         let line = format!(

@@ -1,5 +1,5 @@
 //! authbench's harness: the world one mode runs in ([`world`]) — built-in ([`builtin`]) or the
-//! user's deployment (the `authbench-target` crate) —, walking a scenario in it ([`session`]),
+//! user's deployment ([`target`], from a target file) —, walking a scenario in it ([`session`]),
 //! running scenarios and recording outcomes ([`runner`]), and the deployment config that builds a
 //! mode's authenticator from YAML ([`deployment`]).
 
@@ -11,6 +11,7 @@ pub mod deployment;
 mod request;
 pub mod runner;
 pub mod session;
+pub mod target;
 pub mod world;
 
 pub use authbench_core::Mode;

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome, TargetInfo};
 use authbench_core::{Capability, Decision, DenyReason, Mode};
 use authbench_scenario::load::LoadedScenario;
 use authbench_scenario::spec::{RequestStep, Step};
@@ -24,6 +24,13 @@ pub trait Worlds: Send + Sync {
         loaded: &LoadedScenario,
         mode: Mode,
     ) -> Result<Option<Box<dyn World>>, WorldError>;
+
+    /// What `mode` is aimed at in these worlds, for reports (also when the mode cannot run a
+    /// scenario); `None` for the built-in world.
+    fn target(&self, mode: Mode) -> Option<TargetInfo> {
+        let _ = mode;
+        None
+    }
 }
 
 /// The built-in worlds: everything as the scenario describes it.
@@ -60,8 +67,14 @@ pub async fn run_scenario_in(
         let run = match worlds.world(loaded, mode).await {
             Ok(Some(world)) => run_in(loaded, world).await,
             Ok(None) => continue,
-            Err(WorldError::Unavailable(why)) => skipped_run(loaded, mode, &why),
-            Err(e) => failed_run(mode, format!("could not build the {mode} world: {e}")),
+            Err(WorldError::Unavailable(why)) => ModeRun {
+                target: worlds.target(mode),
+                ..skipped_run(loaded, mode, &why)
+            },
+            Err(e) => ModeRun {
+                target: worlds.target(mode),
+                ..failed_run(mode, format!("could not build the {mode} world: {e}"))
+            },
         };
         runs.push(run);
     }

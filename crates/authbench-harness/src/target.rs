@@ -1,0 +1,448 @@
+//! The target world: a scenario run against the user's own deployment, as named in a target file
+//! (`authbench-target`). The authenticator under test is the mode's real one, configured with the
+//! target's sections (their auth service, their identity provider's keys, their htpasswd file);
+//! clients present the credentials of the real accounts the file maps scenario identities to, with
+//! tokens from the file's token source; events reach the deployment through its `control` hooks.
+//!
+//! What the target cannot do is skipped with the reason, never counted as held or failed:
+//!
+//! * a scenario whose setup for a mode differs from the target's (another wire protocol or claim
+//!   profile, one-time tokens the target does not enforce, …): the whole mode;
+//! * a step as an identity the file does not map, or that needs a token minted with a chosen
+//!   lifetime or audience;
+//! * every step after an event the target has no control for (a revocation without
+//!   `control.revoke`, a clock advance on a real clock, a service fault, a corrupted file): from
+//!   there on, the deployment no longer is where the scenario says it is.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use authbench_core::outcome::TargetInfo;
+use authbench_core::{Authenticator, Clock, Mode, Secret, SystemClock};
+use authbench_file::FileAuthenticator;
+use authbench_jwt::JwtAuthenticator;
+use authbench_roundtrip::RoundTripAuthenticator;
+use authbench_scenario::load::LoadedScenario;
+use authbench_scenario::spec::{Event, Scenario};
+use authbench_target::{Control, ControlKind, LoadedTarget, TokenSource, Vars};
+
+use crate::runner::Worlds;
+use crate::world::{Account, TokenOptions, World, WorldError};
+
+/// The worlds of one target file: one per (scenario, mode) the target has a section for.
+pub struct TargetWorlds {
+    target: Arc<LoadedTarget>,
+    tokens: Option<Arc<TokenSource>>,
+    control: Arc<Control>,
+}
+
+/// Why a target file's building blocks could not be made (a token source or control hook that
+/// does not hold together).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetSetupError {
+    /// The `jwt.tokens` section.
+    #[error("{file}: jwt.tokens: {source}")]
+    Tokens {
+        /// The target file.
+        file: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: authbench_target::TokenError,
+    },
+    /// The `control` section.
+    #[error("{file}: control: {source}")]
+    Control {
+        /// The target file.
+        file: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: authbench_target::ControlError,
+    },
+}
+
+impl TargetWorlds {
+    /// The worlds of `target`.
+    pub fn new(target: LoadedTarget) -> Result<TargetWorlds, TargetSetupError> {
+        let file = target.file().to_owned();
+        let tokens = target
+            .token_source()
+            .map_err(|source| TargetSetupError::Tokens {
+                file: file.clone(),
+                source,
+            })?
+            .map(Arc::new);
+        let control = target
+            .control()
+            .map_err(|source| TargetSetupError::Control { file, source })?;
+        Ok(TargetWorlds {
+            target: Arc::new(target),
+            tokens,
+            control: Arc::new(control),
+        })
+    }
+
+    /// The target file.
+    pub fn target(&self) -> &LoadedTarget {
+        &self.target
+    }
+
+    /// The modes the target has a section for.
+    pub fn modes(&self) -> Vec<Mode> {
+        self.target.modes()
+    }
+
+    /// The world `mode` runs in at the target, outside any scenario (`authbench decide
+    /// --target`). `Ok(None)` when the target has no section for the mode.
+    pub async fn world_for(&self, mode: Mode) -> Result<Option<Box<dyn World>>, WorldError> {
+        self.build(None, mode).await
+    }
+
+    async fn build(
+        &self,
+        scenario: Option<&str>,
+        mode: Mode,
+    ) -> Result<Option<Box<dyn World>>, WorldError> {
+        if !self.target.modes().contains(&mode) {
+            return Ok(None);
+        }
+        // The target's clock is the real one: tokens, expiry and caches run on wall time.
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let base = self.target.base_dir();
+        let mut file = None;
+        let authenticator: Arc<dyn Authenticator> = match mode {
+            Mode::Roundtrip => {
+                let config = self
+                    .target
+                    .roundtrip_config()
+                    .map_err(|e| WorldError::failed("roundtrip", e))?
+                    .ok_or_else(|| WorldError::Failed("no `roundtrip:` section".into()))?;
+                Arc::new(
+                    RoundTripAuthenticator::from_config(&config, base, clock)
+                        .map_err(|e| WorldError::failed("roundtrip", e))?,
+                )
+            }
+            Mode::Jwt => {
+                let config = self
+                    .target
+                    .jwt_config()
+                    .ok_or_else(|| WorldError::Failed("no `jwt:` section".into()))?;
+                Arc::new(
+                    JwtAuthenticator::from_config(&config, base, clock)
+                        .await
+                        .map_err(|e| WorldError::failed("jwt", e))?,
+                )
+            }
+            Mode::File => {
+                let config = self
+                    .target
+                    .file_config()
+                    .ok_or_else(|| WorldError::Failed("no `file:` section".into()))?;
+                let auth = Arc::new(
+                    FileAuthenticator::from_config(&config, base)
+                        .map_err(|e| WorldError::failed("file", e))?,
+                );
+                file = Some(auth.clone());
+                auth
+            }
+        };
+        Ok(Some(Box::new(TargetWorld {
+            mode,
+            scenario: scenario.map(str::to_owned),
+            target: self.target.clone(),
+            info: self.info(mode),
+            authenticator,
+            file,
+            tokens: self.tokens.clone(),
+            control: self.control.clone(),
+            passwords: HashMap::new(),
+            undo: Vec::new(),
+        })))
+    }
+
+    /// What `mode` tests at the target, for reports.
+    fn info(&self, mode: Mode) -> TargetInfo {
+        let description = self.target.describe();
+        let tested = match mode {
+            Mode::Roundtrip => format!(
+                "{} ({})",
+                description.roundtrip_service.unwrap_or_default(),
+                description.roundtrip_protocol.unwrap_or_default()
+            ),
+            Mode::Jwt => format!(
+                "tokens by {} from {}",
+                description.jwt_tokens.unwrap_or_default(),
+                description
+                    .jwt_issuer
+                    .unwrap_or_else(|| "the configured keys".into())
+            ),
+            Mode::File => description.htpasswd.unwrap_or_default(),
+        };
+        TargetInfo {
+            name: description.name,
+            tested,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Worlds for TargetWorlds {
+    async fn world(
+        &self,
+        loaded: &LoadedScenario,
+        mode: Mode,
+    ) -> Result<Option<Box<dyn World>>, WorldError> {
+        if !self.target.modes().contains(&mode) {
+            return Ok(None);
+        }
+        if let Some(why) = mismatch(&loaded.scenario, mode, &self.target) {
+            return Err(WorldError::Unavailable(why));
+        }
+        self.build(Some(&loaded.name), mode).await
+    }
+
+    fn target(&self, mode: Mode) -> Option<TargetInfo> {
+        Some(self.info(mode))
+    }
+}
+
+/// Why the scenario's setup for `mode` describes another deployment than the target, if it does:
+/// its expectations would then be about a system the target is not.
+fn mismatch(scenario: &Scenario, mode: Mode, target: &LoadedTarget) -> Option<String> {
+    let setup = &scenario.setup;
+    match mode {
+        Mode::Roundtrip => {
+            let config = &target.spec().roundtrip.as_ref()?.config;
+            let wanted = setup.roundtrip.protocol;
+            if config.protocol != wanted {
+                return Some(format!(
+                    "the scenario's round trip speaks {}; the target's speaks {}",
+                    wanted.as_str(),
+                    config.protocol.as_str()
+                ));
+            }
+            if setup.roundtrip.cache_ttl != config.cache_ttl {
+                return Some(
+                    "the scenario caches round-trip answers differently from the target \
+                     (`cache_ttl`)"
+                        .into(),
+                );
+            }
+        }
+        Mode::Jwt => {
+            let config = &target.spec().jwt.as_ref()?.config;
+            let wanted = &setup.jwt;
+            if config.profile != wanted.profile {
+                return Some(format!(
+                    "the scenario's tokens follow the {} claim profile; the target validates {}",
+                    wanted.profile.as_str(),
+                    config.profile.as_str()
+                ));
+            }
+            if wanted.one_time != config.replay.is_some() {
+                return Some(if wanted.one_time {
+                    "the scenario's tokens are one-time; the target does not refuse a replayed \
+                     token (no `replay`)"
+                        .into()
+                } else {
+                    "the target refuses replayed tokens (`replay`); the scenario reuses them".into()
+                });
+            }
+            if !wanted.tenants.is_empty() {
+                return Some(
+                    "the scenario has per-tenant issuers whose tokens only it can mint".into(),
+                );
+            }
+            if wanted.max_ttl.is_some() && wanted.max_ttl != config.max_ttl {
+                return Some("the scenario caps token lifetimes differently (`max_ttl`)".into());
+            }
+            let audiences: Vec<&String> = if wanted.audiences.is_empty() {
+                wanted.audience.iter().collect()
+            } else {
+                wanted.audiences.iter().collect()
+            };
+            if !audiences.is_empty() && audiences.iter().any(|a| !config.audiences.contains(a)) {
+                return Some(
+                    "the scenario requires audiences the target does not (`audiences`)".into(),
+                );
+            }
+        }
+        Mode::File => {
+            let config = target.spec().file.as_ref()?;
+            let roles = scenario.identities.values().any(|i| !i.roles.is_empty());
+            if roles && config.groups.is_none() {
+                return Some(
+                    "the scenario's identities have roles; the target's file mode has no group \
+                     file (`groups`)"
+                        .into(),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// One mode of one scenario at the target.
+struct TargetWorld {
+    mode: Mode,
+    scenario: Option<String>,
+    target: Arc<LoadedTarget>,
+    info: TargetInfo,
+    authenticator: Arc<dyn Authenticator>,
+    file: Option<Arc<FileAuthenticator>>,
+    tokens: Option<Arc<TokenSource>>,
+    control: Arc<Control>,
+    /// Passwords changed by `set_password` events, by identity.
+    passwords: HashMap<String, Secret>,
+    /// The hooks that put back what the events changed, in the order the events came.
+    undo: Vec<(ControlKind, Vars)>,
+}
+
+impl TargetWorld {
+    /// The real account of a scenario identity: `SCENARIO/IDENTITY` in the file's `identities`
+    /// first (accounts for one scenario), then `IDENTITY`.
+    fn mapped(&self, identity: &str) -> Result<authbench_target::Account, WorldError> {
+        let scoped = self
+            .scenario
+            .as_ref()
+            .and_then(|s| self.target.account(&format!("{s}/{identity}")));
+        match scoped.or_else(|| self.target.account(identity)) {
+            Some(Ok(account)) => Ok(account),
+            Some(Err(e)) => Err(WorldError::failed("target identities", e)),
+            None => Err(WorldError::Unavailable(format!(
+                "identity `{identity}` has no account in the target file (`identities.{identity}`)"
+            ))),
+        }
+    }
+
+    fn hook_for(event: &Event) -> Result<ControlKind, WorldError> {
+        let unavailable = |why: &str| Err(WorldError::Unavailable(why.to_owned()));
+        match event {
+            Event::Revoke(_) => Ok(ControlKind::Revoke),
+            Event::Restore(_) => Ok(ControlKind::Restore),
+            Event::SetPassword(_) => Ok(ControlKind::SetPassword),
+            Event::RemoveUser(_) => Ok(ControlKind::RemoveUser),
+            Event::RotateKeys => Ok(ControlKind::RotateKeys),
+            Event::Advance(_) => unavailable("the target runs on the real clock"),
+            Event::CorruptHtpasswd => unavailable("authbench never damages a target's files"),
+            Event::Service(_) => unavailable("faults cannot be injected into the target's service"),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl World for TargetWorld {
+    fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    fn target(&self) -> Option<TargetInfo> {
+        Some(self.info.clone())
+    }
+
+    fn authenticator(&self) -> &Arc<dyn Authenticator> {
+        &self.authenticator
+    }
+
+    fn account(&self, identity: &str) -> Result<Account, WorldError> {
+        let account = self.mapped(identity)?;
+        let password = match self.passwords.get(identity) {
+            Some(changed) => changed.clone(),
+            None => account.password.clone().ok_or_else(|| {
+                WorldError::Unavailable(format!(
+                    "identity `{identity}` has no password in the target file"
+                ))
+            })?,
+        };
+        Ok(Account {
+            user: account.user,
+            password,
+        })
+    }
+
+    async fn token(&self, identity: &str, options: TokenOptions<'_>) -> Result<String, WorldError> {
+        if options.ttl.is_some() || options.audience.is_some() {
+            return Err(WorldError::Unavailable(
+                "the step needs a token minted with a chosen lifetime or audience; the target's \
+                 tokens come from its token source"
+                    .into(),
+            ));
+        }
+        let source = self
+            .tokens
+            .as_ref()
+            .ok_or_else(|| WorldError::Failed("the target has no `jwt.tokens`".into()))?;
+        let mut account = self.mapped(identity)?;
+        if let Some(changed) = self.passwords.get(identity) {
+            account.password = Some(changed.clone());
+        }
+        let token = source
+            .fetch(&account)
+            .await
+            .map_err(|e| WorldError::failed(&format!("a token for `{identity}`"), e))?;
+        Ok(token.expose().to_owned())
+    }
+
+    async fn apply(&mut self, event: &Event) -> Result<(), WorldError> {
+        let kind = Self::hook_for(event)?;
+        let hook = self.control.hook(kind).ok_or_else(|| {
+            WorldError::Unavailable(format!(
+                "the target file has no `control.{}`",
+                kind.as_str()
+            ))
+        })?;
+        let (vars, undo) = match event.user() {
+            Some(identity) => {
+                let account = self.mapped(identity)?;
+                let vars = Vars::account(identity, account.user.clone());
+                match event {
+                    Event::SetPassword(change) => {
+                        let before = self.passwords.get(identity).cloned().or(account.password);
+                        let undo = before
+                            .map(|old| (ControlKind::SetPassword, vars.clone().with_password(old)));
+                        (vars.with_password(change.password.clone()), undo)
+                    }
+                    Event::Revoke(_) | Event::RemoveUser(_) => {
+                        (vars.clone(), Some((ControlKind::Restore, vars)))
+                    }
+                    Event::Restore(_) => (vars.clone(), Some((ControlKind::Revoke, vars))),
+                    _ => (vars, None),
+                }
+            }
+            None => (Vars::default(), None),
+        };
+        hook.run(&vars)
+            .await
+            .map_err(|e| WorldError::failed(&format!("control.{}", kind.as_str()), e))?;
+        self.undo.extend(undo);
+        if let Event::SetPassword(change) = event {
+            self.passwords
+                .insert(change.user.clone(), change.password.clone());
+        }
+        // The hook may have changed the credentials file: read it again now rather than wait
+        // for a watcher.
+        if let Some(file) = &self.file {
+            file.reload()
+                .map_err(|e| WorldError::failed("reloading the target's htpasswd file", e))?;
+        }
+        Ok(())
+    }
+
+    fn service_calls(&self) -> Option<u64> {
+        None
+    }
+
+    /// Leaves the deployment as the run found it: every revocation, restoration and password
+    /// change is undone through the control hooks, latest first, so the next mode (or the next
+    /// run) starts from the accounts the target file describes. A removed user comes back
+    /// through `control.restore`; where a hook is missing, nothing can be put back.
+    async fn shutdown(self: Box<Self>) {
+        for (kind, vars) in self.undo.iter().rev() {
+            if let Some(hook) = self.control.hook(*kind) {
+                // Best effort: the run's results are in; a failed undo cannot change them.
+                let _ = hook.run(vars).await;
+            }
+        }
+    }
+}
