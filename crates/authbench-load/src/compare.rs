@@ -242,14 +242,14 @@ fn scenarios(b: &Report, k: &Report, c: &mut Comparison) {
         for bstep in &bs.steps {
             let kstep = ks.steps.iter().find(|s| s.index == bstep.index);
             for br in &bstep.results {
-                let kr = kstep.and_then(|s| s.results.iter().find(|r| r.mode == br.mode));
+                let kr = kstep.and_then(|s| s.results.iter().find(|r| r.column() == br.column()));
                 match kr {
                     None => c.behaviour_changes.push(format!(
                         "`{}` step {} “{}”: {} no longer ran it",
                         bs.name,
                         bstep.index + 1,
                         bstep.name,
-                        br.mode
+                        br.column().label()
                     )),
                     Some(kr)
                         if kr.actual.label() != br.actual.label() || kr.passed != br.passed =>
@@ -259,7 +259,7 @@ fn scenarios(b: &Report, k: &Report, c: &mut Comparison) {
                             bs.name,
                             bstep.index + 1,
                             bstep.name,
-                            br.mode,
+                            br.column().label(),
                             br.actual.label(),
                             kr.actual.label(),
                             if br.passed && !kr.passed {
@@ -291,13 +291,13 @@ fn scenarios(b: &Report, k: &Report, c: &mut Comparison) {
             bl.summary.as_ref(),
             k.latency
                 .iter()
-                .find(|l| l.mode == bl.mode)
+                .find(|l| l.column() == bl.column())
                 .and_then(|l| l.summary.as_ref()),
         ) else {
             continue;
         };
         c.rows.push(Row {
-            mode: bl.mode.to_string(),
+            mode: bl.column().label(),
             metric: "p50 µs, scenario run".into(),
             baseline: bs.p50_us,
             current: ks.p50_us,

@@ -102,13 +102,15 @@ impl Measurements {
         let mut modes: Vec<ModeFigures> = report
             .latency
             .iter()
+            // The figures of the built-in world: a target column measures the user's deployment.
+            .filter(|ml| ml.target.is_none())
             .filter_map(|ml| {
                 let s = ml.summary.as_ref()?;
                 let only_allows = report
                     .totals
                     .modes
                     .iter()
-                    .find(|t| t.mode == ml.mode)
+                    .find(|t| t.mode == ml.mode && t.target.is_none())
                     .is_none_or(|t| t.denied == 0 && t.unsupported == 0);
                 if only_allows {
                     return Some(ModeFigures {
@@ -198,7 +200,9 @@ fn allowed_step_latencies(report: &Report, mode: Mode) -> Vec<f64> {
         .iter()
         .flat_map(|s| &s.steps)
         .flat_map(|step| &step.results)
-        .filter(|r| r.mode == mode && matches!(r.actual, ActualOutcome::Allow { .. }))
+        .filter(|r| {
+            r.mode == mode && r.target.is_none() && matches!(r.actual, ActualOutcome::Allow { .. })
+        })
         .map(|r| r.latency_us)
         .filter(|l| l.is_finite() && *l >= 0.0)
         .collect()
