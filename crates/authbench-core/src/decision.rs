@@ -187,6 +187,8 @@ deny_reasons! {
     /// Too many failed attempts for this client and user: refused without checking the
     /// credentials until the lockout window is over.
     RateLimited = "rate_limited", 429;
+    /// A media server refused the session; its own words are in the detail.
+    ServerRefused = "server_refused", 403;
 }
 
 impl fmt::Display for DenyReason {
@@ -226,5 +228,12 @@ mod tests {
         assert_eq!(DenyReason::BackendTimeout.http_status(), 504);
         assert_eq!(DenyReason::BadPassword.http_status(), 401);
         assert_eq!(DenyReason::RoomForbidden.http_status(), 403);
+        assert_eq!(DenyReason::ServerRefused.http_status(), 403);
+    }
+
+    #[test]
+    fn server_refused_is_last_so_earlier_codes_keep_their_places() {
+        assert_eq!(DenyReason::ALL.last(), Some(&DenyReason::ServerRefused));
+        assert_eq!("server_refused".parse(), Ok(DenyReason::ServerRefused));
     }
 }

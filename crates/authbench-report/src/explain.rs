@@ -279,6 +279,7 @@ pub fn describe(reason: DenyReason) -> &'static str {
         R::BackendTimeout => "the auth service did not answer in time (fail closed)",
         R::BackendProtocolError => "the auth service's answer was not valid (fail closed)",
         R::RateLimited => "too many failed attempts, so it refuses for a while",
+        R::ServerRefused => "the media server refused the session",
         _ => "see the deny reason code",
     }
 }

@@ -1,0 +1,317 @@
+//! The `media:` section of a target file: where the media server listens for each transport and
+//! what its clients present.
+//!
+//! ```yaml
+//! media:
+//!   rtmp: rtmp://127.0.0.1:1935        # the request's stream path is appended
+//!   rtsp: rtsp://127.0.0.1:8554
+//!   whip: http://127.0.0.1:8889/{stream}/whip
+//!   whep: http://127.0.0.1:8889/{stream}/whep
+//!   srt:  srt://127.0.0.1:8890
+//!   present: password                  # password | token: what clients of this server send
+//!   timeout: 5s                        # connect to verdict, per request (default 5s)
+//!   rtmp_credentials: stream           # stream (ffmpeg, default) | connect (OBS, Red5 Pro SDKs)
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use authbench_core::duration::serde_human_opt;
+use authbench_core::{Transport, redact};
+use serde::{Deserialize, Serialize};
+
+/// Default time from connecting to the server's verdict.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest accepted timeout: a probe that waits longer is not measuring a join.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
+/// The placeholder in a WHIP / WHEP URL template replaced by the request's stream path.
+pub const STREAM_PLACEHOLDER: &str = "{stream}";
+
+/// What the clients of this media server present, and so what the probe sends for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Present {
+    /// A user name and password (`username` / `password` query arguments, Basic authorization).
+    Password,
+    /// A token (`token` query argument, `Authorization: Bearer`).
+    Token,
+}
+
+impl Present {
+    /// The config name (`password`, `token`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Present::Password => "password",
+            Present::Token => "token",
+        }
+    }
+}
+
+/// Where an RTMP client puts the credential query. A client habit, not a protocol rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RtmpCredentials {
+    /// ffmpeg's habit: for `rtmp://h/live/room1/cam1?username=u&password=p` it connects with app
+    /// `live/room1` and tcUrl `rtmp://h/live/room1` (no query) and publishes or plays
+    /// `cam1?username=u&password=p`.
+    #[default]
+    Stream,
+    /// OBS's and the Red5 Pro SDKs' habit: the query goes on the connect app and tcUrl
+    /// (`live/room1?username=u&password=p`); the stream name is bare.
+    Connect,
+}
+
+/// The `media:` section. At least one transport endpoint must be given. `Debug` shows endpoints
+/// through [`authbench_core::redact::url`], so a credential written into one never reaches a log.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// `rtmp://host:port`; the request's stream path is appended.
+    #[serde(default)]
+    pub rtmp: Option<String>,
+    /// `rtsp://host:port`; the request's stream path is appended.
+    #[serde(default)]
+    pub rtsp: Option<String>,
+    /// WHIP endpoint template, `http(s)://…` with `{stream}` replaced by the stream path.
+    #[serde(default)]
+    pub whip: Option<String>,
+    /// WHEP endpoint template, `http(s)://…` with `{stream}` replaced by the stream path.
+    #[serde(default)]
+    pub whep: Option<String>,
+    /// `srt://host:port`.
+    #[serde(default)]
+    pub srt: Option<String>,
+    /// What clients of this server present.
+    pub present: Present,
+    /// Time from connecting to the server's verdict (default 5s, at most 300s).
+    #[serde(default, with = "serde_human_opt")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+    pub timeout: Option<Duration>,
+    /// Where the RTMP probe puts the credential query (default `stream`, ffmpeg's habit).
+    #[serde(default)]
+    pub rtmp_credentials: RtmpCredentials,
+}
+
+impl fmt::Debug for MediaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |v: &Option<String>| v.as_deref().map(redact::url);
+        f.debug_struct("MediaConfig")
+            .field("rtmp", &shown(&self.rtmp))
+            .field("rtsp", &shown(&self.rtsp))
+            .field("whip", &shown(&self.whip))
+            .field("whep", &shown(&self.whep))
+            .field("srt", &shown(&self.srt))
+            .field("present", &self.present)
+            .field("timeout", &self.timeout)
+            .field("rtmp_credentials", &self.rtmp_credentials)
+            .finish()
+    }
+}
+
+/// Why a `media:` section cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MediaConfigError {
+    /// No transport has an endpoint.
+    #[error("media: no endpoint given (set at least one of rtmp, rtsp, whip, whep, srt)")]
+    NoEndpoint,
+    /// An endpoint is not a usable URL for its transport. The URL itself is not repeated: it may
+    /// carry a credential.
+    #[error("media.{key}: {problem}")]
+    BadEndpoint {
+        /// The config key (`rtmp`, `whip`, …).
+        key: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The timeout is zero or longer than [`MAX_TIMEOUT`].
+    #[error("media.timeout: must be more than 0s and at most 300s")]
+    BadTimeout,
+}
+
+impl MediaConfig {
+    /// A config with the given presentation and no endpoints (add them with the `with_*` methods).
+    pub fn new(present: Present) -> Self {
+        MediaConfig {
+            rtmp: None,
+            rtsp: None,
+            whip: None,
+            whep: None,
+            srt: None,
+            present,
+            timeout: None,
+            rtmp_credentials: RtmpCredentials::default(),
+        }
+    }
+
+    /// Sets the RTMP endpoint (`rtmp://host:port`).
+    pub fn with_rtmp(mut self, url: impl Into<String>) -> Self {
+        self.rtmp = Some(url.into());
+        self
+    }
+
+    /// Sets the RTSP endpoint (`rtsp://host:port`).
+    pub fn with_rtsp(mut self, url: impl Into<String>) -> Self {
+        self.rtsp = Some(url.into());
+        self
+    }
+
+    /// Sets the WHIP URL template (with `{stream}`).
+    pub fn with_whip(mut self, template: impl Into<String>) -> Self {
+        self.whip = Some(template.into());
+        self
+    }
+
+    /// Sets the WHEP URL template (with `{stream}`).
+    pub fn with_whep(mut self, template: impl Into<String>) -> Self {
+        self.whep = Some(template.into());
+        self
+    }
+
+    /// Sets the SRT endpoint (`srt://host:port`).
+    pub fn with_srt(mut self, url: impl Into<String>) -> Self {
+        self.srt = Some(url.into());
+        self
+    }
+
+    /// Sets the time allowed from connecting to the verdict.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets where the RTMP probe puts the credential query.
+    pub fn with_rtmp_credentials(mut self, place: RtmpCredentials) -> Self {
+        self.rtmp_credentials = place;
+        self
+    }
+
+    /// The endpoint configured for `transport`, if any.
+    pub fn endpoint(&self, transport: Transport) -> Option<&str> {
+        match transport {
+            Transport::Rtmp => self.rtmp.as_deref(),
+            Transport::Rtsp => self.rtsp.as_deref(),
+            Transport::Whip => self.whip.as_deref(),
+            Transport::Whep => self.whep.as_deref(),
+            Transport::Srt => self.srt.as_deref(),
+        }
+    }
+
+    /// The effective timeout.
+    pub fn effective_timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// Checks every given endpoint and the timeout.
+    pub fn validate(&self) -> Result<(), MediaConfigError> {
+        if Transport::ALL.iter().all(|t| self.endpoint(*t).is_none()) {
+            return Err(MediaConfigError::NoEndpoint);
+        }
+        let timeout = self.effective_timeout();
+        if timeout.is_zero() || timeout > MAX_TIMEOUT {
+            return Err(MediaConfigError::BadTimeout);
+        }
+        for t in Transport::ALL {
+            if let Some(endpoint) = self.endpoint(t) {
+                check_endpoint(t, endpoint).map_err(|problem| MediaConfigError::BadEndpoint {
+                    key: t.as_str(),
+                    problem,
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks one endpoint's shape: the scheme its transport speaks, a host, and for the stream-style
+/// endpoints nothing after `host:port` (the request's path is appended there).
+fn check_endpoint(transport: Transport, endpoint: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
+    let schemes: &[&str] = match transport {
+        Transport::Rtmp => &["rtmp"],
+        Transport::Rtsp => &["rtsp"],
+        Transport::Whip | Transport::Whep => &["http", "https"],
+        Transport::Srt => &["srt"],
+    };
+    if !schemes.contains(&parsed.scheme()) {
+        return Err(format!(
+            "scheme `{}` is not {}",
+            parsed.scheme(),
+            schemes.join(" or ")
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("no host".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(
+            "credentials do not belong in the endpoint; they come from each request".into(),
+        );
+    }
+    match transport {
+        Transport::Whip | Transport::Whep => {
+            if !endpoint.contains(STREAM_PLACEHOLDER) {
+                return Err(format!("the template has no {STREAM_PLACEHOLDER}"));
+            }
+        }
+        _ => {
+            if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
+                return Err("only scheme://host:port: the stream path is appended".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked_per_transport() {
+        let ok = MediaConfig::new(Present::Password)
+            .with_rtmp("rtmp://127.0.0.1:1935")
+            .with_whip("http://127.0.0.1:8889/{stream}/whip");
+        assert_eq!(ok.validate(), Ok(()));
+        let bad = |c: MediaConfig| c.validate().err();
+        assert_eq!(
+            bad(MediaConfig::new(Present::Token)),
+            Some(MediaConfigError::NoEndpoint)
+        );
+        assert!(matches!(
+            bad(MediaConfig::new(Present::Token).with_rtmp("http://127.0.0.1:1935")),
+            Some(MediaConfigError::BadEndpoint { key: "rtmp", .. })
+        ));
+        assert!(matches!(
+            bad(MediaConfig::new(Present::Token).with_rtmp("rtmp://127.0.0.1:1935/live")),
+            Some(MediaConfigError::BadEndpoint { key: "rtmp", .. })
+        ));
+        assert!(matches!(
+            bad(MediaConfig::new(Present::Token).with_whep("http://127.0.0.1:8889/whep")),
+            Some(MediaConfigError::BadEndpoint { key: "whep", .. })
+        ));
+        assert_eq!(
+            bad(MediaConfig::new(Present::Token)
+                .with_srt("srt://127.0.0.1:8890")
+                .with_timeout(Duration::ZERO)),
+            Some(MediaConfigError::BadTimeout)
+        );
+    }
+
+    #[test]
+    fn an_endpoint_with_credentials_is_refused_without_repeating_them() {
+        let err = MediaConfig::new(Present::Password)
+            .with_rtsp("rtsp://admin:hunter2@127.0.0.1:8554")
+            .validate()
+            .expect_err("credentials in endpoint");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let shown = format!(
+            "{:?}",
+            MediaConfig::new(Present::Password).with_rtsp("rtsp://admin:hunter2@127.0.0.1:8554")
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

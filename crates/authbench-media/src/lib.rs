@@ -1,0 +1,263 @@
+//! The media probe: an [`Authenticator`] that decides by asking a real media server.
+//!
+//! For each request the probe performs the client side of the request's transport against the
+//! server named in the `media:` config, with the request's credentials, only as far as the
+//! server's verdict, and then closes cleanly:
+//!
+//! | transport | allowed when | refused when |
+//! |---|---|---|
+//! | RTMP | `NetStream.Publish.Start` / `NetStream.Play.Start` | `_error`, a rejection status, the connection dropped |
+//! | RTSP | `ANNOUNCE` / `DESCRIBE` answered 2xx (after a Basic or Digest challenge) | 401 / 403 / other refusals |
+//! | WHIP / WHEP | `201 Created` for the SDP offer (the session is then deleted) | any other status |
+//! | SRT | the caller handshake completes | a handshake rejection (with its code) |
+//!
+//! # Decisions
+//!
+//! * The server refusing is [`DenyReason::ServerRefused`], with what the server said (status code,
+//!   description, HTTP status) in the detail. Reasons are the server's own: the probe cannot tell
+//!   an expired token from a wrong room, so it never claims to.
+//! * No server listening is [`DenyReason::BackendUnavailable`]; no verdict within the timeout is
+//!   [`DenyReason::BackendTimeout`]; an answer that is not the protocol (garbage, an oversized
+//!   message) is [`DenyReason::BackendProtocolError`].
+//! * A transport with no endpoint in the config is `backend_unavailable`: the probe fails closed.
+//! * What the request carries of the configured kind ([`Present`]) is sent as a client of this
+//!   server would send it; nothing else is. A request with none is still sent, without
+//!   credentials, so the server decides (an open server admits it).
+//!
+//! # Transport modules
+//!
+//! Each transport lives in its own module exposing one function, called by
+//! [`MediaAuthenticator`]'s dispatch:
+//!
+//! ```ignore
+//! pub(crate) async fn probe(endpoint: &str, req: &AuthRequest, present: Present, timeout: Duration) -> Decision
+//! ```
+//!
+//! (`rtmp::probe` takes the [`RtmpCredentials`] placement as well.) `endpoint` is the config's
+//! string for that transport, already checked by [`MediaConfig::validate`]. The probe must return
+//! the verdict within `timeout` (connect included); closing the session afterwards is bounded by
+//! [`CLEANUP_TIMEOUT`] and never changes the verdict. Helpers shared by the modules:
+//! [`credential_query`], [`refused`], [`principal`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod config;
+
+use std::time::Duration;
+
+use authbench_core::{
+    AuthRequest, Authenticator, Capabilities, Decision, DenyReason, Transport, async_trait,
+};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+pub use config::{
+    DEFAULT_TIMEOUT, MAX_TIMEOUT, MediaConfig, MediaConfigError, Present, RtmpCredentials,
+    STREAM_PLACEHOLDER,
+};
+
+/// The mode name of the media probe.
+pub const MODE: &str = "media";
+/// Time allowed after a verdict for closing the session (RTMP `deleteStream`, WHIP `DELETE`, RTSP
+/// `TEARDOWN`). It never changes the verdict.
+pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(1);
+/// The principal of an allow when no user name was checked with a password.
+pub const ANONYMOUS: &str = "anonymous";
+/// Longest server text kept in a deny detail.
+const MAX_DETAIL_LEN: usize = 256;
+
+/// An [`Authenticator`] that asks a real media server. Built from a checked [`MediaConfig`].
+#[derive(Debug, Clone)]
+pub struct MediaAuthenticator {
+    config: MediaConfig,
+    timeout: Duration,
+}
+
+impl MediaAuthenticator {
+    /// An authenticator for `config`, which must pass [`MediaConfig::validate`].
+    pub fn new(config: MediaConfig) -> Result<Self, MediaConfigError> {
+        config.validate()?;
+        let timeout = config.effective_timeout();
+        Ok(MediaAuthenticator { config, timeout })
+    }
+
+    /// The config this authenticator was built from.
+    pub fn config(&self) -> &MediaConfig {
+        &self.config
+    }
+
+    async fn dispatch(&self, req: &AuthRequest, endpoint: &str) -> Decision {
+        let timeout = self.timeout;
+        // Used by the transport modules as they come in.
+        let _ = (endpoint, timeout);
+        match req.transport {
+            Transport::Rtmp => not_built(Transport::Rtmp),
+            Transport::Rtsp => not_built(Transport::Rtsp), // filled by the rtsp module: rtsp::probe(endpoint, req, self.config.present, timeout).await
+            Transport::Whip | Transport::Whep => not_built(req.transport),
+            Transport::Srt => not_built(Transport::Srt), // filled by the srt module: srt::probe(endpoint, req, self.config.present, timeout).await
+        }
+    }
+}
+
+/// The deny for a transport whose probe is not part of this build.
+fn not_built(transport: Transport) -> Decision {
+    Decision::deny(
+        DenyReason::BackendUnavailable,
+        format!("no {transport} probe in this build"),
+    )
+}
+
+#[async_trait]
+impl Authenticator for MediaAuthenticator {
+    fn mode(&self) -> &str {
+        MODE
+    }
+
+    /// None claimed: what the server enforces (roles, rooms, expiry, revocation …) depends on its
+    /// own configuration, which the probe cannot see, and every decision is a network call.
+    /// Scenarios needing a capability show "cannot express" rather than an allow the probe cannot
+    /// vouch for; the server's actual answers are still reported.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::none()
+    }
+
+    async fn authenticate(&self, req: &AuthRequest) -> Decision {
+        let Some(endpoint) = self.config.endpoint(req.transport) else {
+            return Decision::deny(
+                DenyReason::BackendUnavailable,
+                format!("no {} endpoint in the media config", req.transport),
+            );
+        };
+        // A backstop over the modules' own deadlines: whatever happens inside, a verdict comes in
+        // bounded time and it is a deny.
+        let bound = self.timeout + CLEANUP_TIMEOUT + Duration::from_secs(1);
+        match tokio::time::timeout(bound, self.dispatch(req, endpoint)).await {
+            Ok(decision) => decision,
+            Err(_) => Decision::deny(
+                DenyReason::BackendTimeout,
+                format!("no {} verdict within {:?}", req.transport, self.timeout),
+            ),
+        }
+    }
+}
+
+/// Characters escaped in a query value: everything but unreserved ones (RFC 3986).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The credential query a client of this server sends (`username=u&password=p` or `token=t`,
+/// values percent-encoded; the names are the ones `authbench_core::connect` reads), or `None`
+/// when the request carries nothing of the `present` kind. Contains secrets: never log it.
+pub fn credential_query(req: &AuthRequest, present: Present) -> Option<String> {
+    let enc = |v: &str| utf8_percent_encode(v, QUERY_VALUE).to_string();
+    let c = &req.credentials;
+    match present {
+        Present::Password => {
+            let mut pairs = Vec::new();
+            if let Some(user) = &c.username {
+                pairs.push(format!("username={}", enc(user)));
+            }
+            if let Some(password) = &c.password {
+                pairs.push(format!("password={}", enc(password.expose())));
+            }
+            (!pairs.is_empty()).then(|| pairs.join("&"))
+        }
+        Present::Token => c
+            .token
+            .as_ref()
+            .map(|t| format!("token={}", enc(t.expose()))),
+    }
+}
+
+/// Who an allow names: the user name when it was sent with a password (what the server checked),
+/// otherwise [`ANONYMOUS`] (a token's subject is the server's knowledge, not the probe's).
+pub fn principal(req: &AuthRequest, present: Present) -> String {
+    let c = &req.credentials;
+    match (present, &c.username, &c.password) {
+        (Present::Password, Some(user), Some(p)) if !user.is_empty() && !p.is_empty() => {
+            user.clone()
+        }
+        _ => ANONYMOUS.to_owned(),
+    }
+}
+
+/// A `server_refused` deny carrying the server's own words, made safe for a detail: control
+/// characters replaced, at most 256 characters, and any secret of the request that the server
+/// echoed replaced by `[redacted]`.
+pub fn refused(req: &AuthRequest, server_said: &str) -> Decision {
+    Decision::deny(DenyReason::ServerRefused, sanitize(req, server_said))
+}
+
+/// `text` as a deny detail: no control characters, bounded, no secret of `req`.
+pub(crate) fn sanitize(req: &AuthRequest, text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(MAX_DETAIL_LEN)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let c = &req.credentials;
+    for secret in [&c.password, &c.token].into_iter().flatten() {
+        let raw = secret.expose();
+        if !raw.is_empty() {
+            shown = shown.replace(raw, authbench_core::redact::REDACTED);
+            let encoded = utf8_percent_encode(raw, QUERY_VALUE).to_string();
+            shown = shown.replace(&encoded, authbench_core::redact::REDACTED);
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authbench_core::{Action, Credentials, StreamPath};
+
+    fn req(credentials: Credentials) -> AuthRequest {
+        AuthRequest::new(
+            Action::Publish,
+            Transport::Rtmp,
+            StreamPath::new("live/room1/cam1").expect("path"),
+            credentials,
+        )
+    }
+
+    #[test]
+    fn the_credential_query_carries_the_configured_kind_only() {
+        let mut c = Credentials::user_password("al ice", "p&ss=1");
+        c.token = Some("t.o.k".into());
+        let r = req(c);
+        assert_eq!(
+            credential_query(&r, Present::Password).as_deref(),
+            Some("username=al%20ice&password=p%26ss%3D1")
+        );
+        assert_eq!(
+            credential_query(&r, Present::Token).as_deref(),
+            Some("token=t.o.k")
+        );
+        assert_eq!(
+            credential_query(&req(Credentials::none()), Present::Token),
+            None
+        );
+    }
+
+    #[test]
+    fn a_refusal_detail_never_repeats_a_secret() {
+        let r = req(Credentials::user_password("alice", "s3cr&t"));
+        let d = refused(&r, "bad password s3cr&t (s3cr%26t)\r\n");
+        assert_eq!(d.reason(), Some(DenyReason::ServerRefused));
+        let Decision::Deny(deny) = d else {
+            panic!("deny expected")
+        };
+        assert_eq!(deny.detail, "bad password [redacted] ([redacted])  ");
+    }
+
+    #[test]
+    fn the_principal_is_the_user_checked_with_a_password() {
+        let r = req(Credentials::user_password("alice", "pw"));
+        assert_eq!(principal(&r, Present::Password), "alice");
+        assert_eq!(principal(&r, Present::Token), ANONYMOUS);
+    }
+}
