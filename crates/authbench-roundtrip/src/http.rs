@@ -19,11 +19,12 @@ use std::time::Duration;
 
 use authbench_core::{Deny, DenyReason, Secret};
 use base64::Engine as _;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue,
+    USER_AGENT,
 };
 use hyper::{Method, Request, Response, Uri};
 use hyper_util::rt::TokioIo;
@@ -51,7 +52,7 @@ type Conn = SendRequest<Full<Bytes>>;
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Bytes,
 }
 
 /// The host to connect to.
@@ -68,8 +69,10 @@ pub(crate) struct Target {
     host: Host,
     port: u16,
     path: Uri,
-    host_header: HeaderValue,
     authorization: Option<HeaderValue>,
+    /// Every header a request to this target carries, built once: each request clones it
+    /// instead of hashing and inserting them one by one.
+    headers: HeaderMap,
     shown: String,
     idle: Mutex<Vec<Conn>>,
 }
@@ -116,16 +119,34 @@ impl Target {
                 url: shown.clone(),
                 source,
             })?;
+        let authorization = basic_auth(url);
+        let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(HOST, host_header);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        if let Some(auth) = &authorization {
+            headers.insert(AUTHORIZATION, auth.clone());
+        }
         Ok(Target {
             https,
             host,
             port,
             path,
-            host_header,
-            authorization: basic_auth(url),
+            authorization,
+            headers,
             shown,
             idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Adds the configured extra headers (checked by [`extra_headers`]), after the client's
+    /// own, so `Accept` or `User-Agent` may be replaced.
+    pub(crate) fn with_headers(mut self, extra: &[(HeaderName, HeaderValue)]) -> Self {
+        for (name, value) in extra {
+            self.headers.insert(name.clone(), value.clone());
+        }
+        self
     }
 
     /// Whether the URL's user info is sent as `Authorization`.
@@ -239,9 +260,6 @@ pub(crate) struct Sender {
     tls: TlsConnector,
     timeout: Duration,
     retries: u32,
-    /// Sent with every request, after the client's own (so `Accept` or `User-Agent` may be
-    /// replaced); checked by [`extra_headers`].
-    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Extra trusted CA certificates from a PEM file.
@@ -295,7 +313,6 @@ impl Sender {
         timeout: Duration,
         retries: u32,
         ca_file: Option<&Path>,
-        headers: Vec<(HeaderName, HeaderValue)>,
     ) -> Result<Self, RoundTripConfigError> {
         let extra = match ca_file {
             Some(path) => extra_roots(path)?,
@@ -305,17 +322,23 @@ impl Sender {
             tls: TlsConnector::from(Arc::new(tls_config(extra)?)),
             timeout,
             retries,
-            headers,
         })
     }
 
     /// Posts `body` as JSON to `target`; retries after connection errors. Returns the answer and
     /// the number of attempts made.
     pub(crate) async fn post(&self, target: &Target, body: Bytes) -> (Result<Reply, Deny>, u32) {
+        let mut body = body;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.attempt(target, body.clone()).await {
+            // The last attempt allowed takes the body; only one that may be retried copies it.
+            let this = if attempt > self.retries {
+                std::mem::take(&mut body)
+            } else {
+                body.clone()
+            };
+            match self.attempt(target, this).await {
                 Err(Failure::Connect(deny)) if attempt <= self.retries => {
                     tracing::debug!(attempt, detail = %deny.detail, "auth service unreachable, retrying");
                     // Short growing pause: a restarting service gets a moment, the caller no delay
@@ -367,21 +390,11 @@ impl Sender {
         }
     }
 
-    fn request(&self, target: &Target, body: Bytes) -> Request<Full<Bytes>> {
+    fn request(target: &Target, body: Bytes) -> Request<Full<Bytes>> {
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = target.path.clone();
-        let headers = req.headers_mut();
-        headers.insert(HOST, target.host_header.clone());
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-        if let Some(auth) = &target.authorization {
-            headers.insert(AUTHORIZATION, auth.clone());
-        }
-        for (name, value) in &self.headers {
-            headers.insert(name.clone(), value.clone());
-        }
+        *req.headers_mut() = target.headers.clone();
         req
     }
 
@@ -392,7 +405,7 @@ impl Sender {
         target: &Target,
         body: Bytes,
     ) -> Result<(Conn, Response<hyper::body::Incoming>), Failure> {
-        let mut req = self.request(target, body);
+        let mut req = Self::request(target, body);
         if let Some(mut conn) = target.checkout()
             && conn.ready().await.is_ok()
         {
@@ -434,16 +447,29 @@ impl Sender {
                 return Err(too_large());
             }
             let mut incoming = resp.into_body();
-            let mut body = Vec::new();
+            // An answer usually arrives in one frame, kept as it is; later frames are joined.
+            let mut first = Bytes::new();
+            let mut joined: Option<BytesMut> = None;
             while let Some(frame) = incoming.frame().await {
                 let frame = frame.map_err(|e| unreadable(&e))?;
                 if let Ok(chunk) = frame.into_data() {
-                    if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    let have = joined.as_ref().map_or(first.len(), BytesMut::len);
+                    if have + chunk.len() > MAX_ANSWER_BYTES {
                         return Err(too_large());
                     }
-                    body.extend_from_slice(&chunk);
+                    match &mut joined {
+                        Some(all) => all.extend_from_slice(&chunk),
+                        None if first.is_empty() => first = chunk,
+                        None => {
+                            let mut all = BytesMut::with_capacity(have + chunk.len());
+                            all.extend_from_slice(&first);
+                            all.extend_from_slice(&chunk);
+                            joined = Some(all);
+                        }
+                    }
                 }
             }
+            let body = joined.map_or(first, BytesMut::freeze);
             // Only a connection whose answer was read whole goes back to the pool.
             target.checkin(conn);
             Ok(Reply {
@@ -554,7 +580,10 @@ mod tests {
         let url = Url::parse(text).expect("url");
         let t = Target::new("url", &url, text).expect("target");
         assert_eq!(t.path.to_string(), "/validateCredentials?api_key=SECRET");
-        assert_eq!(t.host_header, "127.0.0.1:8089");
+        assert_eq!(
+            t.headers.get(HOST).map(HeaderValue::as_bytes),
+            Some(&b"127.0.0.1:8089"[..])
+        );
         let auth = t.authorization.as_ref().expect("basic auth");
         assert!(auth.is_sensitive());
         // base64("svc:p@ss")

@@ -271,8 +271,10 @@ impl RoundTripAuthenticator {
                 .as_ref()
                 .is_some_and(Target::has_authorization);
         let headers = http::extra_headers(&cfg.headers, url_authorization)?;
+        let target = target.with_headers(&headers);
+        let invalidate_target = invalidate_target.map(|t| t.with_headers(&headers));
         let ca_file = cfg.ca_file.as_ref().map(|p| base_dir.join(p));
-        let sender = Sender::new(timeout, cfg.retries, ca_file.as_deref(), headers)?;
+        let sender = Sender::new(timeout, cfg.retries, ca_file.as_deref())?;
         let lazy = cfg.danger_lazy_auth.then(|| broadcast::channel(256).0);
         Ok(RoundTripAuthenticator {
             inner: Arc::new(Inner {

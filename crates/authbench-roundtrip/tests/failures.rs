@@ -288,3 +288,59 @@ async fn an_answer_that_is_not_http_is_a_protocol_error() {
         Some(DenyReason::BackendUnavailable)
     );
 }
+
+/// `HTTP/1.1 200` with `body` sent as chunked transfer coding, `chunk` bytes a chunk.
+fn chunked_answer(body: &[u8], chunk: usize) -> &'static [u8] {
+    let mut answer =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    for part in body.chunks(chunk) {
+        answer.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        answer.extend_from_slice(part);
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    Box::leak(answer.into_boxed_slice())
+}
+
+#[tokio::test]
+async fn an_answer_in_many_chunks_is_read_whole_and_capped() {
+    let (addr, _requests) =
+        fixed_answer(chunked_answer(br#"{"result": true, "subject": "zed"}"#, 5)).await;
+    let auth = authenticator(
+        &config(
+            format!("http://{addr}/validateCredentials"),
+            Protocol::Red5pro,
+        ),
+        clock(),
+    );
+    let d = auth
+        .authenticate(&publish("alice", "alice-pw", "live/room1/cam1"))
+        .await;
+    assert_eq!(expect_allow(&d).principal, "zed");
+
+    // No Content-Length to refuse up front: the cap applies while reading.
+    let big = format!(
+        r#"{{"result": true, "pad": "{}"}}"#,
+        "x".repeat(authbench_roundtrip::MAX_ANSWER_BYTES)
+    );
+    let (addr, _requests) = fixed_answer(chunked_answer(big.as_bytes(), 16 * 1024)).await;
+    let auth = authenticator(
+        &config(
+            format!("http://{addr}/validateCredentials"),
+            Protocol::Red5pro,
+        ),
+        clock(),
+    );
+    let d = auth
+        .authenticate(&publish("alice", "alice-pw", "live/room1/cam1"))
+        .await;
+    assert_eq!(d.reason(), Some(DenyReason::BackendProtocolError), "{d:?}");
+    assert_eq!(
+        detail(&d),
+        format!(
+            "the answer is longer than {} bytes",
+            authbench_roundtrip::MAX_ANSWER_BYTES
+        )
+    );
+}
