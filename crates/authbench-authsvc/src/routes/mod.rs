@@ -76,7 +76,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response {
 
 /// Parses a JSON body, or the `400` answer saying why not (without echoing the body: it may
 /// hold a password).
-pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
+pub(crate) fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "the JSON body has a field of the wrong type",

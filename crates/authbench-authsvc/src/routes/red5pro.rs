@@ -14,58 +14,97 @@
 //! ([`ServiceOptions::max_revoked_tokens`](crate::ServiceOptions::max_revoked_tokens)), the
 //! token cannot be recorded: the answer is `503 {"result": false, "error": …}`, never a success.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use authbench_core::{Role, Secret, StreamPath};
-use axum::Json;
+use authbench_core::{Role, StreamPath};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Extensions, StatusCode};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{OwnedAsk, decide, error, parse, peer_ip};
-use crate::decide::TransportInfo;
+use super::admin::PeerAddr;
+use super::{OwnedAsk, decide, error, parse};
+use crate::decide::{Ask, TransportInfo};
+use crate::password::PasswordScheme;
 use crate::state::{Invalidation, Shared};
 use crate::stats::Endpoint;
 
-/// The body Red5 Pro posts. Unknown fields are ignored: servers add fields over time.
+/// The body Red5 Pro posts. Unknown fields are ignored: servers add fields over time. Strings
+/// borrow from the body when they hold no escapes (the common case), so validating allocates
+/// little. No `Debug`: it holds the password.
 #[derive(Deserialize)]
-struct Red5Request {
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    password: Option<Secret>,
-    #[serde(default)]
-    token: Option<Secret>,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default, rename = "streamID")]
-    stream_id: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
+struct Red5Request<'a> {
+    #[serde(default, borrow)]
+    username: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    password: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    token: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "type")]
+    kind: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "streamID")]
+    stream_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    scope: Option<Text<'a>>,
+}
+
+/// A JSON string borrowed from the body, or decoded when it has escapes. (serde borrows a
+/// `Cow<str>` only when it is the field's whole type, not inside an `Option`.)
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The text of an optional field.
+fn text<'a>(field: &'a Option<Text<'_>>) -> Option<&'a str> {
+    field.as_ref().map(|t| &*t.0)
+}
+
+/// The answer to `validateCredentials`, members in the order a JSON object map would sort them.
+#[derive(Serialize)]
+struct Red5Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    result: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
+}
+
+impl IntoResponse for Red5Answer<'_> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self) {
+            Ok(body) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(_) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the answer could not be encoded",
+            ),
+        }
+    }
 }
 
 /// The stream path from Red5 Pro's scope (context path) and stream name.
 fn stream_path(scope: Option<&str>, stream: &str) -> Option<StreamPath> {
     let scope = scope.map(|s| s.trim_matches('/')).filter(|s| !s.is_empty());
     match scope {
-        Some(scope) => StreamPath::new(&format!("{scope}/{stream}")).ok(),
+        Some(scope) => StreamPath::try_from([scope, stream].join("/")).ok(),
         None => StreamPath::new(stream).ok(),
     }
 }
 
 pub(super) async fn validate(
     State(shared): State<Arc<Shared>>,
-    extensions: Extensions,
+    peer: Option<Extension<PeerAddr>>,
     body: Bytes,
 ) -> Response {
-    let req: Red5Request = match parse(&body) {
+    let req: Red5Request<'_> = match parse(&body) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
-    let role = match req.kind.as_deref() {
+    let role = match text(&req.kind) {
         Some("publisher") => Role::Publisher,
         Some("subscriber") => Role::Subscriber,
         _ => {
@@ -75,51 +114,73 @@ pub(super) async fn validate(
             );
         }
     };
-    let Some(path) = req
-        .stream_id
-        .as_deref()
-        .and_then(|s| stream_path(req.scope.as_deref(), s))
-    else {
+    let Some(path) = text(&req.stream_id).and_then(|s| stream_path(text(&req.scope), s)) else {
         return error(
             StatusCode::BAD_REQUEST,
             "streamID (and scope) do not form a stream path",
         );
     };
-    let ask = OwnedAsk {
-        username: req.username.unwrap_or_default(),
-        password: req.password.unwrap_or_default(),
-        token: req.token.unwrap_or_default(),
+    // As `peer_ip`: the unspecified address for a request that did not come through the
+    // listener.
+    let peer = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |Extension(p)| {
+        p.0.ip().to_canonical()
+    });
+    let ask = Ask {
+        username: text(&req.username).unwrap_or_default(),
+        password: text(&req.password).unwrap_or_default(),
+        token: text(&req.token).unwrap_or_default(),
         role,
         transport: TransportInfo::NotSent,
-        path,
-        peer: peer_ip(&extensions),
+        path: &path,
+        peer,
     };
-    let mut answer = Map::new();
-    match decide(&shared, ask).await {
+    // The fast hash is checked in place on the borrowed request; only a deliberately slow one
+    // moves an owned copy to a blocking thread.
+    let decided = match shared.options.password_scheme {
+        PasswordScheme::HmacSha256 => shared.decide(&ask),
+        PasswordScheme::Pbkdf2Sha256 { .. } => {
+            let owned = OwnedAsk {
+                username: ask.username.to_owned(),
+                password: ask.password.into(),
+                token: ask.token.into(),
+                role,
+                transport: TransportInfo::NotSent,
+                path: path.clone(),
+                peer,
+            };
+            decide(&shared, owned).await
+        }
+    };
+    match decided {
         Ok(principal) => {
             shared.stats.allow(Endpoint::Validate);
-            answer.insert("result".into(), Value::Bool(true));
-            answer.insert("subject".into(), Value::String(principal));
+            Red5Answer {
+                reason: None,
+                result: true,
+                subject: Some(&principal),
+            }
+            .into_response()
         }
         Err(refusal) => {
             shared.stats.deny(Endpoint::Validate, refusal.reason);
             tracing::debug!(reason = %refusal.reason, detail = %refusal.detail, "validateCredentials denied");
-            answer.insert("result".into(), Value::Bool(false));
-            if shared.options.expose_reasons {
-                answer.insert("reason".into(), Value::String(refusal.reason.code().into()));
+            Red5Answer {
+                reason: shared.options.expose_reasons.then(|| refusal.reason.code()),
+                result: false,
+                subject: None,
             }
+            .into_response()
         }
     }
-    Json(Value::Object(answer)).into_response()
 }
 
 pub(super) async fn invalidate(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: Red5Request = match parse(&body) {
+    let req: Red5Request<'_> = match parse(&body) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
-    if let Some(token) = req.token.as_ref().filter(|t| !t.is_empty()) {
-        let outcome = shared.invalidate_token(token.expose());
+    if let Some(token) = text(&req.token).filter(|t| !t.is_empty()) {
+        let outcome = shared.invalidate_token(token);
         tracing::debug!(?outcome, "invalidateCredentials with a token");
         if outcome == Invalidation::Full {
             tracing::warn!(
@@ -157,5 +218,39 @@ mod tests {
         );
         assert!(stream_path(Some("live"), "").is_none());
         assert!(stream_path(Some("live"), "../x").is_none());
+    }
+
+    #[test]
+    fn request_strings_borrow_unless_escaped() {
+        let body = br#"{"username":"alice","password":"pw\"1\u0021","type":"publisher","x":[1]}"#;
+        let req: Red5Request<'_> = serde_json::from_slice(body).expect("parses");
+        assert!(matches!(req.username, Some(Text(Cow::Borrowed("alice")))));
+        assert_eq!(text(&req.password), Some("pw\"1!"));
+        assert!(matches!(req.password, Some(Text(Cow::Owned(_)))));
+        assert_eq!(text(&req.kind), Some("publisher"));
+        assert!(req.token.is_none() && req.stream_id.is_none() && req.scope.is_none());
+    }
+
+    #[test]
+    fn answers_have_the_red5pro_shape() {
+        let text = |a: &Red5Answer<'_>| serde_json::to_string(a).expect("encodes");
+        let allow = Red5Answer {
+            reason: None,
+            result: true,
+            subject: Some("alice"),
+        };
+        assert_eq!(text(&allow), r#"{"result":true,"subject":"alice"}"#);
+        let deny = Red5Answer {
+            reason: Some("bad_password"),
+            result: false,
+            subject: None,
+        };
+        assert_eq!(text(&deny), r#"{"reason":"bad_password","result":false}"#);
+        let hidden = Red5Answer {
+            reason: None,
+            result: false,
+            subject: None,
+        };
+        assert_eq!(text(&hidden), r#"{"result":false}"#);
     }
 }
