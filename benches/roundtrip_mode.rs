@@ -1,31 +1,55 @@
-//! Round-trip mode: decision throughput over loopback beside a raw HTTP POST in the same run, at
-//! concurrency 1, 8 and 64.
+//! Round-trip mode: decision throughput over loopback beside a raw HTTP POST to the same
+//! service, at concurrency 1, 8 and 64.
+//!
+//! # What each id measures
 //!
 //! * `roundtrip/reference/raw_post/{C}`: `C` workers, each on its own HTTP/1 keep-alive connection
-//!   made directly with hyper, POST a Red5 Pro-shaped JSON body to the reference service's
-//!   `/healthz` (a handler that touches no state) and read the whole answer. This is the cost of
-//!   one loopback request/response on the same server stack.
+//!   made directly with hyper, POST a Red5 Pro-shaped JSON body (the very bytes the decision
+//!   sends) to the reference service's `/healthz` (a handler that touches no state) and read the
+//!   whole answer. This is the cost of one loopback request/response on the same server stack.
 //! * `roundtrip/reference/raw_validate/{C}`: the same raw POST to `/validateCredentials`, so the
 //!   service decides an allowed publish as it does for a decision: `decision / raw_validate` is
 //!   what the round-trip client itself costs beyond a bare hyper connection, while
 //!   `raw_validate / raw_post` is the service's own decision work.
-//! * `roundtrip/reference/reqwest_post/{C}`: the same POST to `/healthz` through one pooled
-//!   reqwest client (no redirects, no retries, no proxy), reading the whole answer: what a
-//!   general-purpose HTTP client library costs beyond a bare hyper connection.
-//! * `roundtrip/decision/{red5pro,mediamtx}/{C}`: `C` workers share one `RoundTripAuthenticator`
-//!   (a pooled hyper client) and decide an allowed publish: request encoding, the round trip, the
-//!   service's password check and rules, answer parsing, the per-attempt deadline and body cap.
+//! * `roundtrip/decision/red5pro/{C}`: `C` workers share one `RoundTripAuthenticator` (a pooled
+//!   hyper client) and decide an allowed publish through the `Authenticator` trait: request
+//!   encoding, the round trip, the service's password check and rules, answer parsing, the
+//!   per-attempt deadline and body cap.
+//! * `roundtrip/reference/reqwest_post/{C}`: the raw POST to `/healthz` through one pooled
+//!   reqwest client (no redirects, no retries, no proxy): what a general-purpose HTTP client
+//!   library costs beyond a bare hyper connection.
+//! * `roundtrip/decision/mediamtx/{C}`: as `red5pro`, with the MediaMTX protocol.
 //!
 //! One iteration is one request per worker (`Throughput::Elements(C)`), so Criterion's
 //! elements/s is requests per second and time per iteration is comparable across ids of the same
-//! concurrency. The service runs on its own thread and single-threaded runtime, the clients on
-//! another, so server and client each have a core of the 2-core machine.
+//! concurrency. Each iteration spawns its `C` workers afresh for every slice (below), the same way
+//! for every workload. The service runs on its own thread and single-threaded runtime, the
+//! clients on another, so server and client each have a core of the 2-core machine.
 //!
-//! Target: a decision costs at most 1.3x the raw request (ratio of the mean times per iteration at
-//! the same concurrency). The authenticator used to send through reqwest, which alone cost about
-//! 1.66x the raw request (compare `reqwest_post`: reqwest 0.13 runs every request through tower
-//! layers and re-parses the request URL from the response's URI); it now uses a pooled hyper
-//! client, so what remains is the mode's own work and the service's decision.
+//! # Interleaved measurement of `raw_post`, `raw_validate` and `red5pro`
+//!
+//! Consecutive runs on a virtual machine drift by up to 1.6x, far more than the difference being
+//! measured, so two ids timed one after the other cannot be compared. These three ids are
+//! therefore measured *interleaved*: whichever of them Criterion is timing, the bench runs all
+//! three workloads in short alternating slices (about 5 ms of work each, the order rotating every
+//! round so each workload goes first, second and third equally often) and hands Criterion the
+//! time of its own workload only. Every round is a paired measurement of the three under the same
+//! machine conditions. After the three ids of one concurrency, the bench prints the paired ratios
+//! from every round timed for them (warm-up included):
+//!
+//! ```text
+//! roundtrip/paired/64: decision/red5pro ÷ raw_post = 1.21 (95% CI 1.18–1.24) ...
+//! ```
+//!
+//! The ratio is Σ decision time ÷ Σ raw time over the same rounds; the interval is a percentile
+//! bootstrap over Criterion's samples (each sample is one block of consecutive rounds), so
+//! correlation between nearby rounds is kept within a block. Criterion's own per-id estimates are
+//! still printed; their ratio mixes two measurement windows and drifts, the paired line does not.
+//!
+//! Target (issue 13): a decision costs at most 1.3x the raw POST at concurrency 1 and 64. The
+//! authenticator used to send through reqwest, which alone cost about 1.66x the raw request
+//! (compare `reqwest_post`); it now uses a pooled hyper client, so what remains is the mode's own
+//! work and the service's decision.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
@@ -226,6 +250,160 @@ fn time_decisions(
     })
 }
 
+/// The three workloads measured interleaved.
+const RAW_POST: usize = 0;
+const RAW_VALIDATE: usize = 1;
+const DECISION: usize = 2;
+const PAIRED_NAMES: [&str; 3] = ["raw_post", "raw_validate", "decision/red5pro"];
+
+/// About this much work per workload per slice.
+const SLICE: Duration = Duration::from_millis(5);
+
+/// One workload of the interleaved set.
+enum Work {
+    Raw {
+        conns: Vec<SendRequest<Full<Bytes>>>,
+        path: &'static str,
+    },
+    Decide {
+        auth: Arc<RoundTripAuthenticator>,
+        workers: usize,
+    },
+}
+
+impl Work {
+    fn run(&mut self, rt: &Runtime, addr: SocketAddr, iters: u64) -> Duration {
+        match self {
+            Work::Raw { conns, path } => time_raw(rt, addr, conns, *path, iters),
+            Work::Decide { auth, workers } => time_decisions(rt, auth, *workers, iters),
+        }
+    }
+}
+
+/// `raw_post`, `raw_validate` and `red5pro` at one concurrency, run in alternating slices; the
+/// time of every workload in every Criterion sample is kept for the paired ratios.
+struct Interleaved {
+    addr: SocketAddr,
+    works: [Work; 3],
+    /// Iterations per slice.
+    slice: u64,
+    /// Which workload goes first in the next round.
+    rotation: usize,
+    /// Per Criterion sample (one `iter_custom` call): each workload's total time.
+    blocks: Vec<[Duration; 3]>,
+}
+
+impl Interleaved {
+    fn new(rt: &Runtime, addr: SocketAddr, workers: usize) -> Self {
+        let (post, validate) = rt.block_on(async {
+            (
+                open_connections(addr, workers).await,
+                open_connections(addr, workers).await,
+            )
+        });
+        let auth = authenticator(addr, Protocol::Red5pro);
+        let mut works = [
+            Work::Raw {
+                conns: post,
+                path: PATH_HEALTH,
+            },
+            Work::Raw {
+                conns: validate,
+                path: PATH_VALIDATE,
+            },
+            Work::Decide { auth, workers },
+        ];
+        // Open the pool's connections and warm every path, then size the slices from the raw
+        // POST's time per iteration.
+        for w in &mut works {
+            w.run(rt, addr, 20);
+        }
+        let per_iter = works[RAW_POST].run(rt, addr, 50) / 50;
+        let slice = (SLICE.as_nanos() / per_iter.as_nanos().max(1)).clamp(1, 10_000) as u64;
+        Interleaved {
+            addr,
+            works,
+            slice,
+            rotation: 0,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Runs `iters` iterations of every workload in alternating slices; returns `own`'s time.
+    fn measure(&mut self, rt: &Runtime, own: usize, iters: u64) -> Duration {
+        let mut totals = [Duration::ZERO; 3];
+        let mut remaining = iters;
+        while remaining > 0 {
+            let n = remaining.min(self.slice);
+            for k in 0..3 {
+                let w = (self.rotation + k) % 3;
+                totals[w] += self.works[w].run(rt, self.addr, n);
+            }
+            self.rotation = (self.rotation + 1) % 3;
+            remaining -= n;
+        }
+        self.blocks.push(totals);
+        totals[own]
+    }
+
+    /// `Σ num ÷ Σ den` over all blocks, with a 95% percentile-bootstrap interval over blocks.
+    fn ratio(&self, num: usize, den: usize) -> Option<(f64, f64, f64)> {
+        let sums = |picks: &mut dyn Iterator<Item = usize>| {
+            let (mut n, mut d) = (0.0, 0.0);
+            for i in picks {
+                n += self.blocks[i][num].as_secs_f64();
+                d += self.blocks[i][den].as_secs_f64();
+            }
+            n / d
+        };
+        let len = self.blocks.len();
+        if len < 2 {
+            return None;
+        }
+        let point = sums(&mut (0..len));
+        // xorshift64*: a fixed seed, so the interval is reproducible for the same samples.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as usize
+        };
+        let mut boot: Vec<f64> = (0..2000)
+            .map(|_| sums(&mut (0..len).map(|_| next() % len)))
+            .collect();
+        boot.sort_by(f64::total_cmp);
+        Some((point, boot[50], boot[1949]))
+    }
+
+    fn report(&self, workers: usize) {
+        let rounds_note = format!(
+            "{} samples of rounds of {} iteration(s) per workload",
+            self.blocks.len(),
+            self.slice
+        );
+        let mut parts = Vec::new();
+        for (num, den) in [
+            (DECISION, RAW_POST),
+            (DECISION, RAW_VALIDATE),
+            (RAW_VALIDATE, RAW_POST),
+        ] {
+            if let Some((r, lo, hi)) = self.ratio(num, den) {
+                parts.push(format!(
+                    "{} ÷ {} = {r:.3} (95% CI {lo:.3}–{hi:.3})",
+                    PAIRED_NAMES[num], PAIRED_NAMES[den]
+                ));
+            }
+        }
+        if !parts.is_empty() {
+            println!(
+                "roundtrip/paired/{workers}: {}; {rounds_note}",
+                parts.join("; ")
+            );
+        }
+    }
+}
+
 fn roundtrip(c: &mut Criterion) {
     let server = start_server();
     let addr = server.addr;
@@ -234,24 +412,31 @@ fn roundtrip(c: &mut Criterion) {
         .build()
         .expect("client runtime");
 
+    for workers in CONCURRENCY {
+        let mut set = Interleaved::new(&rt, addr, workers);
+        for (group, name, own) in [
+            ("roundtrip/reference", "raw_post", RAW_POST),
+            ("roundtrip/reference", "raw_validate", RAW_VALIDATE),
+            ("roundtrip/decision", "red5pro", DECISION),
+        ] {
+            let mut g = c.benchmark_group(group);
+            // Criterion counts only the workload's own time: the wall time is three times this.
+            g.warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(3))
+                .sample_size(30)
+                .throughput(Throughput::Elements(workers as u64));
+            g.bench_with_input(BenchmarkId::new(name, workers), &workers, |b, _| {
+                b.iter_custom(|iters| set.measure(&rt, own, iters));
+            });
+            g.finish();
+        }
+        set.report(workers);
+    }
+
     let mut reference = c.benchmark_group("roundtrip/reference");
     reference
         .measurement_time(Duration::from_secs(3))
         .sample_size(30);
-    for workers in CONCURRENCY {
-        let mut conns: Vec<_> = rt.block_on(async { open_connections(addr, workers).await });
-        reference.throughput(Throughput::Elements(workers as u64));
-        reference.bench_with_input(BenchmarkId::new("raw_post", workers), &workers, |b, _| {
-            b.iter_custom(|iters| time_raw(&rt, addr, &mut conns, PATH_HEALTH, iters));
-        });
-        reference.bench_with_input(
-            BenchmarkId::new("raw_validate", workers),
-            &workers,
-            |b, _| {
-                b.iter_custom(|iters| time_raw(&rt, addr, &mut conns, PATH_VALIDATE, iters));
-            },
-        );
-    }
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .retry(reqwest::retry::never().max_retries_per_request(0))
@@ -276,19 +461,14 @@ fn roundtrip(c: &mut Criterion) {
     decision
         .measurement_time(Duration::from_secs(3))
         .sample_size(30);
-    for (name, protocol) in [
-        ("red5pro", Protocol::Red5pro),
-        ("mediamtx", Protocol::Mediamtx),
-    ] {
-        let auth = authenticator(addr, protocol);
-        for workers in CONCURRENCY {
-            // Open the pool's connections before measuring.
-            time_decisions(&rt, &auth, workers, 2);
-            decision.throughput(Throughput::Elements(workers as u64));
-            decision.bench_with_input(BenchmarkId::new(name, workers), &workers, |b, &w| {
-                b.iter_custom(|iters| time_decisions(&rt, &auth, w, iters));
-            });
-        }
+    let auth = authenticator(addr, Protocol::Mediamtx);
+    for workers in CONCURRENCY {
+        // Open the pool's connections before measuring.
+        time_decisions(&rt, &auth, workers, 2);
+        decision.throughput(Throughput::Elements(workers as u64));
+        decision.bench_with_input(BenchmarkId::new("mediamtx", workers), &workers, |b, &w| {
+            b.iter_custom(|iters| time_decisions(&rt, &auth, w, iters));
+        });
     }
     decision.finish();
 }
