@@ -36,7 +36,7 @@ pub enum CliError {
     #[error("{}", Scenarios(.0))]
     Scenarios(Vec<YamlError>),
     /// `validate` found invalid scenario files (each was printed as it was found). Bad input.
-    #[error("{bad} of {total} scenario files are invalid")]
+    #[error("{bad} of {total} files are invalid")]
     InvalidScenarios {
         /// How many failed to load.
         bad: usize,

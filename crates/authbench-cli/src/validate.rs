@@ -1,8 +1,10 @@
-//! `authbench validate PATH...`: check scenario files and target files without running them. A
-//! file with a top-level `steps:` or `description:` is a scenario; any other is a target file.
+//! `authbench validate PATH...`: check scenario files, target files and deployment configs without
+//! running them. A file with a top-level `steps:` or `description:` is a scenario, one with a
+//! top-level `name:` a target file, any other a deployment config.
 
 use std::path::{Path, PathBuf};
 
+use authbench_harness::deployment as config;
 use authbench_harness::target::TargetWorlds;
 use authbench_scenario::load;
 use authbench_scenario::yaml::YamlError;
@@ -23,17 +25,36 @@ pub(crate) fn run(paths: Vec<PathBuf>) -> Result<u8, CliError> {
     }
     let mut bad = 0;
     for file in &files {
-        let checked = if is_target_file(file) {
-            check_target(file)
-        } else {
-            load::load_file(file).map(|s| {
+        let checked = match kind_of(file) {
+            Kind::Target => check_target(file),
+            Kind::Deployment => config::load(file).map(|c| {
+                let modes: Vec<&str> = [
+                    c.config.jwt.as_ref().map(|_| "jwt"),
+                    c.config.roundtrip.as_ref().map(|_| "roundtrip"),
+                    c.config.file.as_ref().map(|_| "file"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                format!(
+                    "ok    {} (deployment config: {}; {} identities)",
+                    file.display(),
+                    if modes.is_empty() {
+                        "no mode section".to_owned()
+                    } else {
+                        modes.join(", ")
+                    },
+                    c.config.identities.len()
+                )
+            }),
+            Kind::Scenario => load::load_file(file).map(|s| {
                 format!(
                     "ok    {} ({}, {} steps)",
                     file.display(),
                     s.name,
                     s.scenario.steps.len()
                 )
-            })
+            }),
         };
         match checked {
             Ok(line) => print_out(&line)?,
@@ -55,14 +76,28 @@ pub(crate) fn run(paths: Vec<PathBuf>) -> Result<u8, CliError> {
     Ok(0)
 }
 
-/// Whether `file` reads as a target file: no top-level `steps:` or `description:`, which every
-/// scenario has. Unreadable files are left to the scenario loader, whose error names them.
-fn is_target_file(file: &Path) -> bool {
-    std::fs::read_to_string(file).is_ok_and(|text| {
-        !text
-            .lines()
-            .any(|l| l.starts_with("steps:") || l.starts_with("description:"))
-    })
+/// The three kinds of YAML file authbench reads.
+enum Kind {
+    Scenario,
+    Target,
+    Deployment,
+}
+
+/// What `file` reads as, by its top-level keys: every scenario has `steps:` and `description:`,
+/// every target file `name:`. Unreadable files are left to the scenario loader, whose error names
+/// them.
+fn kind_of(file: &Path) -> Kind {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Kind::Scenario;
+    };
+    let top = |key: &str| text.lines().any(|l| l.starts_with(key));
+    if top("steps:") || top("description:") {
+        Kind::Scenario
+    } else if top("name:") {
+        Kind::Target
+    } else {
+        Kind::Deployment
+    }
 }
 
 /// Loads a target file and builds its token source and control hooks (secrets are not read:

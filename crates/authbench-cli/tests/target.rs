@@ -69,9 +69,14 @@ fn serve(dir: &Path, library: &[LoadedScenario]) -> Served {
     });
     let path = dir.join("serve.yaml");
     std::fs::write(&path, config.to_string()).unwrap();
+    spawn_serve(&path)
+}
+
+/// `authbench serve --config CONFIG` on a free loopback port, once it says where it listens.
+fn spawn_serve(config: &Path) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_authbench"))
         .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&path)
+        .arg(config)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -480,4 +485,155 @@ fn collect_deny_reasons(v: &Value, out: &mut BTreeMap<String, usize>) {
         Value::Array(items) => items.iter().for_each(|i| collect_deny_reasons(i, out)),
         _ => {}
     }
+}
+
+/// The README's example: `targets/local/` (a served deployment and the target file aimed at it),
+/// with the service on a free port instead of 8089.
+fn local_example(dir: &Path) -> (Served, PathBuf) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../targets/local");
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    for entry in std::fs::read_dir(example.join("secrets")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join("secrets").join(entry.file_name())).unwrap();
+    }
+    let served = spawn_serve(&example.join("serve.yaml"));
+    let text = std::fs::read_to_string(example.join("target.yaml"))
+        .unwrap()
+        .replace("http://127.0.0.1:8089", &served.base);
+    let target = dir.join("target.yaml");
+    std::fs::write(&target, text).unwrap();
+    (served, target)
+}
+
+#[test]
+fn the_readme_example_runs_and_decides_against_a_served_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_served, target) = local_example(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args(["run", "--with-builtin", "--target"])
+        .arg(&target)
+        .args(["--out"])
+        .arg(dir.path().join("report"))
+        .args(
+            [
+                "roles.yaml",
+                "revocation-mid-ttl.yaml",
+                "simple-username-password.yaml",
+            ]
+            .map(scenario_path),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The revocation reached the service through control; the clock advance after it cannot.
+    assert!(
+        stdout.contains("roundtrip @ local") && stdout.contains("skipped"),
+        "{stdout}"
+    );
+
+    let decide = |mode: &str, identity: &str, action: &str| {
+        Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .args(["decide", "--target"])
+            .arg(&target)
+            .args(["--mode", mode, "--identity", identity, "--action", action])
+            .args(["--transport", "rtmp", "--stream", "live/room1/stage"])
+            .output()
+            .unwrap()
+    };
+    let json = |out: &std::process::Output| -> Value {
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let allowed = decide("roundtrip", "presenter", "publish");
+    assert_eq!(allowed.status.code(), Some(0));
+    assert_eq!(json(&allowed)["decision"], "allow");
+    let refused = decide("roundtrip", "viewer", "publish");
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(json(&refused)["reason"], "role_forbidden");
+    // JWT: a token from the served identity provider's password grant, validated locally.
+    let token = decide("jwt", "host", "subscribe");
+    assert_eq!(
+        token.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    assert_eq!(json(&token)["mode"], "jwt");
+    let refused = decide("jwt", "viewer", "publish");
+    assert_eq!(json(&refused)["reason"], "role_forbidden");
+    // An identity the file does not map is bad input, said plainly.
+    let unmapped = decide("roundtrip", "nobody", "publish");
+    assert_eq!(unmapped.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unmapped.stderr);
+    assert!(
+        stderr.contains("identity `nobody` has no account in the target file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_checks_target_files_scenarios_and_deployment_configs_at_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("typo.yaml");
+    std::fs::write(
+        &scenario,
+        "description: d\nsetup:\n  jwt: {profile: red5}\nidentities:\n  a: {password: p}\nsteps:\n  - advance: 1s\n",
+    )
+    .unwrap();
+    let target = dir.path().join("t.yaml");
+    std::fs::write(
+        &target,
+        "name: t\nroundtrip:\n  url: http://127.0.0.1:1/v\n  protocl: red5pro\n",
+    )
+    .unwrap();
+    let validate = |path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .arg("validate")
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let out = validate(&scenario);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:3:18: unknown variant `red5`",
+            scenario.display()
+        )),
+        "{stderr}"
+    );
+    let out = validate(&target);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("t.yaml:4:3") && stderr.contains("protocl"),
+        "{stderr}"
+    );
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../targets");
+    let out = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .arg("validate")
+        .arg(&example)
+        .arg(example.join("local"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("example.yaml (target staging"), "{stdout}");
+    assert!(stdout.contains("target.yaml (target local"), "{stdout}");
+    assert!(
+        stdout.contains("serve.yaml (deployment config: jwt; 6 identities)"),
+        "{stdout}"
+    );
 }

@@ -43,7 +43,7 @@ pub struct TargetWorlds {
 #[non_exhaustive]
 pub enum TargetSetupError {
     /// The `jwt.tokens` section.
-    #[error("{file}: jwt.tokens: {source}")]
+    #[error("{file}: {source}")]
     Tokens {
         /// The target file.
         file: PathBuf,
@@ -52,7 +52,7 @@ pub enum TargetSetupError {
         source: authbench_target::TokenError,
     },
     /// The `control` section.
-    #[error("{file}: control: {source}")]
+    #[error("{file}: {source}")]
     Control {
         /// The target file.
         file: PathBuf,
