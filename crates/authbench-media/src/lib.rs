@@ -43,6 +43,8 @@
 #![warn(missing_docs)]
 
 mod config;
+mod rtsp;
+mod srt;
 
 use std::time::Duration;
 
@@ -92,9 +94,9 @@ impl MediaAuthenticator {
         let _ = (endpoint, timeout);
         match req.transport {
             Transport::Rtmp => not_built(Transport::Rtmp),
-            Transport::Rtsp => not_built(Transport::Rtsp), // filled by the rtsp module: rtsp::probe(endpoint, req, self.config.present, timeout).await
+            Transport::Rtsp => rtsp::probe(endpoint, req, self.config.present, timeout).await,
             Transport::Whip | Transport::Whep => not_built(req.transport),
-            Transport::Srt => not_built(Transport::Srt), // filled by the srt module: srt::probe(endpoint, req, self.config.present, timeout).await
+            Transport::Srt => srt::probe(endpoint, req, self.config.present, timeout).await,
         }
     }
 }
