@@ -123,6 +123,8 @@ fn authenticator(addr: SocketAddr, protocol: Protocol) -> Arc<RoundTripAuthentic
     let path = match protocol {
         Protocol::Red5pro => PATH_VALIDATE,
         Protocol::Mediamtx => PATH_MEDIAMTX,
+        Protocol::NginxRtmp => authbench_authsvc::PATH_NGINX_RTMP,
+        Protocol::Srs => authbench_authsvc::PATH_SRS,
     };
     let cfg = RoundTripConfig::new(format!("http://{addr}{path}"), protocol);
     Arc::new(

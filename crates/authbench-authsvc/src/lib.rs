@@ -1,7 +1,7 @@
-//! The authbench reference auth service: a real HTTP server that answers the two round-trip
-//! wire protocols streaming servers speak, issues JWTs for JWT mode, and can be revoked, rotated,
-//! slowed down and broken on demand, so the three authentication modes can be compared on the
-//! same users.
+//! The authbench reference auth service: a real HTTP server that answers the four round-trip
+//! wire protocols streaming servers speak (Red5 Pro, MediaMTX, nginx-rtmp, SRS), issues JWTs for
+//! JWT mode, and can be revoked, rotated, slowed down and broken on demand, so the three
+//! authentication modes can be compared on the same users.
 //!
 //! # Endpoints
 //!
@@ -9,6 +9,8 @@
 //! |---|---|
 //! | `POST /validateCredentials` | Red5 Pro Round-Trip validation (see `routes/red5pro.rs`): `{"username", "password", "token", "type": "publisher"\|"subscriber", "streamID", "scope"?}` → `200 {"result": bool}` (+ `"subject"` on allow, `"reason"` on deny) |
 //! | `POST /invalidateCredentials` | Red5 Pro invalidation on publisher disconnect → `200 {"result": true}`; a token the service issued stops being accepted (`503 {"result": false, "error"}` when the set of invalidated tokens is full of live ones: never a success that is not one) |
+//! | `POST /nginx-rtmp` (and `GET` for `notify_method get`) | nginx-rtmp `on_publish` / `on_play` (see `routes/nginx_rtmp.rs`): the module's form fields (`call`, `app`, `name`, `tcurl`, `addr`, …) and the client's own query arguments (`username`, `password`, `token`) → `200 {"subject"}` or `403 {"error", "reason"}` |
+//! | `POST /srs` | SRS `http_hooks` `on_publish` / `on_play` (see `routes/srs.rs`): `{"action", "app", "stream", "param", "tcUrl", …}` → `200 {"code": 0, "subject"}` or `200 {"code": 403, "error", "reason"}` |
 //! | `POST /mediamtx/auth` | MediaMTX `authMethod: http` (`authHTTPAddress`): `{"user", "password", "token", "ip", "action", "path", "protocol", "id", "query"}` → `200 {"subject"}` or `401 {"error", "reason"}` |
 //! | `POST /token` | an OAuth 2.0 token endpoint (RFC 6749, see `routes/issuer.rs`): a form body `grant_type=password&username=…&password=…` or `grant_type=client_credentials`, the client being a user authenticated by `client_secret_basic` or `client_secret_post` → `{"access_token", "token_type": "Bearer", "expires_in", "kid"}`, else `400 {"error": "invalid_request" \| "unsupported_grant_type" \| "invalid_grant"}` or `401 {"error": "invalid_client"}` with a `Basic` challenge; a JSON body `{"username", "password"}` is accepted too (a duplicate or unknown field is a `400` that says so). Never cached (`Cache-Control: no-store`) |
 //! | `GET /.well-known/jwks.json` | the signing keys (ES256, P-256) |
@@ -83,6 +85,8 @@ pub use keys::{KeyError, MAX_RETIRED};
 pub use lockout::Lockout;
 pub use password::{PasswordScheme, RandomError};
 pub use routes::MAX_REQUEST_BODY;
+pub use routes::nginx_rtmp::nginx_rtmp_request;
+pub use routes::srs::srs_request;
 pub use server::{AuthService, RunningService};
 pub use state::{IssueError, IssuedToken, ServiceError, ServiceHandle};
 pub use stats::StatsSnapshot;
@@ -94,6 +98,10 @@ pub const PATH_VALIDATE: &str = "/validateCredentials";
 pub const PATH_INVALIDATE: &str = "/invalidateCredentials";
 /// MediaMTX HTTP authentication (`authHTTPAddress`).
 pub const PATH_MEDIAMTX: &str = "/mediamtx/auth";
+/// nginx-rtmp-module `on_publish` / `on_play` notifications.
+pub const PATH_NGINX_RTMP: &str = "/nginx-rtmp";
+/// SRS `http_hooks` `on_publish` / `on_play` callbacks.
+pub const PATH_SRS: &str = "/srs";
 /// Token issuance.
 pub const PATH_TOKEN: &str = "/token";
 /// The JWKS.

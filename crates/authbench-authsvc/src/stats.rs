@@ -13,6 +13,8 @@ pub(crate) enum Endpoint {
     Validate,
     Invalidate,
     MediaMtx,
+    NginxRtmp,
+    Srs,
     Token,
     Jwks,
     Discovery,
@@ -22,10 +24,12 @@ pub(crate) enum Endpoint {
 }
 
 impl Endpoint {
-    const ALL: [Endpoint; 9] = [
+    const ALL: [Endpoint; 11] = [
         Endpoint::Validate,
         Endpoint::Invalidate,
         Endpoint::MediaMtx,
+        Endpoint::NginxRtmp,
+        Endpoint::Srs,
         Endpoint::Token,
         Endpoint::Jwks,
         Endpoint::Discovery,
@@ -40,6 +44,8 @@ impl Endpoint {
             crate::PATH_VALIDATE => Endpoint::Validate,
             crate::PATH_INVALIDATE => Endpoint::Invalidate,
             crate::PATH_MEDIAMTX => Endpoint::MediaMtx,
+            crate::PATH_NGINX_RTMP => Endpoint::NginxRtmp,
+            crate::PATH_SRS => Endpoint::Srs,
             crate::PATH_TOKEN => Endpoint::Token,
             crate::PATH_JWKS => Endpoint::Jwks,
             crate::PATH_DISCOVERY => Endpoint::Discovery,
@@ -54,6 +60,8 @@ impl Endpoint {
             Endpoint::Validate => "validate_credentials",
             Endpoint::Invalidate => "invalidate_credentials",
             Endpoint::MediaMtx => "mediamtx_auth",
+            Endpoint::NginxRtmp => "nginx_rtmp",
+            Endpoint::Srs => "srs",
             Endpoint::Token => "token",
             Endpoint::Jwks => "jwks",
             Endpoint::Discovery => "openid_configuration",
@@ -198,7 +206,8 @@ impl Stats {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StatsSnapshot {
     /// Requests received, by endpoint (`validate_credentials`, `invalidate_credentials`,
-    /// `mediamtx_auth`, `token`, `jwks`, `openid_configuration`, `healthz`, `admin`, `other`).
+    /// `mediamtx_auth`, `nginx_rtmp`, `srs`, `token`, `jwks`, `openid_configuration`, `healthz`,
+    /// `admin`, `other`).
     pub requests: BTreeMap<String, u64>,
     /// Allow answers, by endpoint.
     pub allows: BTreeMap<String, u64>,

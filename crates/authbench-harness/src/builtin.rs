@@ -185,6 +185,8 @@ impl BuiltinWorld {
                 let path = match rt.protocol {
                     Protocol::Red5pro => authbench_authsvc::PATH_VALIDATE,
                     Protocol::Mediamtx => authbench_authsvc::PATH_MEDIAMTX,
+                    Protocol::NginxRtmp => authbench_authsvc::PATH_NGINX_RTMP,
+                    Protocol::Srs => authbench_authsvc::PATH_SRS,
                 };
                 let mut config = RoundTripConfig::new(format!("{base_url}{path}"), rt.protocol);
                 config.timeout = Some(rt.timeout);

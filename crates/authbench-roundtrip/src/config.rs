@@ -3,7 +3,7 @@
 //! ```yaml
 //! roundtrip:
 //!   url: http://127.0.0.1:8089/validateCredentials
-//!   protocol: red5pro            # red5pro | mediamtx
+//!   protocol: red5pro            # red5pro | mediamtx | nginx-rtmp | srs
 //!   timeout: 2s                  # per attempt; Red5 Pro's own validator uses 9s
 //!   retries: 0                   # extra attempts after connection errors only (at most 5)
 //!   cache_ttl: 30s               # cache allows this long (absent or 0: no cache)
@@ -43,14 +43,23 @@ pub enum Protocol {
     Red5pro,
     /// MediaMTX `authMethod: http` (`POST authHTTPAddress`, 2xx allows).
     Mediamtx,
+    /// nginx-rtmp-module `on_publish` / `on_play` (a form `POST`; 2xx continues, 3xx continues
+    /// under the name in `Location`, anything else drops the client).
+    #[serde(rename = "nginx-rtmp")]
+    NginxRtmp,
+    /// SRS `http_hooks` `on_publish` / `on_play` (a JSON `POST`; only `200` with the body `0` or
+    /// `{"code": 0}` allows).
+    Srs,
 }
 
 impl Protocol {
-    /// The config name (`red5pro`, `mediamtx`).
+    /// The config name (`red5pro`, `mediamtx`, `nginx-rtmp`, `srs`).
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Red5pro => "red5pro",
             Protocol::Mediamtx => "mediamtx",
+            Protocol::NginxRtmp => "nginx-rtmp",
+            Protocol::Srs => "srs",
         }
     }
 }

@@ -24,7 +24,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{
     ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue,
-    USER_AGENT,
+    LOCATION, USER_AGENT,
 };
 use hyper::{Method, Request, Response, Uri};
 use hyper_util::rt::TokioIo;
@@ -53,6 +53,9 @@ type Conn = SendRequest<Full<Bytes>>;
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) body: Bytes,
+    /// The `Location` of a redirect, when redirects are answers (see
+    /// [`Target::redirects_are_answers`]) and it is text.
+    pub(crate) location: Option<String>,
 }
 
 /// The host to connect to.
@@ -73,6 +76,8 @@ pub(crate) struct Target {
     /// Every header a request to this target carries, built once: each request clones it
     /// instead of hashing and inserting them one by one.
     headers: HeaderMap,
+    /// Whether a 3xx is an answer (nginx-rtmp reads it as one) instead of a protocol error.
+    redirects_answer: bool,
     shown: String,
     idle: Mutex<Vec<Conn>>,
 }
@@ -135,6 +140,7 @@ impl Target {
             path,
             authorization,
             headers,
+            redirects_answer: false,
             shown,
             idle: Mutex::new(Vec::new()),
         })
@@ -146,6 +152,20 @@ impl Target {
         for (name, value) in extra {
             self.headers.insert(name.clone(), value.clone());
         }
+        self
+    }
+
+    /// Sends bodies as `content_type` instead of JSON (nginx-rtmp posts a form).
+    pub(crate) fn with_content_type(mut self, content_type: &'static str) -> Self {
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        self
+    }
+
+    /// Reads a 3xx as an answer, with its `Location`, instead of a protocol error. Redirects are
+    /// still never followed.
+    pub(crate) fn redirects_are_answers(mut self) -> Self {
+        self.redirects_answer = true;
         self
     }
 
@@ -429,7 +449,16 @@ impl Sender {
         let exchange = async {
             let (conn, resp) = self.send(target, body).await?;
             let status = resp.status();
-            if status.is_redirection() {
+            let location = (status.is_redirection() && target.redirects_answer)
+                .then(|| {
+                    resp.headers()
+                        .get(LOCATION)?
+                        .to_str()
+                        .ok()
+                        .map(str::to_owned)
+                })
+                .flatten();
+            if status.is_redirection() && !target.redirects_answer {
                 return Err(Failure::Other(Deny::new(
                     DenyReason::BackendProtocolError,
                     format!(
@@ -475,6 +504,7 @@ impl Sender {
             Ok(Reply {
                 status: status.as_u16(),
                 body,
+                location,
             })
         };
         // One deadline for the whole attempt: connect, send, answer and body.

@@ -1,7 +1,8 @@
 //! The `roundtrip` authentication mode: every publish or subscribe is asked of an external HTTP
 //! auth service, as Red5 Pro's Round-Trip Authentication validator and MediaMTX's
-//! `authMethod: http` do. The wire formats are described in the `wire` module and followed
-//! exactly; the reference service that answers them is `authbench-authsvc`.
+//! `authMethod: http`, nginx-rtmp's `on_publish`/`on_play` and SRS's `http_hooks` do. The wire
+//! formats are described in the `wire` module and followed exactly; the reference service that
+//! answers them is `authbench-authsvc`.
 //!
 //! # Failing closed
 //!
@@ -14,9 +15,11 @@
 //! | no complete answer within `timeout` | `backend_timeout` |
 //! | red5pro: status other than 200, not JSON, no boolean `result` | `backend_protocol_error` |
 //! | mediamtx: status other than 2xx, 401 or 403 | `backend_protocol_error` |
+//! | nginx-rtmp: status other than 2xx or 3xx (nginx-rtmp drops the client) | `backend_rejected` |
+//! | srs: anything but `200` with the body `0` or `{"code": 0}` (SRS refuses the client) | `backend_rejected` |
 //! | an answer that does not parse as HTTP | `backend_protocol_error` |
 //! | an answer over 64 KiB (read with a cap, never buffered whole) | `backend_protocol_error` |
-//! | a redirect (never followed) | `backend_protocol_error` |
+//! | a redirect (never followed), except with nginx-rtmp | `backend_protocol_error` |
 //! | a clear deny | `backend_rejected`, or the service's `reason` when it is a known client-side code (`revoked`, `bad_password`, …) |
 //!
 //! Failing closed covers what the protocol defines as an answer, and no more:
@@ -25,6 +28,10 @@
 //!   status and never reads the body, so a `200` with a garbage or empty body is an allow here
 //!   too (the body is read only for an optional `subject`). A service that answers 2xx by
 //!   mistake admits everyone; Red5 Pro, by contrast, needs a JSON `{"result": true}`.
+//! * **nginx-rtmp: any 2xx or 3xx is an allow.** nginx-rtmp reads only the first digit of the
+//!   status: a 3xx lets the client continue under the stream name in `Location` (or relays it
+//!   to an `rtmp://` location), so it is an allow here too, whose note names the target. The
+//!   redirect is never followed.
 //! * Red5 Pro's `lazyAuth`, which admits before asking, lives in [`danger`] behind
 //!   `danger_lazy_auth: true`.
 //!
@@ -272,6 +279,12 @@ impl RoundTripAuthenticator {
                 .is_some_and(Target::has_authorization);
         let headers = http::extra_headers(&cfg.headers, url_authorization)?;
         let target = target.with_headers(&headers);
+        let target = match cfg.protocol {
+            Protocol::NginxRtmp => target
+                .with_content_type("application/x-www-form-urlencoded")
+                .redirects_are_answers(),
+            _ => target,
+        };
         let invalidate_target = invalidate_target.map(|t| t.with_headers(&headers));
         let ca_file = cfg.ca_file.as_ref().map(|p| base_dir.join(p));
         let sender = Sender::new(timeout, cfg.retries, ca_file.as_deref())?;
@@ -319,7 +332,7 @@ impl RoundTripAuthenticator {
         let inner = &self.inner;
         if inner.protocol != Protocol::Red5pro {
             return Err(InvalidateError::Unsupported(
-                "MediaMTX HTTP auth has no invalidation call",
+                "only Red5 Pro round trip has an invalidation call",
             ));
         }
         let Some(target) = &inner.invalidate_target else {
@@ -361,6 +374,8 @@ impl Inner {
         let body = match self.protocol {
             Protocol::Red5pro => wire::red5_body(req, true),
             Protocol::Mediamtx => wire::mtx_body(req, true),
+            Protocol::NginxRtmp => Ok(wire::nginx_rtmp::body(req, true)),
+            Protocol::Srs => wire::srs::body(req, true),
         };
         let body = match body {
             Ok(b) => b,
@@ -372,6 +387,13 @@ impl Inner {
                 Protocol::Mediamtx => keys.make(
                     &self.url_key,
                     &wire::mtx_body(req, false).unwrap_or_else(|_| body.clone()),
+                ),
+                Protocol::NginxRtmp => {
+                    keys.make(&self.url_key, &wire::nginx_rtmp::body(req, false))
+                }
+                Protocol::Srs => keys.make(
+                    &self.url_key,
+                    &wire::srs::body(req, false).unwrap_or_else(|_| body.clone()),
                 ),
             };
             (cache, key)
@@ -396,14 +418,28 @@ impl Inner {
             Protocol::Mediamtx => {
                 wire::mtx_answer(reply.status, &reply.body, !req.credentials.is_empty())
             }
+            Protocol::NginxRtmp => Ok(wire::nginx_rtmp::answer(
+                reply.status,
+                reply.location.as_deref(),
+                &reply.body,
+            )),
+            Protocol::Srs => Ok(wire::srs::answer(reply.status, &reply.body)),
         });
         match answer {
-            Ok(Answer::Allow { subject }) => {
+            Ok(Answer::Allow { subject, note }) => {
                 let principal = principal(subject, &req.credentials);
-                if let Some((cache, key)) = cache_key {
+                // An allow with a note (an nginx-rtmp redirect) is not cached: a cached allow
+                // carries only the principal and would lose where the client was sent.
+                if let Some((cache, key)) = cache_key
+                    && note.is_none()
+                {
                     cache.insert(key, principal.clone());
                 }
-                Decision::allow(principal)
+                Decision::Allow(Allow {
+                    principal,
+                    expires_at: None,
+                    note,
+                })
             }
             Ok(Answer::Deny(deny)) | Err(deny) => Decision::Deny(deny),
         }
@@ -434,7 +470,8 @@ impl Authenticator for RoundTripAuthenticator {
     }
 
     /// What the service can decide over this wire format. Red5 Pro's round-trip body carries no
-    /// transport, so transport restrictions cannot be expressed with `red5pro`. Revocation and
+    /// transport, so transport restrictions cannot be expressed with `red5pro`; nginx-rtmp's
+    /// carries none either (it serves RTMP only), so neither with `nginx-rtmp`. Revocation and
     /// password changes reach the next decision, or the first after `cache_ttl` with a cache.
     fn capabilities(&self) -> Capabilities {
         let caps = Capabilities::none()
@@ -444,8 +481,8 @@ impl Authenticator for RoundTripAuthenticator {
             .with(Capability::Revocation)
             .with(Capability::PasswordChange);
         match self.inner.protocol {
-            Protocol::Red5pro => caps,
-            Protocol::Mediamtx => caps.with(Capability::Transports),
+            Protocol::Red5pro | Protocol::NginxRtmp => caps,
+            Protocol::Mediamtx | Protocol::Srs => caps.with(Capability::Transports),
         }
     }
 

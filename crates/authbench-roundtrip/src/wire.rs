@@ -1,4 +1,5 @@
-//! The two wire protocols: request bodies and how answers are read. Pure functions, no I/O.
+//! The four wire protocols: request bodies and how answers are read. Pure functions, no I/O.
+//! Red5 Pro and MediaMTX are here; nginx-rtmp and SRS in [`nginx_rtmp`] and [`srs`].
 //!
 //! # Red5 Pro Round-Trip Authentication
 //!
@@ -23,6 +24,9 @@
 //! `srt`, and `webrtc` for WHIP and WHEP. A `401`/`403` is a deny (`backend_rejected`, the precise
 //! `reason` if the body has one, or `missing_credentials` when nothing was presented: MediaMTX's
 //! 401 asks for credentials); any other status is `backend_protocol_error`.
+
+pub(crate) mod nginx_rtmp;
+pub(crate) mod srs;
 
 use authbench_core::{Action, AuthRequest, Deny, DenyReason, Transport};
 use serde::{Deserialize, Serialize};
@@ -138,31 +142,38 @@ pub(crate) fn mtx_body(req: &AuthRequest, with_id: bool) -> Result<Vec<u8>, Deny
 /// What the service answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Answer {
-    /// Allowed; the service may have named the subject.
-    Allow { subject: Option<String> },
+    /// Allowed; the service may have named the subject. `note`: what the allow came with that a
+    /// report should show (an nginx-rtmp redirect).
+    Allow {
+        subject: Option<String>,
+        note: Option<String>,
+    },
     /// A clear deny.
     Deny(Deny),
 }
 
-fn protocol_error(detail: impl Into<String>) -> Deny {
+pub(crate) fn protocol_error(detail: impl Into<String>) -> Deny {
     Deny::new(DenyReason::BackendProtocolError, detail)
 }
 
 /// The fields read from an answer; others (Red5 Pro's `url`, …) are ignored.
 #[derive(Deserialize)]
-struct AnswerBody {
+pub(crate) struct AnswerBody {
     #[serde(default)]
     result: Option<Value>,
     #[serde(default)]
     reason: Option<String>,
     #[serde(default)]
     subject: Option<String>,
+    /// SRS's `{"code": 0}`.
+    #[serde(default)]
+    pub(crate) code: Option<Value>,
 }
 
 /// Parses an answer that must be a JSON object (a derived struct would also take an array).
 /// The whole body must be UTF-8 (RFC 8259 §8.1): `from_slice` alone does not check the strings
 /// of members it skips.
-fn answer_object(body: &[u8]) -> Option<AnswerBody> {
+pub(crate) fn answer_object(body: &[u8]) -> Option<AnswerBody> {
     if body.trim_ascii_start().first() != Some(&b'{') {
         return None;
     }
@@ -184,7 +195,7 @@ fn passed_reason(answer: Option<&AnswerBody>) -> Option<DenyReason> {
     (!infrastructure).then_some(reason)
 }
 
-fn rejected(answer: Option<&AnswerBody>, fallback: DenyReason) -> Answer {
+pub(crate) fn rejected(answer: Option<&AnswerBody>, fallback: DenyReason) -> Answer {
     match passed_reason(answer) {
         Some(reason) => Answer::Deny(Deny::new(
             reason,
@@ -194,7 +205,7 @@ fn rejected(answer: Option<&AnswerBody>, fallback: DenyReason) -> Answer {
     }
 }
 
-fn subject(answer: Option<AnswerBody>) -> Option<String> {
+pub(crate) fn subject(answer: Option<AnswerBody>) -> Option<String> {
     let s = answer?.subject?;
     (!s.is_empty() && s.len() <= MAX_SUBJECT_LEN && !s.chars().any(char::is_control)).then_some(s)
 }
@@ -217,6 +228,7 @@ pub(crate) fn red5_answer(status: u16, body: &[u8]) -> Result<Answer, Deny> {
     Ok(if result {
         Answer::Allow {
             subject: subject(Some(v)),
+            note: None,
         }
     } else {
         rejected(Some(&v), DenyReason::BackendRejected)
@@ -229,6 +241,7 @@ pub(crate) fn mtx_answer(status: u16, body: &[u8], presented: bool) -> Result<An
     match status {
         200..=299 => Ok(Answer::Allow {
             subject: subject(json),
+            note: None,
         }),
         401 | 403 => Ok(rejected(
             json.as_ref(),
@@ -253,7 +266,7 @@ pub mod fuzzing {
 
     fn flat(answer: Result<Answer, Deny>) -> Result<Option<String>, Deny> {
         match answer? {
-            Answer::Allow { subject } => Ok(subject),
+            Answer::Allow { subject, .. } => Ok(subject),
             Answer::Deny(deny) => Err(deny),
         }
     }
@@ -344,11 +357,18 @@ mod tests {
     #[test]
     fn red5_answers() {
         let allow = red5_answer(200, br#"{"result": true, "url": ""}"#).expect("valid");
-        assert_eq!(allow, Answer::Allow { subject: None });
+        assert_eq!(
+            allow,
+            Answer::Allow {
+                subject: None,
+                note: None
+            }
+        );
         assert_eq!(
             red5_answer(200, br#"{"result": "TRUE", "subject": "alice"}"#).expect("valid"),
             Answer::Allow {
-                subject: Some("alice".into())
+                subject: Some("alice".into()),
+                note: None
             }
         );
         let deny = |b: &[u8]| match red5_answer(200, b).expect("valid") {
@@ -397,11 +417,17 @@ mod tests {
     fn mtx_answers() {
         assert_eq!(
             mtx_answer(204, b"", true).expect("valid"),
-            Answer::Allow { subject: None }
+            Answer::Allow {
+                subject: None,
+                note: None
+            }
         );
         assert_eq!(
             mtx_answer(200, b"OK", true).expect("valid"),
-            Answer::Allow { subject: None }
+            Answer::Allow {
+                subject: None,
+                note: None
+            }
         );
         let deny = |s, b: &[u8], p| match mtx_answer(s, b, p).expect("valid") {
             Answer::Deny(d) => d.reason,
@@ -428,12 +454,18 @@ mod tests {
         let long = format!(r#"{{"result": true, "subject": "{}"}}"#, "a".repeat(300));
         assert_eq!(
             red5_answer(200, long.as_bytes()).expect("valid"),
-            Answer::Allow { subject: None }
+            Answer::Allow {
+                subject: None,
+                note: None
+            }
         );
         let ctrl = br#"{"result": true, "subject": "a\nb"}"#;
         assert_eq!(
             red5_answer(200, ctrl).expect("valid"),
-            Answer::Allow { subject: None }
+            Answer::Allow {
+                subject: None,
+                note: None
+            }
         );
     }
 }

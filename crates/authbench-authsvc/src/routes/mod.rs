@@ -4,7 +4,9 @@
 pub(crate) mod admin;
 mod issuer;
 mod mediamtx;
+pub(crate) mod nginx_rtmp;
 mod red5pro;
+pub(crate) mod srs;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
@@ -33,6 +35,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(crate::PATH_VALIDATE, post(red5pro::validate))
         .route(crate::PATH_INVALIDATE, post(red5pro::invalidate))
         .route(crate::PATH_MEDIAMTX, post(mediamtx::auth))
+        .route(
+            crate::PATH_NGINX_RTMP,
+            post(nginx_rtmp::notify).get(nginx_rtmp::notify),
+        )
+        .route(crate::PATH_SRS, post(srs::hook))
         .route(crate::PATH_TOKEN, post(issuer::token))
         .route(crate::PATH_JWKS, get(issuer::jwks))
         .route(crate::PATH_DISCOVERY, get(issuer::discovery))

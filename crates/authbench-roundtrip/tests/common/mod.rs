@@ -70,6 +70,8 @@ pub fn url_for(svc: &RunningService, protocol: Protocol) -> String {
     match protocol {
         Protocol::Red5pro => svc.url(authbench_authsvc::PATH_VALIDATE),
         Protocol::Mediamtx => svc.url(authbench_authsvc::PATH_MEDIAMTX),
+        Protocol::NginxRtmp => svc.url(authbench_authsvc::PATH_NGINX_RTMP),
+        Protocol::Srs => svc.url(authbench_authsvc::PATH_SRS),
     }
 }
 
