@@ -42,7 +42,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod amf0;
 mod config;
+mod rtmp;
 mod rtsp;
 mod srt;
 
@@ -90,10 +92,18 @@ impl MediaAuthenticator {
 
     async fn dispatch(&self, req: &AuthRequest, endpoint: &str) -> Decision {
         let timeout = self.timeout;
-        // Used by the transport modules as they come in.
-        let _ = (endpoint, timeout);
+        let present = self.config.present;
         match req.transport {
-            Transport::Rtmp => not_built(Transport::Rtmp),
+            Transport::Rtmp => {
+                rtmp::probe(
+                    endpoint,
+                    req,
+                    present,
+                    self.config.rtmp_credentials,
+                    timeout,
+                )
+                .await
+            }
             Transport::Rtsp => rtsp::probe(endpoint, req, self.config.present, timeout).await,
             Transport::Whip | Transport::Whep => not_built(req.transport),
             Transport::Srt => srt::probe(endpoint, req, self.config.present, timeout).await,
@@ -193,23 +203,53 @@ pub fn refused(req: &AuthRequest, server_said: &str) -> Decision {
     Decision::deny(DenyReason::ServerRefused, sanitize(req, server_said))
 }
 
-/// `text` as a deny detail: no control characters, bounded, no secret of `req`.
+/// `text` as a deny detail: every secret of `req` it contains (raw or percent-encoded) replaced
+/// by `[redacted]`, control characters replaced by spaces, at most 256 characters.
 pub(crate) fn sanitize(req: &AuthRequest, text: &str) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(MAX_DETAIL_LEN)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut shown = text.to_owned();
     let c = &req.credentials;
     for secret in [&c.password, &c.token].into_iter().flatten() {
         let raw = secret.expose();
-        if !raw.is_empty() {
-            shown = shown.replace(raw, authbench_core::redact::REDACTED);
-            let encoded = utf8_percent_encode(raw, QUERY_VALUE).to_string();
-            shown = shown.replace(&encoded, authbench_core::redact::REDACTED);
-        }
+        let encoded = utf8_percent_encode(raw, QUERY_VALUE).to_string();
+        shown = redact_word(&shown, raw);
+        shown = redact_word(&shown, &encoded);
     }
     shown
+        .chars()
+        .take(MAX_DETAIL_LEN)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// `text` with each occurrence of `secret` that stands as a word replaced: where the secret
+/// starts (ends) with a letter or digit, the character before (after) it must not be one, so a
+/// short secret such as `t` does not eat the `t`s of `NetStream`.
+fn redact_word(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let guard_start = alnum(secret.chars().next());
+    let guard_end = alnum(secret.chars().next_back());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let end = at + secret.len();
+        let before = rest[..at].chars().next_back();
+        let after = rest[end..].chars().next();
+        if (guard_start && alnum(before)) || (guard_end && alnum(after)) {
+            // Not a word: keep one character and look again after it.
+            let step = rest[at..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&rest[..at + step]);
+            rest = &rest[at + step..];
+        } else {
+            out.push_str(&rest[..at]);
+            out.push_str(authbench_core::redact::REDACTED);
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -254,6 +294,20 @@ mod tests {
             panic!("deny expected")
         };
         assert_eq!(deny.detail, "bad password [redacted] ([redacted])  ");
+    }
+
+    #[test]
+    fn a_short_secret_is_redacted_as_a_word_only() {
+        let r = req(Credentials::token("t"));
+        assert_eq!(
+            sanitize(&r, "NetStream.Play.Failed: token t rejected (t)"),
+            "NetStream.Play.Failed: token [redacted] rejected ([redacted])"
+        );
+        let r = req(Credentials::user_password("bob", "red"));
+        assert_eq!(
+            sanitize(&r, "red: [redacted] red"),
+            "[redacted]: [redacted] [redacted]"
+        );
     }
 
     #[test]
