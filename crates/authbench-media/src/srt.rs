@@ -147,8 +147,17 @@ async fn run(
 
     // Induction.
     let induction = caller.induction(timestamp(started));
+    let mut next_send = Instant::now();
     let cookie = loop {
-        match exchange(&socket, &induction, caller.socket_id, deadline).await {
+        match exchange(
+            &socket,
+            &induction,
+            caller.socket_id,
+            &mut next_send,
+            deadline,
+        )
+        .await
+        {
             Exchange::Answer(hs) if hs.request_type == HS_INDUCTION => {
                 if hs.version < 5 {
                     return Err(Decision::deny(
@@ -179,8 +188,18 @@ async fn run(
 
     // Conclusion.
     let conclusion = caller.conclusion(timestamp(started), cookie);
+    // The conclusion goes at once; its retransmissions follow the same interval.
+    next_send = Instant::now();
     let listener_socket = loop {
-        match exchange(&socket, &conclusion, caller.socket_id, deadline).await {
+        match exchange(
+            &socket,
+            &conclusion,
+            caller.socket_id,
+            &mut next_send,
+            deadline,
+        )
+        .await
+        {
             Exchange::Answer(hs) if hs.request_type == HS_CONCLUSION => break hs.socket_id,
             Exchange::Answer(hs) if hs.request_type >= URQ_FAILURE_TYPES => {
                 return Ok(rejection(req, hs.request_type));
@@ -515,21 +534,31 @@ enum Exchange {
     Io(io::Error),
 }
 
-/// Sends `packet` (again every [`RETRANSMIT_INTERVAL`]) until a datagram arrives or the
-/// deadline passes.
+/// Sends `packet` when `next_send` has come (and schedules the next send
+/// [`RETRANSMIT_INTERVAL`] later), then waits for one datagram until the next send or the
+/// deadline. A datagram that is ignored does not cause a send: a peer answering every packet
+/// with garbage gets one packet per interval, not a ping-pong.
 async fn exchange(
     socket: &UdpSocket,
     packet: &[u8],
     socket_id: u32,
+    next_send: &mut Instant,
     deadline: Instant,
 ) -> Exchange {
     let mut buf = [0u8; MAX_DATAGRAM];
     loop {
-        if let Err(e) = socket.send(packet).await {
-            return Exchange::Io(e);
+        let now = Instant::now();
+        if now >= deadline {
+            return Exchange::Timeout;
         }
-        let resend_at = (Instant::now() + RETRANSMIT_INTERVAL).min(deadline);
-        match timeout_at(resend_at, socket.recv(&mut buf)).await {
+        if now >= *next_send {
+            if let Err(e) = socket.send(packet).await {
+                return Exchange::Io(e);
+            }
+            *next_send = now + RETRANSMIT_INTERVAL;
+        }
+        let wake = (*next_send).min(deadline);
+        match timeout_at(wake, socket.recv(&mut buf)).await {
             Ok(Ok(n)) => {
                 return match parse_handshake(buf.get(..n).unwrap_or_default(), socket_id) {
                     Some(hs) => Exchange::Answer(hs),
@@ -537,7 +566,6 @@ async fn exchange(
                 };
             }
             Ok(Err(e)) => return Exchange::Io(e),
-            Err(_) if resend_at >= deadline => return Exchange::Timeout,
             Err(_) => {}
         }
     }

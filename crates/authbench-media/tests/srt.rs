@@ -314,7 +314,7 @@ async fn a_stalled_listener_is_a_timeout_after_retransmissions() {
 
 #[tokio::test]
 async fn garbage_is_ignored_and_counted_until_the_timeout() {
-    let (addr, _log) = listener(Behaviour::Garbage).await;
+    let (addr, log) = listener(Behaviour::Garbage).await;
     let req = request(
         Action::Subscribe,
         Credentials::user_password("alice", "s3cret"),
@@ -325,10 +325,19 @@ async fn garbage_is_ignored_and_counted_until_the_timeout() {
     let (reason, detail) = deny(&decision);
     assert_eq!(reason, DenyReason::BackendTimeout);
     let prefix = format!("no SRT induction answer from {addr} within 1s (");
-    assert!(detail.starts_with(&prefix), "{detail}");
+    let suffix = " datagrams that were not an SRT handshake answer were ignored)";
+    let ignored: usize = detail
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected detail: {detail}"));
+    // A garbage answer does not trigger a resend: one induction per 250 ms interval at most,
+    // so at most 5 in one second, each answered once.
+    let sent = log.lock().expect("log").handshakes.len();
+    assert!((1..=5).contains(&sent), "{sent} inductions sent");
     assert!(
-        detail.ends_with(" datagrams that were not an SRT handshake answer were ignored)"),
-        "{detail}"
+        (1..=sent).contains(&ignored),
+        "{ignored} ignored for {sent} sent"
     );
 }
 
@@ -399,8 +408,16 @@ mod real_listener {
 
     const INSTALL: &str = "scripts/install-probe-servers.sh";
 
-    #[tokio::test]
-    async fn srt_live_transmit_accepts_the_handshake() {
+    /// Free loopback ports for the listener and for where it forwards (nothing is forwarded).
+    fn free_ports() -> (u16, u16) {
+        let port = |s: &std::net::UdpSocket| s.local_addr().expect("addr").port();
+        let a = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        (port(&a), port(&b))
+    }
+
+    /// Starts `srt-live-transmit` listening on 127.0.0.1 with `options` added to its URL.
+    fn start(srt_port: u16, udp_port: u16, options: &str) -> tokio::process::Child {
         assert!(
             std::process::Command::new("srt-live-transmit")
                 .arg("-version")
@@ -410,40 +427,63 @@ mod real_listener {
                 .is_ok(),
             "srt-live-transmit is not installed: run {INSTALL} (the probe-servers feature needs it)"
         );
-        // Free ports for the listener and for where it forwards (nothing is ever forwarded).
-        let port = |s: &std::net::UdpSocket| s.local_addr().expect("addr").port();
-        let (srt_port, udp_port) = {
-            let a = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-            let b = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-            (port(&a), port(&b))
-        };
-        let mut child = Command::new("srt-live-transmit")
-            .arg(format!("srt://127.0.0.1:{srt_port}?mode=listener"))
+        Command::new("srt-live-transmit")
+            .arg(format!("srt://127.0.0.1:{srt_port}?mode=listener{options}"))
             .arg(format!("udp://127.0.0.1:{udp_port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .expect("srt-live-transmit starts");
-        let addr: SocketAddr = ([127, 0, 0, 1], srt_port).into();
+            .expect("srt-live-transmit starts")
+    }
+
+    /// Asks until the listener has bound its port (until then nothing listens), bounded.
+    async fn ask_when_up(addr: SocketAddr, req: &AuthRequest) -> Decision {
+        let auth = probe(addr, Present::Password, Duration::from_secs(3));
+        let give_up = tokio::time::Instant::now() + WAIT;
+        loop {
+            let d = auth.authenticate(req).await;
+            if d.reason() != Some(DenyReason::BackendUnavailable)
+                || tokio::time::Instant::now() >= give_up
+            {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn srt_live_transmit_accepts_the_handshake() {
+        let (srt_port, udp_port) = free_ports();
+        let mut child = start(srt_port, udp_port, "");
         let req = request(
             Action::Publish,
             Credentials::user_password("alice", "s3cret"),
         );
-        let auth = probe(addr, Present::Password, Duration::from_secs(3));
-        // The listener needs a moment to bind; until then the probe sees nothing listening.
-        let give_up = tokio::time::Instant::now() + WAIT;
-        let decision = loop {
-            let d = auth.authenticate(&req).await;
-            if d.reason() != Some(DenyReason::BackendUnavailable)
-                || tokio::time::Instant::now() >= give_up
-            {
-                break d;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let decision = ask_when_up(([127, 0, 0, 1], srt_port).into(), &req).await;
         assert_eq!(decision.principal(), Some("alice"), "{decision:?}");
+        let _ = child.kill().await;
+    }
+
+    /// A listener that requires encryption refuses the probe (which never encrypts): a real
+    /// rejection code from libsrt.
+    #[tokio::test]
+    async fn srt_live_transmit_with_a_passphrase_rejects_the_handshake() {
+        let (srt_port, udp_port) = free_ports();
+        let mut child = start(srt_port, udp_port, "&passphrase=0123456789abcdef");
+        let req = request(
+            Action::Publish,
+            Credentials::user_password("alice", "s3cret"),
+        );
+        let decision = ask_when_up(([127, 0, 0, 1], srt_port).into(), &req).await;
+        assert_eq!(
+            deny(&decision),
+            (
+                DenyReason::ServerRefused,
+                "the listener rejected the handshake: 11 SRT_REJ_UNSECURE"
+            )
+        );
         let _ = child.kill().await;
     }
 }
