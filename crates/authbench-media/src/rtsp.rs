@@ -15,7 +15,8 @@
 //!   servers that take "a JWT as the password with any user".
 //!
 //! Verdicts: a 2xx is an allow (then `TEARDOWN` when the server opened a session, and the
-//! connection is closed). A second `401` or a `403` is `server_refused` with the status line; a
+//! connection is closed), naming the user only when the password was sent (a server that never
+//! challenged checked nobody: the principal is `anonymous`). A second `401` or a `403` is `server_refused` with the status line; a
 //! `404` is the server refusing the session for a stream it does not have; any other status is
 //! `server_refused` with the status. The server closing the connection before answering is a
 //! refusal too. A reply that is not RTSP, a header block over [`MAX_HEAD_LEN`] or a body over
@@ -35,7 +36,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use crate::{CLEANUP_TIMEOUT, Present, principal, refused, sanitize};
+use crate::{ANONYMOUS, CLEANUP_TIMEOUT, Present, principal, refused, sanitize};
 
 /// Longest reply header block accepted (status line and headers), in bytes.
 pub(crate) const MAX_HEAD_LEN: usize = 16 * 1024;
@@ -147,7 +148,10 @@ async fn run(
     };
 
     let decision = match reply.status {
-        200..=299 => Decision::allow(principal(req, present)),
+        // The user name is only named when the password went to the server: an open server that
+        // never challenged checked nobody.
+        200..=299 if answered.is_some() => Decision::allow(principal(req, present)),
+        200..=299 => Decision::allow(ANONYMOUS),
         401 | 403 if answered.is_some() => refused(
             req,
             &format!(
@@ -382,7 +386,7 @@ impl Conn {
                 "the reply's header block is longer than {MAX_HEAD_LEN} bytes"
             )));
         }
-        let reply = parse_head(&self.buf[..head_len])?;
+        let reply = parse_head(self.buf.get(..head_len).unwrap_or_default())?;
         let body_len = match reply.header("Content-Length") {
             None => 0,
             Some(v) => v.trim().parse::<usize>().map_err(|_| {
@@ -400,7 +404,8 @@ impl Conn {
                 other => other,
             })?;
         }
-        self.buf.drain(..body_start + body_len);
+        let end = (body_start + body_len).min(self.buf.len());
+        self.buf.drain(..end);
         Ok(reply)
     }
 

@@ -501,9 +501,11 @@ async fn teardown_follows_an_allow_that_opened_a_session() {
     })
     .await;
     let decision = ask(addr, Present::Password, &request(Action::Publish, alice())).await;
-    assert_eq!(decision.principal(), Some("alice"), "{decision:?}");
+    // Never challenged, so the password never went out: nobody was checked.
+    assert_eq!(decision.principal(), Some("anonymous"), "{decision:?}");
     let seen = requests(&log, 2).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].header("Authorization"), None);
     assert_eq!(
         seen[1].line(),
         format!("TEARDOWN rtsp://{addr}/live/room1/cam1 RTSP/1.0")
