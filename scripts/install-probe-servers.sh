@@ -46,4 +46,6 @@ if ! ready; then
 fi
 
 ready || { echo "install-probe-servers: GstRtspServer or srt-live-transmit is still missing" >&2; exit 1; }
-echo "install-probe-servers: GStreamer RTSP server $("$python" -c 'import gi; gi.require_version("Gst", "1.0"); from gi.repository import Gst; Gst.init(None); print(Gst.version_string())') and $(srt-live-transmit -version 2>&1 | head -n1) are ready"
+gst="$("$python" -c 'import gi; gi.require_version("Gst", "1.0"); from gi.repository import Gst; Gst.init(None); print(Gst.version_string())')"
+srt="$(srt-live-transmit -version 2>&1 | sed -n 's/^Built with SRT Library version: //p' | head -n1)"
+echo "install-probe-servers: $gst with the RTSP server bindings, and srt-live-transmit (SRT ${srt:-?}), are ready"
