@@ -1,0 +1,460 @@
+//! A real nginx-rtmp and a real client: nginx with Debian's RTMP module asks `authbench serve`
+//! (`on_publish` → `POST /nginx-rtmp`), and ffmpeg publishes a one-second test pattern with the
+//! credentials in the RTMP URL. Good credentials are accepted, a wrong password and a revoked
+//! user refused, exactly as the service decides (ffmpeg's exit status and the service's
+//! counters say so); and what nginx forwards reads as the same request `authbench decide --url`
+//! makes of that URL, field for field with what the round-trip client sends.
+//!
+//! Needs nginx, libnginx-mod-rtmp and ffmpeg: `scripts/install-media-servers.sh` installs them.
+//! Run with `cargo test -p authbench-cli --features media-servers --test nginx_rtmp`; with the
+//! feature on and a tool missing, the test fails and names the script. Everything listens on
+//! 127.0.0.1, every child is killed when the test ends, and every wait is bounded.
+#![cfg(feature = "media-servers")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use authbench_core::{Action, AuthRequest, Transport, connect};
+use serde_json::Value;
+
+/// Where Debian's libnginx-mod-rtmp installs the module.
+const MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+const INSTALL: &str = "scripts/install-media-servers.sh";
+/// The longest any child is waited for: start-up, one publish, one answer.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A child process killed (and reaped) when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn missing(what: &str) -> ! {
+    panic!(
+        "{what}; the media-servers tests need nginx, libnginx-mod-rtmp and ffmpeg: run {INSTALL}"
+    )
+}
+
+/// Fails (never skips) when a tool the feature promises is missing.
+fn require_tools() {
+    let runs = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    if runs("nginx", &["-v"]).is_none() {
+        missing("nginx is not installed");
+    }
+    if !Path::new(MODULE).is_file() {
+        missing(&format!("the nginx RTMP module {MODULE} is not installed"));
+    }
+    match runs("ffmpeg", &["-hide_banner", "-encoders"]) {
+        None => missing("ffmpeg is not installed"),
+        Some(out) if !String::from_utf8_lossy(&out.stdout).contains("libx264") => {
+            missing("this ffmpeg has no libx264 encoder")
+        }
+        Some(_) => {}
+    }
+}
+
+/// A port free on 127.0.0.1 now (nginx binds it a moment later).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16, what: &str, log: &Path) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < WAIT,
+            "{what} did not listen on 127.0.0.1:{port} within {WAIT:?}; its log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for `child` to exit, at most [`WAIT`].
+fn wait_exit(child: &mut Killed, what: &str) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.0.try_wait().expect("child status") {
+            return status;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{what} did not finish within {WAIT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `authbench serve --listen 127.0.0.1:0 --config CONFIG`; returns it and its base URL.
+fn serve(config: &Path) -> (Killed, String) {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start authbench serve"),
+    );
+    let stderr = child.0.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Reads to the end, so the service never blocks on a full pipe.
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let start = Instant::now();
+    loop {
+        let left = WAIT.saturating_sub(start.elapsed());
+        let line = rx
+            .recv_timeout(left)
+            .expect("authbench serve said where it listens");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            let url = rest.split(' ').next().unwrap_or_default().to_owned();
+            return (child, url);
+        }
+    }
+}
+
+/// One HTTP/1.1 request to the service; the status and the body.
+fn http(base: &str, method: &str, path: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).expect("connect to the service");
+    s.set_read_timeout(Some(WAIT)).expect("timeout");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answer");
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("a status line");
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn stats(base: &str) -> Value {
+    let (status, body) = http(base, "GET", "/admin/stats");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("stats JSON")
+}
+
+fn count(stats: &Value, group: &str, key: &str) -> u64 {
+    stats[group][key].as_u64().unwrap_or(0)
+}
+
+/// A loopback HTTP server that records each request's form (body, or query of a GET) and
+/// answers `403` (so a publish it is asked about ends at once). Returns its URL.
+fn recorder() -> (String, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the recorder");
+    let url = format!(
+        "http://{}/hook",
+        listener.local_addr().expect("recorder address")
+    );
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.set_read_timeout(Some(WAIT));
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            let form = loop {
+                match s.read(&mut buf) {
+                    Ok(n @ 1..) => got.extend_from_slice(&buf[..n]),
+                    _ => break None,
+                }
+                let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&got[..end]).to_string();
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if got.len() < end + 4 + length {
+                    continue;
+                }
+                let body = String::from_utf8_lossy(&got[end + 4..end + 4 + length]).to_string();
+                let query = head
+                    .lines()
+                    .next()
+                    .and_then(|l| l.split(' ').nth(1))
+                    .and_then(|t| t.split_once('?'))
+                    .map(|(_, q)| q.to_owned());
+                break Some(if body.is_empty() {
+                    query.unwrap_or_default()
+                } else {
+                    body
+                });
+            };
+            let _ = s.write_all(b"HTTP/1.0 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+            if let Some(form) = form {
+                let _ = tx.send(form);
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// The nginx config from the template, in `dir`.
+fn nginx_conf(dir: &Path, rtmp_port: u16, hook_url: &str, recorder_url: &str) -> PathBuf {
+    let template = include_str!("nginx/nginx.conf.template");
+    let conf = template
+        .replace("@MODULE@", MODULE)
+        .replace("@DIR@", &dir.display().to_string())
+        .replace("@RTMP_PORT@", &rtmp_port.to_string())
+        .replace("@HOOK_URL@", hook_url)
+        .replace("@RECORDER_URL@", recorder_url);
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, conf).expect("write nginx.conf");
+    path
+}
+
+/// ffmpeg publishing a one-second test pattern to `url`; its exit status.
+fn ffmpeg_publish(url: &str, log: &Path) -> ExitStatus {
+    let log_file = std::fs::File::create(log).expect("ffmpeg log");
+    let mut child = Killed(
+        Command::new("ffmpeg")
+            .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-re"])
+            .args([
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=duration=1:size=320x240:rate=10",
+            ])
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .args(["-g", "10", "-f", "flv", url])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start ffmpeg"),
+    );
+    wait_exit(&mut child, "ffmpeg")
+}
+
+/// `%XX` and `+` decoded (test forms are ASCII).
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The first value of `key` in a form, decoded.
+fn field(form: &str, key: &str) -> Option<String> {
+    form.split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| decode(v))
+}
+
+fn same_request(a: &AuthRequest, b: &AuthRequest, what: &str) {
+    assert_eq!(a.action, b.action, "{what}: action");
+    assert_eq!(a.transport, b.transport, "{what}: transport");
+    assert_eq!(a.path, b.path, "{what}: stream path");
+    assert_eq!(a.credentials, b.credentials, "{what}: credentials");
+}
+
+#[test]
+fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
+    require_tools();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("serve.yaml");
+    std::fs::write(
+        &config,
+        "service:\n  expose_reasons: true\nidentities:\n  \
+         alice: {password: alice-pw, roles: [publisher], rooms: [room1]}\n  \
+         bob: {password: bob-pw, roles: [subscriber]}\n",
+    )
+    .expect("write the service config");
+    let (_service, base) = serve(&config);
+
+    let (recorder_url, recorded) = recorder();
+    let rtmp_port = free_port();
+    let conf = nginx_conf(
+        dir.path(),
+        rtmp_port,
+        &format!("{base}{}", authbench_authsvc::PATH_NGINX_RTMP),
+        &recorder_url,
+    );
+    let startup_log = dir.path().join("startup.log");
+    let _nginx = Killed(
+        Command::new("nginx")
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(&conf)
+            .arg("-e")
+            .arg(&startup_log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nginx"),
+    );
+    let error_log = dir.path().join("error.log");
+    wait_for_port(rtmp_port, "nginx", &startup_log);
+
+    let url = |path: &str, user: &str, password: &str| {
+        format!("rtmp://127.0.0.1:{rtmp_port}/{path}?username={user}&password={password}")
+    };
+    let publish =
+        |name: &str, url: &str| ffmpeg_publish(url, &dir.path().join(format!("{name}.log")));
+    let ffmpeg_log = |name: &str| {
+        std::fs::read_to_string(dir.path().join(format!("{name}.log"))).unwrap_or_default()
+    };
+
+    // Good credentials: nginx lets ffmpeg publish its second of video.
+    let good = publish("good", &url("live/room1/cam1", "alice", "alice-pw"));
+    assert!(good.success(), "ffmpeg was refused: {}", ffmpeg_log("good"));
+    let s = stats(&base);
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 1, "{s}");
+    assert_eq!(count(&s, "denies", "nginx_rtmp"), 0, "{s}");
+
+    // A wrong password: the service refuses, nginx drops ffmpeg.
+    let wrong = publish("wrong", &url("live/room1/cam1", "alice", "wrong-pw"));
+    assert!(!wrong.success(), "a wrong password was accepted");
+    let s = stats(&base);
+    assert_eq!(count(&s, "deny_reasons", "bad_password"), 1, "{s}");
+
+    // A room alice may not use.
+    let room = publish("room", &url("live/room2/cam1", "alice", "alice-pw"));
+    assert!(!room.success(), "another room was accepted");
+    let s = stats(&base);
+    assert_eq!(count(&s, "deny_reasons", "room_forbidden"), 1, "{s}");
+
+    // Revoked: the same good credentials are refused from the next publish on.
+    let (status, body) = http(&base, "POST", "/admin/users/alice/revoke");
+    assert_eq!(status, 200, "{body}");
+    let revoked = publish("revoked", &url("live/room1/cam1", "alice", "alice-pw"));
+    assert!(!revoked.success(), "a revoked user was accepted");
+    let s = stats(&base);
+    assert_eq!(count(&s, "deny_reasons", "revoked"), 1, "{s}");
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 1, "{s}");
+    assert_eq!(count(&s, "denies", "nginx_rtmp"), 3, "{s}");
+    assert_eq!(count(&s, "requests", "nginx_rtmp"), 4, "{s}");
+
+    // nginx asked the service once per publish, with the client's arguments.
+    let log = std::fs::read_to_string(&error_log).expect("nginx error log");
+    assert_eq!(
+        log.matches("notify: publish '").count(),
+        4,
+        "nginx error log:\n{log}"
+    );
+    assert!(log.contains("args='username=alice&password="), "{log}");
+
+    // What nginx forwards for a URL is the request `authbench decide --url` makes of it, and
+    // the round-trip client (protocol nginx-rtmp) sends the same fields.
+    let client_url = url("rec/room1/cam1", "alice", "p%26ss%20w");
+    let rec = publish("recorded", &client_url);
+    assert!(!rec.success(), "the recorder refuses every publish");
+    let from_nginx = recorded
+        .recv_timeout(WAIT)
+        .expect("nginx notified the recorder");
+    let want = connect::rtmp(&client_url, Action::Publish).expect("the URL parses");
+    let nginx_req =
+        authbench_authsvc::nginx_rtmp_request(&from_nginx).expect("nginx's form parses");
+    same_request(&nginx_req, &want, "nginx's notification vs the URL");
+    assert_eq!(want.transport, Transport::Rtmp);
+
+    let decide_config = dir.path().join("decide.yaml");
+    std::fs::write(
+        &decide_config,
+        format!("roundtrip:\n  url: {recorder_url}\n  protocol: nginx-rtmp\n  timeout: 5s\n"),
+    )
+    .expect("write the decide config");
+    let decided = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args(["decide", "--config"])
+        .arg(&decide_config)
+        .args([
+            "--mode",
+            "roundtrip",
+            "--action",
+            "publish",
+            "--transport",
+            "rtmp",
+        ])
+        .args(["--url", &client_url])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run authbench decide");
+    assert_eq!(
+        decided.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&decided.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&decided.stdout).expect("decide prints JSON");
+    assert_eq!(answer["reason"], "backend_rejected", "{answer}");
+    let from_client = recorded
+        .recv_timeout(WAIT)
+        .expect("the round-trip client asked the recorder");
+    let client_req =
+        authbench_authsvc::nginx_rtmp_request(&from_client).expect("the client's form parses");
+    same_request(&client_req, &nginx_req, "round-trip client vs nginx");
+    for key in ["call", "app", "name", "type", "username", "password"] {
+        assert_eq!(
+            field(&from_client, key),
+            field(&from_nginx, key),
+            "field `{key}`: client {from_client} vs nginx {from_nginx}"
+        );
+    }
+    assert_eq!(field(&from_nginx, "password").as_deref(), Some("p&ss w"));
+}
