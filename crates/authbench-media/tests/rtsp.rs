@@ -514,6 +514,36 @@ async fn teardown_follows_an_allow_that_opened_a_session() {
 }
 
 #[tokio::test]
+async fn teardown_after_a_challenge_carries_the_same_credentials() {
+    let (addr, log) = server(|seen: &Seen| {
+        match (
+            seen.line().starts_with("TEARDOWN"),
+            seen.header("Authorization"),
+        ) {
+            (_, None) => Reply::Send(reply(seen, "401 Unauthorized", &[BASIC_CHALLENGE])),
+            (true, Some(_)) => Reply::Send(reply(seen, "200 OK", &[])),
+            (false, Some(_)) => Reply::Send(reply(seen, "200 OK", &["Session: abc"])),
+        }
+    })
+    .await;
+    let decision = ask(addr, Present::Password, &request(Action::Publish, alice())).await;
+    assert_eq!(decision.principal(), Some("alice"), "{decision:?}");
+    let seen = requests(&log, 3).await;
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen[2].line().starts_with("TEARDOWN "),
+        "{}",
+        seen[2].line()
+    );
+    assert_eq!(seen[2].header("Session"), Some("abc"));
+    assert_eq!(seen[2].cseq(), "3");
+    assert_eq!(
+        seen[2].header("Authorization"),
+        Some(basic("alice", "s3cret").as_str())
+    );
+}
+
+#[tokio::test]
 async fn a_server_that_closes_after_the_challenge_is_answered_on_a_new_connection() {
     let (addr, log) = server(|seen: &Seen| match seen.header("Authorization") {
         None => Reply::SendAndClose(reply(
