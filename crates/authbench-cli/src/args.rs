@@ -264,6 +264,32 @@ pub struct BenchArgs {
     /// Testing the gate: slow every decision of a mode by PCT percent (`jwt=10`).
     #[arg(long, value_name = "MODE=PCT", hide = true)]
     pub inject_slowdown: Vec<String>,
+    /// Load your own round-trip auth service, as its target file's `roundtrip:` section names it
+    /// (steady load, join storm and, with --capacity, the capacity search; no sweep). Load goes
+    /// only to that URL.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "self_check", "sweep"])]
+    pub target: Option<PathBuf>,
+    /// With --target: the accounts to send, a CSV file of `user,password` lines (an optional
+    /// header line), instead of the target file's mapped identities.
+    #[arg(long, value_name = "users.csv", requires = "target")]
+    pub users_file: Option<PathBuf>,
+    /// With --target: the highest rate (requests per second) any run may send. Required above
+    /// 1,000/s for a target that is not on loopback (127.0.0.0/8, ::1, localhost).
+    #[arg(long, value_name = "N/s", requires = "target", value_parser = parse_max_rate)]
+    pub max_rate: Option<f64>,
+}
+
+fn parse_max_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .trim_end_matches("/s")
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of requests per second"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("`{s}`: the rate must be above 0"))
+    }
 }
 
 /// Arguments of `authbench compare`.

@@ -1,14 +1,17 @@
 //! `authbench bench`: open-loop load per mode beside its reference, written as
-//! report.{json,md,html} with a `load` section; `--self-check` runs the measurement self-checks.
+//! report.{json,md,html} with a `load` section; `--self-check` runs the measurement self-checks;
+//! `--target FILE` loads a user's round-trip service instead, behind the rate guard.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 use authbench_load::bench::{self, BenchOptions, StormOptions};
 use authbench_load::capacity::CapacityOptions;
 use authbench_load::progress::ProgressStyle;
 use authbench_load::selfcheck::{self, Bounds};
-use authbench_report::{LoadOptions, LoadSection, Report, RunOptions};
+use authbench_load::target::{self, Account, TargetBench};
+use authbench_report::{LoadOptions, LoadSection, Report, RunOptions, TargetReport};
 use authbench_scenario::Mode;
 
 use crate::args::BenchArgs;
@@ -165,21 +168,104 @@ pub(crate) fn options(args: &BenchArgs) -> Result<BenchOptions, CliError> {
                 CapacityOptions::default().step
             },
             iterations: if args.quick { 3 } else { 6 },
+            max_rate: args.max_rate,
         });
     }
     Ok(opts)
 }
 
+/// The round-trip service and accounts of `--target FILE` (and `--users-file`). Reads files
+/// only: nothing is resolved or sent.
+fn target_bench(file: &Path, users_file: Option<&Path>) -> Result<TargetBench, CliError> {
+    let shown = file.display();
+    let loaded = authbench_target::load(file)?;
+    let config = loaded
+        .roundtrip_config()
+        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{shown}: no `roundtrip:` section; bench --target loads a round-trip auth service"
+            ))
+        })?;
+    let (accounts, accounts_from) = match users_file {
+        Some(path) => (
+            target::read_users_file(path).map_err(|e| CliError::Usage(e.to_string()))?,
+            format!("users file {}", path.display()),
+        ),
+        None => {
+            let mut accounts = Vec::new();
+            for identity in loaded.identities() {
+                match loaded.account(identity) {
+                    Some(Ok(account)) => {
+                        if let Some(password) = account.password {
+                            accounts.push(Account {
+                                user: account.user,
+                                password,
+                            });
+                        }
+                    }
+                    Some(Err(e)) => return Err(CliError::Usage(format!("{shown}: {e}"))),
+                    None => {}
+                }
+            }
+            if accounts.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "{shown}: no identity under `identities:` has a password to send; map some, \
+                     or give --users-file"
+                )));
+            }
+            (
+                accounts,
+                "the target file's identities with a password".to_owned(),
+            )
+        }
+    };
+    let service = loaded
+        .describe()
+        .roundtrip_service
+        .unwrap_or_else(|| "(not a URL)".into());
+    Ok(TargetBench {
+        name: loaded.name().to_owned(),
+        service,
+        config,
+        base_dir: loaded.base_dir().to_owned(),
+        accounts,
+        accounts_from,
+    })
+}
+
 pub(crate) async fn run(args: BenchArgs) -> Result<u8, CliError> {
     let opts = options(&args)?;
+    let mut targets = Vec::new();
+    let aimed = match &args.target {
+        Some(file) => {
+            let bench = target_bench(file, args.users_file.as_deref())?;
+            // Before any connection: a refused rate sends nothing.
+            bench
+                .check_guard(&opts, args.max_rate)
+                .map_err(|(what, e)| {
+                    CliError::Usage(format!("{}: {what}: {e}; nothing was sent", file.display()))
+                })?;
+            targets.push(TargetReport {
+                name: bench.name.clone(),
+                mode: Mode::Roundtrip,
+                tested: format!("{} ({})", bench.service, bench.config.protocol.as_str()),
+            });
+            Some(bench)
+        }
+        None => None,
+    };
     if !args.paths.is_empty() {
         // Checked here so a bad scenario is bad input (exit 2), not a failure of the load run.
         crate::run::load_scenarios(&args.paths)?;
     }
     let out = args.out.clone();
     let (self_check, tolerant, quick) = (args.self_check, args.tolerant, args.quick);
+    let max_rate = args.max_rate;
     let load = tokio::task::spawn_blocking(move || -> Result<LoadSection, CliError> {
-        if self_check {
+        if let Some(bench) = &aimed {
+            Ok(target::run(&opts, bench, max_rate)?)
+        } else if self_check {
             let bounds = if tolerant {
                 Bounds::Tolerant
             } else {
@@ -213,6 +299,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<u8, CliError> {
 
     let modes: Vec<Mode> = load.modes.iter().map(|m| m.mode).collect();
     let mut report = Report::build(&[], &RunOptions { quick, modes });
+    report.targets = targets;
     report.load = Some(load);
     report
         .write_all(&out)
@@ -253,7 +340,7 @@ fn print_summary(report: &Report) -> Result<(), CliError> {
         let l = &m.latency;
         print_out(&format!(
             "{:<10} {:>9.0} {:>9.0} {:>10.2} {:>10.2} {:>10.2} {:>10.2}  {}",
-            m.mode.as_str(),
+            m.label(),
             m.target_rate,
             m.throughput,
             l.p50_us,
@@ -269,7 +356,7 @@ fn print_summary(report: &Report) -> Result<(), CliError> {
     for s in &load.join_storms {
         print_out(&format!(
             "join storm {:<9} {} subscribers within {}s: drained in {:.2}s, p99 {:.0} µs, max {:.0} µs",
-            s.mode.as_str(),
+            s.label(),
             s.subscribers,
             s.window_s,
             s.drained_s,

@@ -339,7 +339,7 @@ pub fn run(opts: &BenchOptions) -> Result<LoadSection, LoadError> {
 }
 
 /// Steady load, sweep and storm of one mode's setup, into `section`.
-fn load_mode(
+pub(crate) fn load_mode(
     env: &Env,
     mut setup: ModeSetup,
     opts: &BenchOptions,
@@ -457,6 +457,7 @@ pub fn steady(env: &Env, setup: &ModeSetup, opts: &BenchOptions) -> Result<ModeL
     };
     Ok(ModeLoad {
         mode,
+        target: setup.target.clone(),
         scenario: setup.scenario.clone(),
         path: setup.path.clone(),
         target_rate: rate,
@@ -511,6 +512,7 @@ fn sweep_point(
     let st = run.service_time().ok_or(LoadError::NothingMeasured)?;
     Ok(SweepPoint {
         mode: setup.mode,
+        target: setup.target.clone(),
         scenario: setup.scenario.clone(),
         concurrency,
         throughput: round2(run.throughput()),
@@ -566,6 +568,7 @@ pub fn join_storm(
         .sum();
     Ok(Some(JoinStorm {
         mode: setup.mode,
+        target: setup.target.clone(),
         scenario: setup.scenario.clone(),
         subscribers: run.requests(),
         window_s: window.as_secs_f64(),

@@ -7,6 +7,9 @@
 //! request fails. The highest rate tried that the service merely kept up with, whatever its p99,
 //! is reported too (`sustained_rate`): that is the figure a closed-loop tool such as `wrk`
 //! reports as its maximum.
+//!
+//! With a ceiling ([`CapacityOptions::max_rate`], `--max-rate` against a target) no run goes
+//! faster: the burst is paced at the ceiling instead of unpaced, and no rate above it is tried.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use authbench_scenario::Mode;
 
 use crate::LoadError;
 use crate::bench::Env;
+use crate::engine::tasks::AsyncTarget;
 use crate::engine::{Pace, Plan};
 use crate::http::{AnswerKind, RawPost};
 use crate::progress::ProgressStyle;
@@ -33,6 +37,8 @@ pub struct CapacityOptions {
     pub step: Duration,
     /// Rates tried after the first (bisection steps).
     pub iterations: u32,
+    /// The highest rate any run may go at (`None`: the burst is unpaced).
+    pub max_rate: Option<f64>,
 }
 
 impl Default for CapacityOptions {
@@ -42,6 +48,7 @@ impl Default for CapacityOptions {
             connections: 64,
             step: Duration::from_millis(1500),
             iterations: 6,
+            max_rate: None,
         }
     }
 }
@@ -67,7 +74,7 @@ pub fn target(env: &Env, addr: SocketAddr) -> Result<RawPost, LoadError> {
     )
 }
 
-/// Searches the highest rate within budget.
+/// Searches the highest rate the reference service at `addr` sustains within budget.
 ///
 /// # Errors
 ///
@@ -78,22 +85,51 @@ pub fn search(
     opts: &CapacityOptions,
     style: ProgressStyle,
 ) -> Result<Capacity, LoadError> {
-    let target = Arc::new(target(env, addr)?);
+    search_target(
+        env,
+        Arc::new(target(env, addr)?),
+        format!(
+            "reference auth service POST {} (Red5 Pro body, hyper client)",
+            authbench_authsvc::PATH_VALIDATE
+        ),
+        opts,
+        style,
+    )
+}
+
+/// Searches the highest rate `target` sustains within budget; `what` names it in the report.
+///
+/// # Errors
+///
+/// [`LoadError`] when a run cannot be set up.
+pub fn search_target<T: AsyncTarget>(
+    env: &Env,
+    target: Arc<T>,
+    what: String,
+    opts: &CapacityOptions,
+    style: ProgressStyle,
+) -> Result<Capacity, LoadError> {
+    let cap = opts.max_rate.filter(|r| r.is_finite() && *r > 0.0);
     let burst = Plan {
-        pace: Pace::Closed,
+        pace: cap.map_or(Pace::Closed, |rate| Pace::Open { rate }),
         warmup: Duration::from_millis(300),
         duration: Duration::from_secs(1),
         concurrency: opts.connections,
         batches: 1,
         timeline: None,
     };
-    let closed = env.run_target(target.clone(), &burst, style, "capacity: unpaced burst")?;
+    let phase = match cap {
+        Some(rate) => format!("capacity: burst at the {rate:.0}/s ceiling"),
+        None => "capacity: unpaced burst".into(),
+    };
+    let closed = env.run_target(target.clone(), &burst, style, &phase)?;
     let ceiling = closed.throughput();
+    let top = cap.unwrap_or(f64::INFINITY);
     let budget_us = opts.budget_p99.as_secs_f64() * 1e6;
     let mut steps: Vec<CapacityStep> = Vec::new();
     let mut best: Option<(f64, f64)> = None;
-    let (mut lo, mut hi) = (0.3 * ceiling, 1.05 * ceiling);
-    let mut rate = 0.9 * ceiling;
+    let (mut lo, mut hi) = (0.3 * ceiling, (1.05 * ceiling).min(top));
+    let mut rate = (0.9 * ceiling).min(top);
     for _ in 0..=opts.iterations {
         if rate < 1.0 {
             break;
@@ -139,10 +175,10 @@ pub fn search(
         .map(|s| s.target_rate)
         .fold(0.0, f64::max);
     Ok(Capacity {
-        target: format!(
-            "reference auth service POST {} (Red5 Pro body, hyper client)",
-            authbench_authsvc::PATH_VALIDATE
-        ),
+        target: match cap {
+            Some(rate) => format!("{what}; capped at {rate:.0}/s, the burst paced there"),
+            None => what,
+        },
         budget_p99_us: budget_us,
         connections: opts.connections,
         rate: rate.round(),

@@ -2,9 +2,10 @@
 //! bodies serialised once before the run (cloning a `Bytes` is a reference count), answers read
 //! frame by frame into a small stack buffer. No pool, no redirects, no per-request URL parsing.
 //!
-//! It serves as the raw loopback POST reference beside round-trip mode and as the client of the
-//! capacity search, where a general-purpose client (reqwest) would measure itself instead of
-//! the service.
+//! It serves as the raw POST reference beside round-trip mode (the reference service's, or a
+//! target's: the same bodies to the same URL) and as the client of the capacity search, where a
+//! general-purpose client (reqwest) would measure itself instead of the service. Plain `http`
+//! only.
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -14,7 +15,7 @@ use authbench_core::DenyReason;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -36,17 +37,42 @@ pub enum AnswerKind {
     /// Red5 Pro round trip: `200` with `"result": true` allows; `false` denies with the
     /// `reason` extension when present.
     Red5pro,
+    /// MediaMTX `authMethod: http`: any 2xx allows; `401`/`403` deny (with the `reason`
+    /// extension when present).
+    Mediamtx,
 }
 
-/// POSTs prepared bodies to one path of a loopback service over hyper connections.
-#[derive(Debug)]
+/// POSTs prepared bodies to one URL of a plain-HTTP service over hyper connections.
 pub struct RawPost {
-    addr: SocketAddr,
+    /// `host:port` to connect to (resolved when connecting).
+    connect_to: String,
     uri: Uri,
     host: HeaderValue,
+    /// Headers the service needs besides the framing ones (an API key): values are secrets.
+    extra: Vec<(HeaderName, HeaderValue)>,
     bodies: Vec<(Bytes, usize)>,
     cases: usize,
     answer: AnswerKind,
+}
+
+impl std::fmt::Debug for RawPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither bodies (passwords) nor header values (API keys) are shown.
+        f.debug_struct("RawPost")
+            .field("connect_to", &self.connect_to)
+            .field("path", &self.uri.path())
+            .field(
+                "extra_headers",
+                &self
+                    .extra
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("bodies", &self.bodies.len())
+            .field("answer", &self.answer)
+            .finish()
+    }
 }
 
 impl RawPost {
@@ -70,9 +96,64 @@ impl RawPost {
         let host = HeaderValue::from_str(&addr.to_string())
             .map_err(|e| LoadError::setup(format!("host `{addr}`"), e))?;
         Ok(RawPost {
-            addr,
+            connect_to: addr.to_string(),
             uri,
             host,
+            extra: Vec::new(),
+            bodies,
+            cases,
+            answer,
+        })
+    }
+
+    /// A target posting `bodies` to `url` (plain `http` with a host; no user info: its
+    /// credentials would have to be sent as the round-trip client sends them), with `extra`
+    /// headers. The host is resolved when connecting, not here.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Setup`] for a URL this client cannot request (the message shows the URL's
+    /// host only), [`LoadError::EmptyWorkload`] for no bodies.
+    pub fn to_url(
+        url: &str,
+        extra: Vec<(HeaderName, HeaderValue)>,
+        bodies: Vec<(Bytes, usize)>,
+        cases: usize,
+        answer: AnswerKind,
+    ) -> Result<RawPost, LoadError> {
+        if bodies.is_empty() {
+            return Err(LoadError::EmptyWorkload);
+        }
+        let parsed = Uri::from_str(url.trim())
+            .map_err(|e| LoadError::setup("the raw POST's URL does not parse", e))?;
+        let (Some(authority), Some(host)) = (parsed.authority(), parsed.host()) else {
+            return Err(LoadError::Setup("the raw POST's URL has no host".into()));
+        };
+        if parsed.scheme_str() != Some("http") {
+            return Err(LoadError::Setup(
+                format!("{host}: the raw POST speaks plain http only").into(),
+            ));
+        }
+        if authority.as_str().contains('@') {
+            return Err(LoadError::Setup(
+                format!("{host}: the raw POST does not send a URL's user info").into(),
+            ));
+        }
+        let port = parsed.port_u16().unwrap_or(80);
+        let uri = parsed
+            .path_and_query()
+            .map_or_else(
+                || Ok(Uri::from_static("/")),
+                |pq| Uri::from_str(pq.as_str()),
+            )
+            .map_err(|e| LoadError::setup(format!("{host}: path"), e))?;
+        let host_header = HeaderValue::from_str(authority.as_str())
+            .map_err(|e| LoadError::setup(format!("{host}: host"), e))?;
+        Ok(RawPost {
+            connect_to: format!("{host}:{port}"),
+            uri,
+            host: host_header,
+            extra,
             bodies,
             cases,
             answer,
@@ -80,13 +161,13 @@ impl RawPost {
     }
 
     async fn open(&self) -> Result<SendRequest<Full<Bytes>>, LoadError> {
-        let stream = TcpStream::connect(self.addr)
+        let stream = TcpStream::connect(self.connect_to.as_str())
             .await
-            .map_err(|e| LoadError::connect(self.addr.to_string(), e))?;
+            .map_err(|e| LoadError::connect(self.connect_to.clone(), e))?;
         let _ = stream.set_nodelay(true);
         let (sender, conn) = http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| LoadError::connect(self.addr.to_string(), e))?;
+            .map_err(|e| LoadError::connect(self.connect_to.clone(), e))?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -105,6 +186,10 @@ impl RawPost {
         let headers = req.headers_mut();
         headers.insert(HOST, self.host.clone());
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        for (name, value) in &self.extra {
+            headers.insert(name.clone(), value.clone());
+        }
         let resp = sender
             .send_request(req)
             .await
@@ -123,12 +208,13 @@ impl RawPost {
                 len += take;
             }
         }
-        if status != 200 {
-            return Err(Failure::Status(status));
-        }
-        match self.answer {
-            AnswerKind::Status200 => Ok(Verdict::Allow),
-            AnswerKind::Red5pro => red5_verdict(buf.get(..len).unwrap_or_default()),
+        let body = buf.get(..len).unwrap_or_default();
+        match (self.answer, status) {
+            (AnswerKind::Status200, 200) => Ok(Verdict::Allow),
+            (AnswerKind::Red5pro, 200) => red5_verdict(body),
+            (AnswerKind::Mediamtx, 200..=299) => Ok(Verdict::Allow),
+            (AnswerKind::Mediamtx, 401 | 403) => Ok(Verdict::Deny(reason(body))),
+            _ => Err(Failure::Status(status)),
         }
     }
 }
@@ -142,12 +228,17 @@ fn red5_verdict(body: &[u8]) -> Result<Verdict, Failure> {
     if !text.contains("\"result\":false") {
         return Err(Failure::Body);
     }
-    let reason = text
-        .split_once("\"reason\":\"")
+    Ok(Verdict::Deny(reason(body)))
+}
+
+/// The `reason` extension of a deny answer (compact JSON), else `backend_rejected`.
+fn reason(body: &[u8]) -> DenyReason {
+    std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| text.split_once("\"reason\":\""))
         .and_then(|(_, rest)| rest.split_once('"'))
         .and_then(|(code, _)| DenyReason::from_str(code).ok())
-        .unwrap_or(DenyReason::BackendRejected);
-    Ok(Verdict::Deny(reason))
+        .unwrap_or(DenyReason::BackendRejected)
 }
 
 impl AsyncTarget for RawPost {

@@ -12,6 +12,8 @@
 //!   crates' own fixture and minting functions), the request mix and the reference.
 //! * [`bench`]: what `authbench bench` runs; [`capacity`]: the capacity search;
 //!   [`selfcheck`]: `authbench bench --self-check`; [`compare`]: the gate.
+//! * [`target`]: `authbench bench --target`, the same load against a user's round-trip
+//!   service, behind the rate guard of [`guard`].
 //!
 //! # Example
 //!
@@ -40,11 +42,13 @@ pub mod bench;
 pub mod capacity;
 pub mod compare;
 pub mod engine;
+pub mod guard;
 pub mod http;
 pub mod progress;
 mod recorder;
 pub mod scenario;
 pub mod selfcheck;
+pub mod target;
 pub mod targets;
 pub mod verdict;
 pub mod workload;
@@ -143,4 +147,13 @@ pub enum LoadError {
     /// The run recorded no request (too short a duration for the rate).
     #[error("nothing was measured: the duration is too short for the rate")]
     NothingMeasured,
+    /// A rate asked of a target was refused by the guard; nothing was sent.
+    #[error("{what}: {source}")]
+    RateGuard {
+        /// What asked for the rate (`steady load (--rate)`).
+        what: &'static str,
+        /// Why it was refused.
+        #[source]
+        source: guard::RateGuardError,
+    },
 }

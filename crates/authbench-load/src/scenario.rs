@@ -103,6 +103,7 @@ pub fn setup(
             "in-process".into()
         },
         scenario: Some(scenario.name.clone()),
+        target: None,
     };
     Ok(Some((setup, session)))
 }

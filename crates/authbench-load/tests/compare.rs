@@ -26,6 +26,7 @@ fn stats(p50: f64, p99: f64) -> LatencyStats {
 fn mode(m: Mode, p50: f64, p99: f64, noise: f64, outcome: &str) -> ModeLoad {
     ModeLoad {
         mode: m,
+        target: None,
         scenario: None,
         path: "in-process".into(),
         target_rate: 20_000.0,

@@ -40,6 +40,8 @@
 //!   world*: every per-mode entry may carry a `target` (absent for the built-in world), so one
 //!   mode can have two columns (`roundtrip` and `roundtrip @ staging`); `targets` lists what was
 //!   tested at each target, and a step result may carry a `note` on how it was judged.
+//!   `2.1` added the optional `target` of the `load` section's entries ([`ModeLoad`],
+//!   [`SweepPoint`], [`JoinStorm`]): `authbench bench --target` loads a user's service.
 //!
 //! [`Report::from_json`] accepts any report whose major version is this crate's.
 
@@ -71,7 +73,7 @@ pub use model::{
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "2";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,4 @@
-//! The optional `load` section of a report (schema 1.1): what `authbench bench` measured under
+//! The optional `load` section of a report (schema 1.1; `target` on its entries since 2.1): what `authbench bench` measured under
 //! open-loop load. Every type here is part of the versioned schema.
 //!
 //! Latency under load is measured from each request's *intended* start time (the schedule of a
@@ -10,7 +10,7 @@ use authbench_core::Mode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::LatencyStats;
+use crate::model::{Column, LatencyStats};
 
 /// Results of `authbench bench`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -25,7 +25,7 @@ pub struct LoadSection {
     /// Join storms: many subscribers arriving at once.
     #[serde(default)]
     pub join_storms: Vec<JoinStorm>,
-    /// The capacity search of the reference auth service, when it ran.
+    /// The capacity search of the reference auth service (or of a target's), when it ran.
     #[serde(default)]
     pub capacity: Option<Capacity>,
     /// Self-checks of the measurement (`authbench bench --self-check`), when they ran.
@@ -55,6 +55,10 @@ pub struct LoadOptions {
 pub struct ModeLoad {
     /// The mode.
     pub mode: Mode,
+    /// The target loaded (its name, as in `roundtrip @ staging`); absent for the built-in
+    /// reference service. Since schema 2.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The scenario whose requests were sent; absent for the generated workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
@@ -142,6 +146,10 @@ pub struct OutcomeCount {
 pub struct SweepPoint {
     /// The mode.
     pub mode: Mode,
+    /// The target loaded (its name, as in `roundtrip @ staging`); absent for the built-in
+    /// reference service. Since schema 2.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The scenario whose requests were sent; absent for the generated workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
@@ -160,6 +168,10 @@ pub struct SweepPoint {
 pub struct JoinStorm {
     /// The mode.
     pub mode: Mode,
+    /// The target loaded (its name, as in `roundtrip @ staging`); absent for the built-in
+    /// reference service. Since schema 2.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The scenario whose requests were sent; absent for the generated workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
@@ -198,7 +210,8 @@ pub struct StormBucket {
 /// The capacity search: the highest arrival rate whose p99 stays under a budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Capacity {
-    /// What was loaded (`reference auth service POST /validateCredentials`).
+    /// What was loaded (`reference auth service POST /validateCredentials`, or a target's
+    /// service as `scheme://host:port`).
     pub target: String,
     /// The p99 budget, in microseconds.
     pub budget_p99_us: f64,
@@ -246,30 +259,36 @@ pub struct SelfCheck {
 }
 
 impl ModeLoad {
-    /// `jwt`, or `jwt · SCENARIO` for a scenario workload.
+    /// `jwt`, `roundtrip @ TARGET` at a target, then ` · SCENARIO` for a scenario workload.
     pub fn label(&self) -> String {
-        label(self.mode, self.scenario.as_deref())
+        label(self.mode, self.target.as_deref(), self.scenario.as_deref())
     }
 }
 
 impl JoinStorm {
-    /// `jwt`, or `jwt · SCENARIO` for a scenario workload.
+    /// `jwt`, `roundtrip @ TARGET` at a target, then ` · SCENARIO` for a scenario workload.
     pub fn label(&self) -> String {
-        label(self.mode, self.scenario.as_deref())
+        label(self.mode, self.target.as_deref(), self.scenario.as_deref())
     }
 }
 
 impl SweepPoint {
-    /// `jwt`, or `jwt · SCENARIO` for a scenario workload.
+    /// `jwt`, `roundtrip @ TARGET` at a target, then ` · SCENARIO` for a scenario workload.
     pub fn label(&self) -> String {
-        label(self.mode, self.scenario.as_deref())
+        label(self.mode, self.target.as_deref(), self.scenario.as_deref())
     }
 }
 
-fn label(mode: Mode, scenario: Option<&str>) -> String {
+/// The label of the entry's report column ([`Column::label`]), then the scenario.
+fn label(mode: Mode, target: Option<&str>, scenario: Option<&str>) -> String {
+    let column = Column {
+        mode,
+        target: target.map(str::to_owned),
+    }
+    .label();
     match scenario {
-        Some(s) => format!("{mode} · {s}"),
-        None => mode.to_string(),
+        Some(s) => format!("{column} · {s}"),
+        None => column,
     }
 }
 
@@ -296,5 +315,24 @@ impl CaseBehaviour {
     /// Whether every request of the case got the expected outcome.
     pub fn as_expected(&self) -> bool {
         self.outcomes.iter().all(|o| o.outcome == self.expected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_name_the_target_then_the_scenario() {
+        assert_eq!(label(Mode::Jwt, None, None), "jwt");
+        assert_eq!(label(Mode::Jwt, None, Some("roles")), "jwt · roles");
+        assert_eq!(
+            label(Mode::Roundtrip, Some("staging"), None),
+            "roundtrip @ staging"
+        );
+        assert_eq!(
+            label(Mode::Roundtrip, Some("staging"), Some("roles")),
+            "roundtrip @ staging · roles"
+        );
     }
 }

@@ -154,11 +154,11 @@ fn load_sections_validate_and_later_minors_stay_compatible() {
     );
 
     let mut later = sample_json();
-    later["schema_version"] = json!("2.1");
+    later["schema_version"] = json!("2.9");
     later["energy"] = json!({"joules_per_decision": 0.001});
     validate(&later).unwrap();
     let report = Report::from_json(&later.to_string()).unwrap();
-    assert_eq!(report.schema_version, "2.1");
+    assert_eq!(report.schema_version, "2.9");
 
     for other in ["3", "1.2"] {
         later["schema_version"] = json!(other);

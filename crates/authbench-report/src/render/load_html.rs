@@ -72,7 +72,7 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
         storms(out, load);
     }
     if let Some(c) = &load.capacity {
-        out.push_str("<h3 class=\"sub-h\">Capacity of the reference auth service</h3>");
+        out.push_str("<h3 class=\"sub-h\">Capacity of the auth service</h3>");
         let _ = write!(
             out,
             "<p><b>{}/s</b> within a p99 budget of {} µs ({}, {} connections; completed {}/s \

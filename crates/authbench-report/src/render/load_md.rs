@@ -142,7 +142,7 @@ pub(crate) fn section(out: &mut String, load: &LoadSection) {
     if let Some(c) = &load.capacity {
         let _ = writeln!(
             out,
-            "### Capacity of the reference auth service\n\n**{}/s** within p99 ≤ {} µs ({}, {} connections). Kept up with, whatever the p99: {}/s. Unpaced, the client reached {}/s.\n",
+            "### Capacity of the auth service\n\n**{}/s** within p99 ≤ {} µs ({}, {} connections). Kept up with, whatever the p99: {}/s. Unpaced, the client reached {}/s.\n",
             fmt_count(c.rate),
             fmt_us(c.budget_p99_us),
             md(&c.target),

@@ -471,6 +471,7 @@ pub fn load_section() -> authbench_report::LoadSection {
     };
     let mode = |mode: Mode, base: f64, rate: f64, reference: &str| ModeLoad {
         mode,
+        target: None,
         scenario: None,
         path: if mode == Mode::Roundtrip {
             "POST /validateCredentials".into()
@@ -528,6 +529,7 @@ pub fn load_section() -> authbench_report::LoadSection {
                 [
                     SweepPoint {
                         mode: Mode::Jwt,
+                        target: None,
                         scenario: None,
                         concurrency: c,
                         throughput: 200_000.0 * f64::from(c.min(2)),
@@ -536,6 +538,7 @@ pub fn load_section() -> authbench_report::LoadSection {
                     },
                     SweepPoint {
                         mode: Mode::Roundtrip,
+                        target: None,
                         scenario: None,
                         concurrency: c,
                         throughput: 8_000.0 * f64::from(c),
@@ -547,6 +550,7 @@ pub fn load_section() -> authbench_report::LoadSection {
             .collect(),
         join_storms: vec![JoinStorm {
             mode: Mode::Roundtrip,
+            target: None,
             scenario: None,
             subscribers: 2000,
             window_s: 1.0,
