@@ -2,13 +2,13 @@
 //!
 //! For each request the probe performs the client side of the request's transport against the
 //! server named in the `media:` config, with the request's credentials, only as far as the
-//! server's verdict, and then closes cleanly:
+//! server's verdict, and then closes cleanly (each module's docs give the details):
 //!
 //! | transport | allowed when | refused when |
 //! |---|---|---|
 //! | RTMP | `NetStream.Publish.Start` / `NetStream.Play.Start` | `_error`, a rejection status, the connection dropped |
 //! | RTSP | `ANNOUNCE` / `DESCRIBE` answered 2xx (after a Basic or Digest challenge) | 401 / 403 / other refusals |
-//! | WHIP / WHEP | `201 Created` for the SDP offer (the session is then deleted) | any other status |
+//! | WHIP / WHEP | `201 Created` for the SDP offer (the session is then deleted) | any `4xx` (a `5xx` is `backend_unavailable`) |
 //! | SRT | the caller handshake completes | a handshake rejection (with its code) |
 //!
 //! # Decisions
@@ -47,6 +47,7 @@ mod config;
 mod rtmp;
 mod rtsp;
 mod srt;
+mod whip;
 
 use std::time::Duration;
 
@@ -105,18 +106,10 @@ impl MediaAuthenticator {
                 .await
             }
             Transport::Rtsp => rtsp::probe(endpoint, req, self.config.present, timeout).await,
-            Transport::Whip | Transport::Whep => not_built(req.transport),
+            Transport::Whip | Transport::Whep => whip::probe(endpoint, req, present, timeout).await,
             Transport::Srt => srt::probe(endpoint, req, self.config.present, timeout).await,
         }
     }
-}
-
-/// The deny for a transport whose probe is not part of this build.
-fn not_built(transport: Transport) -> Decision {
-    Decision::deny(
-        DenyReason::BackendUnavailable,
-        format!("no {transport} probe in this build"),
-    )
 }
 
 #[async_trait]
