@@ -259,9 +259,10 @@ impl Failure {
                 DenyReason::BackendUnavailable,
                 format!("the connection to {target} failed ({})", e.kind()),
             ),
+            // `what` may quote the server's status line, which may echo a secret.
             Failure::Protocol(what) => Decision::deny(
                 DenyReason::BackendProtocolError,
-                format!("{what} (answer to {method})"),
+                sanitize(req, &format!("{what} (answer to {method})")),
             ),
         }
     }

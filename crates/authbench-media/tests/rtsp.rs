@@ -637,6 +637,21 @@ async fn garbage_is_a_protocol_error() {
             "the reply is not RTSP (status line `HTTP/1.1 200 OK`) (answer to DESCRIBE)"
         )
     );
+    // A secret the garbage happens to echo is not repeated.
+    let (addr, _log) = server(|_: &Seen| Reply::Send("ICY s3cret\r\n\r\n".into())).await;
+    let decision = ask(
+        addr,
+        Present::Password,
+        &request(Action::Subscribe, alice()),
+    )
+    .await;
+    assert_eq!(
+        deny(&decision),
+        (
+            DenyReason::BackendProtocolError,
+            "the reply is not RTSP (status line `ICY [redacted]`) (answer to DESCRIBE)"
+        )
+    );
     let (addr, _log) = server(|_: &Seen| Reply::Bytes(vec![0x16, 0x03, 0x01, 0x00, 0xff])).await;
     let decision = ask(
         addr,
