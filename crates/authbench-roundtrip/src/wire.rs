@@ -280,6 +280,20 @@ pub mod fuzzing {
     pub fn mtx_answer(status: u16, body: &[u8], presented: bool) -> Result<Option<String>, Deny> {
         flat(super::mtx_answer(status, body, presented))
     }
+
+    /// An nginx-rtmp answer; `location`: the `Location` of a 3xx.
+    pub fn nginx_rtmp_answer(
+        status: u16,
+        location: Option<&str>,
+        body: &[u8],
+    ) -> Result<Option<String>, Deny> {
+        flat(Ok(super::nginx_rtmp::answer(status, location, body)))
+    }
+
+    /// An SRS answer.
+    pub fn srs_answer(status: u16, body: &[u8]) -> Result<Option<String>, Deny> {
+        flat(Ok(super::srs::answer(status, body)))
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 mod common;
 
 use authbench_core::{Action, Capability, Credentials, Decision, DenyReason, Transport};
-use authbench_roundtrip::{MAX_ANSWER_BYTES, Protocol};
+use std::time::Duration;
+
+use authbench_roundtrip::{InvalidateError, MAX_ANSWER_BYTES, Protocol, RoundTripConfig};
 use common::*;
 use url::form_urlencoded;
 
@@ -219,4 +221,51 @@ async fn nginx_rtmp_cannot_express_transports() {
     assert!(!auth.capabilities().supports(Capability::Transports));
     assert!(auth.capabilities().supports(Capability::Revocation));
     assert_eq!(serde_json::to_string(&P).expect("json"), "\"nginx-rtmp\"");
+}
+
+#[tokio::test]
+async fn a_redirected_allow_is_never_cached_a_plain_one_is() {
+    let req = publish("alice", "alice-pw", "live/room1/cam1");
+    for (answer, questions, hits) in [
+        (&b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"[..], 1, 1),
+        (
+            b"HTTP/1.1 302 Found\r\nlocation: cam2\r\ncontent-length: 0\r\n\r\n",
+            2,
+            0,
+        ),
+    ] {
+        let (addr, _rx) = fixed_answer(answer).await;
+        let mut cfg = config(format!("http://{addr}/on_publish"), P);
+        cfg.cache_ttl = Some(Duration::from_secs(60));
+        let auth = authenticator(&cfg, clock());
+        for _ in 0..2 {
+            expect_allow(&auth.authenticate(&req).await);
+        }
+        let s = auth.stats();
+        assert_eq!((s.questions, s.cache_hits), (questions, hits));
+    }
+}
+
+#[tokio::test]
+async fn the_config_names_it_nginx_rtmp_and_it_has_no_invalidation() {
+    let yaml = "url: http://127.0.0.1:9/nginx-rtmp\nprotocol: nginx-rtmp\n";
+    let cfg: RoundTripConfig = serde_saphyr::from_str(yaml).expect("parses");
+    assert_eq!(cfg.protocol, P);
+    assert_eq!(P.as_str(), "nginx-rtmp");
+    let auth = authenticator(&cfg, clock());
+    let err = auth
+        .invalidate(&publish("alice", "alice-pw", "live/room1/cam1"))
+        .await
+        .expect_err("no invalidation call");
+    assert!(matches!(err, InvalidateError::Unsupported(_)), "{err}");
+    let mut lazy = cfg.clone();
+    lazy.danger_lazy_auth = true;
+    assert!(
+        authbench_roundtrip::RoundTripAuthenticator::from_config(
+            &lazy,
+            std::path::Path::new("."),
+            clock()
+        )
+        .is_err()
+    );
 }

@@ -194,3 +194,13 @@ async fn against_the_reference_service() {
     assert_eq!(stats.denies.get("srs"), Some(&(cases.len() as u64 + 1)));
     assert!(auth.capabilities().supports(Capability::Transports));
 }
+
+#[test]
+fn the_config_names_it_srs() {
+    let yaml = "url: http://127.0.0.1:9/srs\nprotocol: srs\n";
+    let cfg: authbench_roundtrip::RoundTripConfig = serde_saphyr::from_str(yaml).expect("parses");
+    assert_eq!(cfg.protocol, P);
+    assert_eq!(P.as_str(), "srs");
+    let typo = "url: http://127.0.0.1:9/srs\nprotocol: SRS\n";
+    assert!(serde_saphyr::from_str::<authbench_roundtrip::RoundTripConfig>(typo).is_err());
+}
