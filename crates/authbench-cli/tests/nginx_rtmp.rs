@@ -1,9 +1,11 @@
 //! A real nginx-rtmp and a real client: nginx with Debian's RTMP module asks `authbench serve`
-//! (`on_publish` → `POST /nginx-rtmp`), and ffmpeg publishes a one-second test pattern with the
-//! credentials in the RTMP URL. Good credentials are accepted, a wrong password and a revoked
-//! user refused, exactly as the service decides (ffmpeg's exit status and the service's
-//! counters say so); and what nginx forwards reads as the same request `authbench decide --url`
-//! makes of that URL, field for field with what the round-trip client sends.
+//! (`on_publish` / `on_play` → `POST /nginx-rtmp`), and ffmpeg publishes a one-second test
+//! pattern, or plays one second of a live stream, with the credentials in the RTMP URL. Good
+//! credentials are accepted; a wrong password, a forbidden room or role and a revoked user are
+//! refused, exactly as the service decides (ffmpeg's exit status, the service's counters and
+//! nginx's log say so); and what nginx forwards reads as the same request
+//! `authbench decide --url` makes of that URL, field for field with what the round-trip client
+//! sends.
 //!
 //! Needs nginx, libnginx-mod-rtmp and ffmpeg: `scripts/install-media-servers.sh` installs them.
 //! Run with `cargo test -p authbench-cli --features media-servers --test nginx_rtmp`; with the
@@ -272,6 +274,74 @@ fn ffmpeg_publish(url: &str, log: &Path) -> ExitStatus {
     wait_exit(&mut child, "ffmpeg")
 }
 
+/// ffmpeg publishing a test pattern of `seconds` to `url`, in the background.
+fn ffmpeg_publish_for(seconds: u32, url: &str, log: &Path) -> Killed {
+    let log_file = std::fs::File::create(log).expect("ffmpeg log");
+    Killed(
+        Command::new("ffmpeg")
+            .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-re"])
+            .args(["-f", "lavfi", "-i"])
+            .arg(format!("testsrc=duration={seconds}:size=320x240:rate=10"))
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .args(["-g", "10", "-f", "flv", url])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start ffmpeg"),
+    )
+}
+
+/// ffmpeg playing one second of `url` (decoded, then dropped); its exit status.
+fn ffmpeg_play(url: &str, log: &Path) -> ExitStatus {
+    let log_file = std::fs::File::create(log).expect("ffmpeg log");
+    let mut child = Killed(
+        Command::new("ffmpeg")
+            .args(["-hide_banner", "-nostdin", "-loglevel", "error"])
+            // Bounded: a player that gets no data gives up rather than wait forever.
+            .args([
+                "-rw_timeout",
+                "30000000",
+                "-i",
+                url,
+                "-t",
+                "1",
+                "-f",
+                "null",
+                "-",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start ffmpeg"),
+    );
+    wait_exit(&mut child, "ffmpeg")
+}
+
+/// Waits until the service's `group`/`key` counter reaches `n`.
+fn wait_for_count(base: &str, group: &str, key: &str, n: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let s = stats(base);
+        if count(&s, group, key) >= n {
+            return s;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{group}.{key} did not reach {n} within {WAIT:?}: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// `%XX` and `+` decoded (test forms are ASCII).
 fn decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -312,80 +382,119 @@ fn same_request(a: &AuthRequest, b: &AuthRequest, what: &str) {
     assert_eq!(a.credentials, b.credentials, "{what}: credentials");
 }
 
+/// `authbench serve`, a recording server and nginx, started on free loopback ports; stopped
+/// (killed) when dropped.
+struct World {
+    dir: tempfile::TempDir,
+    base: String,
+    rtmp_port: u16,
+    recorder_url: String,
+    recorded: mpsc::Receiver<String>,
+    // Fields drop in order: nginx is killed first, then the service.
+    _nginx: Killed,
+    _service: Killed,
+}
+
+impl World {
+    fn start() -> World {
+        require_tools();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("serve.yaml");
+        std::fs::write(
+            &config,
+            "service:\n  expose_reasons: true\nidentities:\n  \
+             alice: {password: alice-pw, roles: [publisher], rooms: [room1]}\n  \
+             bob: {password: bob-pw, roles: [subscriber]}\n",
+        )
+        .expect("write the service config");
+        let (service, base) = serve(&config);
+        let (recorder_url, recorded) = recorder();
+        let rtmp_port = free_port();
+        let conf = nginx_conf(
+            dir.path(),
+            rtmp_port,
+            &format!("{base}{}", authbench_authsvc::PATH_NGINX_RTMP),
+            &recorder_url,
+        );
+        let startup_log = dir.path().join("startup.log");
+        let nginx = Killed(
+            Command::new("nginx")
+                .arg("-p")
+                .arg(dir.path())
+                .arg("-c")
+                .arg(&conf)
+                .arg("-e")
+                .arg(&startup_log)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start nginx"),
+        );
+        wait_for_port(rtmp_port, "nginx", &startup_log);
+        World {
+            dir,
+            base,
+            rtmp_port,
+            recorder_url,
+            recorded,
+            _nginx: nginx,
+            _service: service,
+        }
+    }
+
+    /// The URL a client puts its credentials in, as ffmpeg users write it.
+    fn url(&self, path: &str, user: &str, password: &str) -> String {
+        format!(
+            "rtmp://127.0.0.1:{}/{path}?username={user}&password={password}",
+            self.rtmp_port
+        )
+    }
+
+    fn log(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.log"))
+    }
+
+    fn read_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.log(name)).unwrap_or_default()
+    }
+}
+
 #[test]
 fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
-    require_tools();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("serve.yaml");
-    std::fs::write(
-        &config,
-        "service:\n  expose_reasons: true\nidentities:\n  \
-         alice: {password: alice-pw, roles: [publisher], rooms: [room1]}\n  \
-         bob: {password: bob-pw, roles: [subscriber]}\n",
-    )
-    .expect("write the service config");
-    let (_service, base) = serve(&config);
+    let w = World::start();
+    let (base, recorder_url) = (&w.base, &w.recorder_url);
+    let error_log = w.dir.path().join("error.log");
 
-    let (recorder_url, recorded) = recorder();
-    let rtmp_port = free_port();
-    let conf = nginx_conf(
-        dir.path(),
-        rtmp_port,
-        &format!("{base}{}", authbench_authsvc::PATH_NGINX_RTMP),
-        &recorder_url,
-    );
-    let startup_log = dir.path().join("startup.log");
-    let _nginx = Killed(
-        Command::new("nginx")
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(&startup_log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx"),
-    );
-    let error_log = dir.path().join("error.log");
-    wait_for_port(rtmp_port, "nginx", &startup_log);
-
-    let url = |path: &str, user: &str, password: &str| {
-        format!("rtmp://127.0.0.1:{rtmp_port}/{path}?username={user}&password={password}")
-    };
-    let publish =
-        |name: &str, url: &str| ffmpeg_publish(url, &dir.path().join(format!("{name}.log")));
-    let ffmpeg_log = |name: &str| {
-        std::fs::read_to_string(dir.path().join(format!("{name}.log"))).unwrap_or_default()
-    };
+    let url = |path: &str, user: &str, password: &str| w.url(path, user, password);
+    let publish = |name: &str, url: &str| ffmpeg_publish(url, &w.log(name));
+    let ffmpeg_log = |name: &str| w.read_log(name);
 
     // Good credentials: nginx lets ffmpeg publish its second of video.
     let good = publish("good", &url("live/room1/cam1", "alice", "alice-pw"));
     assert!(good.success(), "ffmpeg was refused: {}", ffmpeg_log("good"));
-    let s = stats(&base);
+    let s = stats(base);
     assert_eq!(count(&s, "allows", "nginx_rtmp"), 1, "{s}");
     assert_eq!(count(&s, "denies", "nginx_rtmp"), 0, "{s}");
 
     // A wrong password: the service refuses, nginx drops ffmpeg.
     let wrong = publish("wrong", &url("live/room1/cam1", "alice", "wrong-pw"));
     assert!(!wrong.success(), "a wrong password was accepted");
-    let s = stats(&base);
+    let s = stats(base);
     assert_eq!(count(&s, "deny_reasons", "bad_password"), 1, "{s}");
 
     // A room alice may not use.
     let room = publish("room", &url("live/room2/cam1", "alice", "alice-pw"));
     assert!(!room.success(), "another room was accepted");
-    let s = stats(&base);
+    let s = stats(base);
     assert_eq!(count(&s, "deny_reasons", "room_forbidden"), 1, "{s}");
 
     // Revoked: the same good credentials are refused from the next publish on.
-    let (status, body) = http(&base, "POST", "/admin/users/alice/revoke");
+    let (status, body) = http(base, "POST", "/admin/users/alice/revoke");
     assert_eq!(status, 200, "{body}");
     let revoked = publish("revoked", &url("live/room1/cam1", "alice", "alice-pw"));
     assert!(!revoked.success(), "a revoked user was accepted");
-    let s = stats(&base);
+    let s = stats(base);
     assert_eq!(count(&s, "deny_reasons", "revoked"), 1, "{s}");
     assert_eq!(count(&s, "allows", "nginx_rtmp"), 1, "{s}");
     assert_eq!(count(&s, "denies", "nginx_rtmp"), 3, "{s}");
@@ -405,7 +514,8 @@ fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
     let client_url = url("rec/room1/cam1", "alice", "p%26ss%20w");
     let rec = publish("recorded", &client_url);
     assert!(!rec.success(), "the recorder refuses every publish");
-    let from_nginx = recorded
+    let from_nginx = w
+        .recorded
         .recv_timeout(WAIT)
         .expect("nginx notified the recorder");
     let want = connect::rtmp(&client_url, Action::Publish).expect("the URL parses");
@@ -414,7 +524,7 @@ fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
     same_request(&nginx_req, &want, "nginx's notification vs the URL");
     assert_eq!(want.transport, Transport::Rtmp);
 
-    let decide_config = dir.path().join("decide.yaml");
+    let decide_config = w.dir.path().join("decide.yaml");
     std::fs::write(
         &decide_config,
         format!("roundtrip:\n  url: {recorder_url}\n  protocol: nginx-rtmp\n  timeout: 5s\n"),
@@ -443,7 +553,8 @@ fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
     );
     let answer: Value = serde_json::from_slice(&decided.stdout).expect("decide prints JSON");
     assert_eq!(answer["reason"], "backend_rejected", "{answer}");
-    let from_client = recorded
+    let from_client = w
+        .recorded
         .recv_timeout(WAIT)
         .expect("the round-trip client asked the recorder");
     let client_req =
@@ -457,4 +568,56 @@ fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
         );
     }
     assert_eq!(field(&from_nginx, "password").as_deref(), Some("p&ss w"));
+}
+
+#[test]
+fn ffmpeg_playing_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
+    let w = World::start();
+    let base = &w.base;
+    // alice publishes for long enough that a player finds the stream live.
+    let _publisher = ffmpeg_publish_for(
+        30,
+        &w.url("live/room1/cam1", "alice", "alice-pw"),
+        &w.log("publisher"),
+    );
+    wait_for_count(base, "allows", "nginx_rtmp", 1);
+
+    // bob, a subscriber, plays one second of it: on_play allowed.
+    let good = ffmpeg_play(&w.url("live/room1/cam1", "bob", "bob-pw"), &w.log("bob"));
+    assert!(
+        good.success(),
+        "bob's play was refused: {}",
+        w.read_log("bob")
+    );
+    let s = stats(base);
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 2, "{s}");
+
+    let wrong = ffmpeg_play(&w.url("live/room1/cam1", "bob", "nope"), &w.log("wrong"));
+    assert!(!wrong.success(), "a wrong password played");
+    // alice may publish but not subscribe.
+    let role = ffmpeg_play(
+        &w.url("live/room1/cam1", "alice", "alice-pw"),
+        &w.log("role"),
+    );
+    assert!(!role.success(), "a publisher-only user played");
+    let (status, body) = http(base, "POST", "/admin/users/bob/revoke");
+    assert_eq!(status, 200, "{body}");
+    let revoked = ffmpeg_play(
+        &w.url("live/room1/cam1", "bob", "bob-pw"),
+        &w.log("revoked"),
+    );
+    assert!(!revoked.success(), "a revoked user played");
+
+    let s = stats(base);
+    assert_eq!(count(&s, "deny_reasons", "bad_password"), 1, "{s}");
+    assert_eq!(count(&s, "deny_reasons", "role_forbidden"), 1, "{s}");
+    assert_eq!(count(&s, "deny_reasons", "revoked"), 1, "{s}");
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 2, "{s}");
+    assert_eq!(count(&s, "denies", "nginx_rtmp"), 3, "{s}");
+    let log = std::fs::read_to_string(w.dir.path().join("error.log")).expect("nginx error log");
+    assert_eq!(
+        log.matches("notify: play '").count(),
+        4,
+        "nginx error log:\n{log}"
+    );
 }
