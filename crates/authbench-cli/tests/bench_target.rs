@@ -147,7 +147,10 @@ fn bench_target_loads_a_served_auth_service_steady_storm_and_capacity() {
     let text = std::fs::read_to_string(out.join("report.json")).unwrap();
     assert!(!text.contains("alice-secret-1") && !text.contains("bob-secret-2"));
     let report: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(report["schema_version"], json!("2.1"));
+    assert_eq!(
+        report["schema_version"],
+        json!(authbench_report::SCHEMA_VERSION)
+    );
     assert_eq!(
         report["targets"],
         json!([{"name": "local-svc", "mode": "roundtrip",
