@@ -42,8 +42,9 @@ const CSID_STREAM: u8 = 8;
 /// User Control events (RTMP specification, section 7.1.7).
 const UC_PING_REQUEST: u16 = 6;
 const UC_PING_RESPONSE: u16 = 7;
-/// flashVer values: ffmpeg's when publishing (an encoder) and when playing (a player).
-const FLASHVER_PUBLISH: &str = "FMLE/3.0 (compatible; authbench)";
+/// flashVer values: an encoder's when publishing (Flash Media Live Encoder's, which fits the 31
+/// characters nginx-rtmp keeps) and ffmpeg's when playing.
+const FLASHVER_PUBLISH: &str = "FMLE/3.0 (compatible; FMSc/1.0)";
 const FLASHVER_PLAY: &str = "LNX 9,0,124,2";
 
 /// What the probe sends in `connect` and `publish` / `play`.
@@ -593,6 +594,17 @@ impl Session {
                 .await;
         }
         let _ = self.writer.shutdown().await;
+        // Wait for the server to close its side, so what it still sends (a status for
+        // deleteStream, an acknowledgement) is read rather than answered by a reset. Bounded by
+        // the caller's cleanup timeout and by the bytes a reader may take.
+        let mut sink = [0u8; 4096];
+        let mut left = chunk::MAX_TOTAL_READ;
+        while let Ok(n @ 1..) = self.reader.read(&mut sink).await {
+            left = left.saturating_sub(n as u64);
+            if left == 0 {
+                break;
+            }
+        }
     }
 }
 

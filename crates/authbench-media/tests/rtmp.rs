@@ -510,7 +510,7 @@ async fn publish_is_allowed_with_the_credentials_where_ffmpeg_puts_them() {
     );
     assert_eq!(
         rec.flash_ver.as_deref(),
-        Some("FMLE/3.0 (compatible; authbench)")
+        Some("FMLE/3.0 (compatible; FMSc/1.0)")
     );
     // ffmpeg's publish sequence, then the stream is taken down cleanly.
     assert_eq!(
