@@ -404,7 +404,8 @@ impl World {
             &config,
             "service:\n  expose_reasons: true\nidentities:\n  \
              alice: {password: alice-pw, roles: [publisher], rooms: [room1]}\n  \
-             bob: {password: bob-pw, roles: [subscriber]}\n",
+             bob: {password: bob-pw, roles: [subscriber]}\n  \
+             carol: {password: carol-pw, roles: [publisher]}\n",
         )
         .expect("write the service config");
         let (service, base) = serve(&config);
@@ -477,11 +478,20 @@ fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
     assert_eq!(count(&s, "allows", "nginx_rtmp"), 1, "{s}");
     assert_eq!(count(&s, "denies", "nginx_rtmp"), 0, "{s}");
 
+    // The same over `notify_method get` (application live/open).
+    let get = publish("get", &url("live/open/cam1", "carol", "carol-pw"));
+    assert!(get.success(), "ffmpeg was refused: {}", ffmpeg_log("get"));
+    let get_wrong = publish("get-wrong", &url("live/open/cam1", "carol", "nope"));
+    assert!(!get_wrong.success(), "a wrong password was accepted");
+    let s = stats(base);
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 2, "{s}");
+    assert_eq!(count(&s, "denies", "nginx_rtmp"), 1, "{s}");
+
     // A wrong password: the service refuses, nginx drops ffmpeg.
     let wrong = publish("wrong", &url("live/room1/cam1", "alice", "wrong-pw"));
     assert!(!wrong.success(), "a wrong password was accepted");
     let s = stats(base);
-    assert_eq!(count(&s, "deny_reasons", "bad_password"), 1, "{s}");
+    assert_eq!(count(&s, "deny_reasons", "bad_password"), 2, "{s}");
 
     // A room alice may not use.
     let room = publish("room", &url("live/room2/cam1", "alice", "alice-pw"));
@@ -496,15 +506,15 @@ fn ffmpeg_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decides() {
     assert!(!revoked.success(), "a revoked user was accepted");
     let s = stats(base);
     assert_eq!(count(&s, "deny_reasons", "revoked"), 1, "{s}");
-    assert_eq!(count(&s, "allows", "nginx_rtmp"), 1, "{s}");
-    assert_eq!(count(&s, "denies", "nginx_rtmp"), 3, "{s}");
-    assert_eq!(count(&s, "requests", "nginx_rtmp"), 4, "{s}");
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 2, "{s}");
+    assert_eq!(count(&s, "denies", "nginx_rtmp"), 4, "{s}");
+    assert_eq!(count(&s, "requests", "nginx_rtmp"), 6, "{s}");
 
     // nginx asked the service once per publish, with the client's arguments.
     let log = std::fs::read_to_string(&error_log).expect("nginx error log");
     assert_eq!(
         log.matches("notify: publish '").count(),
-        4,
+        6,
         "nginx error log:\n{log}"
     );
     assert!(log.contains("args='username=alice&password="), "{log}");

@@ -17,7 +17,8 @@
 //! `authbench decide --url rtmp://…` uses, on the RTMP URL the client must have used
 //! (`rtmp://…/live/room1/cam1?username=…&password=…`), so both give the same request. The
 //! module's own fields (the first occurrence of each name) are set aside first. The transport
-//! is RTMP.
+//! is RTMP. The failed-attempt lockout is keyed by the TCP peer, which is the nginx server, not
+//! the forwarded `addr`: anyone who can reach this endpoint could write any `addr`.
 //!
 //! Answers: `200 {"subject": principal}` allows; `403 {"error", "reason"?}` refuses (`reason` only
 //! when the service exposes reasons; nginx-rtmp reads neither body). `publish`/`play` and their

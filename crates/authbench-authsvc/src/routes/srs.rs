@@ -13,7 +13,8 @@
 //! by the connect parsing `authbench decide --url` uses, and the transport from the `tcUrl`
 //! scheme (`rtmp`, `srt`, `webrtc` — WHIP for `on_publish`, WHEP for `on_play` — or `rtsp`;
 //! another scheme, or none, is a transport outside the model, allowed only to users without a
-//! transport restriction).
+//! transport restriction). The failed-attempt lockout is keyed by the TCP peer (the SRS server),
+//! not the forwarded `ip`, which anyone reaching this endpoint could write.
 //!
 //! Answers: `200 {"code": 0, "subject": principal}` allows. A refusal is the documented one, HTTP
 //! `200` with a non-zero code: `{"code": 403, "error", "reason"?}` (`reason` only when the service
