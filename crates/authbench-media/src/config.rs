@@ -301,6 +301,51 @@ mod tests {
         );
     }
 
+    fn parse(yaml: &str) -> Result<MediaConfig, String> {
+        serde_saphyr::from_str(yaml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_documented_yaml_parses_to_the_same_config_as_rust() {
+        let yaml = "rtmp: rtmp://127.0.0.1:1935\n\
+                    rtsp: rtsp://127.0.0.1:8554\n\
+                    whip: http://127.0.0.1:8889/{stream}/whip\n\
+                    whep: http://127.0.0.1:8889/{stream}/whep\n\
+                    srt: srt://127.0.0.1:8890\n\
+                    present: password\n\
+                    timeout: 2s\n\
+                    rtmp_credentials: connect\n";
+        let built = MediaConfig::new(Present::Password)
+            .with_rtmp("rtmp://127.0.0.1:1935")
+            .with_rtsp("rtsp://127.0.0.1:8554")
+            .with_whip("http://127.0.0.1:8889/{stream}/whip")
+            .with_whep("http://127.0.0.1:8889/{stream}/whep")
+            .with_srt("srt://127.0.0.1:8890")
+            .with_timeout(Duration::from_secs(2))
+            .with_rtmp_credentials(RtmpCredentials::Connect);
+        assert_eq!(parse(yaml), Ok(built));
+    }
+
+    #[test]
+    fn defaults_are_five_seconds_and_ffmpegs_placement() {
+        let c = parse("rtmp: rtmp://127.0.0.1:1935\npresent: token\n").expect("valid");
+        assert_eq!(c.effective_timeout(), DEFAULT_TIMEOUT);
+        assert_eq!(c.rtmp_credentials, RtmpCredentials::Stream);
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn unknown_keys_bad_values_and_a_missing_present_are_errors() {
+        let err = parse("rtmp: rtmp://h:1\npresent: token\nrtmp_url: x\n").expect_err("typo");
+        assert!(err.contains("rtmp_url"), "{err}");
+        let err = parse("rtmp: rtmp://h:1\npresent: cookie\n").expect_err("bad present");
+        assert!(err.contains("cookie"), "{err}");
+        let err = parse("rtmp: rtmp://h:1\n").expect_err("no present");
+        assert!(err.contains("present"), "{err}");
+        let err = parse("rtmp: rtmp://h:1\npresent: token\ntimeout: soon\n").expect_err("duration");
+        assert!(err.contains("soon"), "{err}");
+    }
+
     #[test]
     fn an_endpoint_with_credentials_is_refused_without_repeating_them() {
         let err = MediaConfig::new(Present::Password)

@@ -29,7 +29,7 @@
 //! Each transport lives in its own module exposing one function, called by
 //! [`MediaAuthenticator`]'s dispatch:
 //!
-//! ```ignore
+//! ```text
 //! pub(crate) async fn probe(endpoint: &str, req: &AuthRequest, present: Present, timeout: Duration) -> Decision
 //! ```
 //!
@@ -300,6 +300,20 @@ mod tests {
         assert_eq!(
             sanitize(&r, "red: [redacted] red"),
             "[redacted]: [redacted] [redacted]"
+        );
+    }
+
+    #[test]
+    fn the_probe_is_mode_media_and_claims_no_capability() {
+        let auth = MediaAuthenticator::new(
+            MediaConfig::new(Present::Token).with_whep("http://127.0.0.1:8889/{stream}/whep"),
+        )
+        .expect("valid");
+        assert_eq!(auth.mode(), "media");
+        assert_eq!(auth.capabilities().iter().count(), 0);
+        assert_eq!(
+            MediaAuthenticator::new(MediaConfig::new(Present::Token)).err(),
+            Some(MediaConfigError::NoEndpoint)
         );
     }
 

@@ -208,6 +208,15 @@ impl Command {
         self.args.iter().find(|a| a.get("code").is_some())
     }
 
+    /// A status object saying no: level `error`, or a refusal code at any level.
+    fn is_refusal(&self) -> bool {
+        let Some(info) = self.info() else {
+            return false;
+        };
+        let text = |k: &str| info.get(k).and_then(Value::as_str).unwrap_or_default();
+        text("level") == "error" || REFUSAL_SUFFIXES.iter().any(|s| text("code").ends_with(s))
+    }
+
     /// `code: description` of the status object, for a refusal detail.
     fn said(&self) -> String {
         let Some(info) = self.info() else {
@@ -294,7 +303,7 @@ async fn run(
         .send_command(CSID_COMMAND, 0, "connect", vec![Value::object(props)])
         .await?;
     s.connect_sent = true;
-    let reply = s.await_reply(txn).await?;
+    let reply = s.await_reply(txn, "connect").await?;
     if reply.name != "_result" {
         return Err(Failure::Refused(format!("connect: {}", reply.said())));
     }
@@ -321,7 +330,7 @@ async fn run(
     let txn = s
         .send_command(CSID_COMMAND, 0, "createStream", vec![Value::Null])
         .await?;
-    let reply = s.await_reply(txn).await?;
+    let reply = s.await_reply(txn, "createStream").await?;
     if reply.name != "_result" {
         return Err(Failure::Refused(format!("createStream: {}", reply.said())));
     }
@@ -532,12 +541,17 @@ impl Session {
     }
 
     /// Waits for `_result` or `_error` answering `txn`; a `close` from the server is a refusal.
-    async fn await_reply(&mut self, txn: f64) -> Result<Command, Failure> {
+    /// An `onStatus` refusing the connection (some servers send one instead of, or before,
+    /// `_error`) ends the wait too.
+    async fn await_reply(&mut self, txn: f64, command: &str) -> Result<Command, Failure> {
         loop {
             let cmd = self.next_command().await?;
             match cmd.name.as_str() {
                 "_result" | "_error" if cmd.txn == txn => return Ok(cmd),
                 "close" => return Err(Failure::Refused(format!("close: {}", cmd.said()))),
+                "onStatus" if cmd.is_refusal() => {
+                    return Err(Failure::Refused(format!("{command}: {}", cmd.said())));
+                }
                 _ => {}
             }
         }
@@ -553,14 +567,10 @@ impl Session {
                         return Err(Failure::Protocol("onStatus without a status object".into()));
                     };
                     let code = info.get("code").and_then(Value::as_str).unwrap_or_default();
-                    let level = info
-                        .get("level")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
                     if code == want {
                         return Ok(());
                     }
-                    if level == "error" || REFUSAL_SUFFIXES.iter().any(|s| code.ends_with(s)) {
+                    if cmd.is_refusal() {
                         return Err(Failure::Refused(format!("{command}: {}", cmd.said())));
                     }
                     // Play.Reset, PublishNotify and the like come before the start.

@@ -33,6 +33,8 @@ mod double {
         RefuseStream(&'static str, String),
         /// Closes the connection once connect has arrived.
         DropAfterConnect,
+        /// Answers connect with an `onStatus` rejection (no `_error`), then closes.
+        StatusOnConnect,
         /// Sends S0 and half of S1, then says nothing more.
         StallHandshake,
         /// Answers the handshake with an HTTP response.
@@ -335,6 +337,17 @@ mod double {
                                 3,
                                 0,
                                 &[Value::from("_error"), Value::Number(txn), Value::Null, info],
+                                false,
+                            )
+                            .await;
+                            return Ok(false);
+                        }
+                        Script::StatusOnConnect => {
+                            self.status(
+                                0,
+                                "status",
+                                "NetConnection.Connect.Rejected",
+                                "[ code=403 need auth; authmod=adobe ]",
                                 false,
                             )
                             .await;
@@ -751,6 +764,20 @@ async fn a_transport_without_an_endpoint_is_backend_unavailable() {
         (
             DenyReason::BackendUnavailable,
             "no whep endpoint in the media config".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_on_status_rejection_of_connect_is_server_refused_with_its_words() {
+    let double = Double::start(Script::StatusOnConnect).await;
+    let auth = probe(&double, Present::Password);
+    let d = decide(&auth, &request(Action::Publish, "live/cam1", alice())).await;
+    assert_eq!(
+        deny(&d),
+        (
+            DenyReason::ServerRefused,
+            "connect: NetConnection.Connect.Rejected: [ code=403 need auth; authmod=adobe ]".into()
         )
     );
 }
