@@ -283,6 +283,7 @@ pub(crate) async fn run(args: BenchArgs) -> Result<u8, CliError> {
                         if quick { ", quick" } else { "" }
                     ),
                     injected: Vec::new(),
+                    measured_by: None,
                 },
                 modes: Vec::new(),
                 sweep: Vec::new(),

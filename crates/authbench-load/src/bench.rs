@@ -317,6 +317,7 @@ pub fn run(opts: &BenchOptions) -> Result<LoadSection, LoadError> {
                 .iter()
                 .map(|(m, f)| format!("{m}: every decision slowed by {:.0}%", f * 100.0))
                 .collect(),
+            measured_by: None,
         },
         modes: Vec::new(),
         sweep: Vec::new(),

@@ -300,6 +300,7 @@ fn load_report(modes: Vec<authbench_report::ModeLoad>) -> Report {
             batches: 0,
             workload: String::new(),
             injected: Vec::new(),
+            measured_by: None,
         },
         modes,
         sweep: Vec::new(),

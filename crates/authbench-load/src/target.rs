@@ -454,6 +454,7 @@ pub fn run(
                 .map(|f| format!("roundtrip: every decision slowed by {:.0}%", f * 100.0))
                 .into_iter()
                 .collect(),
+            measured_by: None,
         },
         modes: Vec::new(),
         sweep: Vec::new(),

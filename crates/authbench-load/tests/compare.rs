@@ -66,6 +66,7 @@ fn report(modes: Vec<ModeLoad>) -> Report {
             batches: 10,
             workload: "generated".into(),
             injected: Vec::new(),
+            measured_by: None,
         },
         modes,
         sweep: Vec::new(),

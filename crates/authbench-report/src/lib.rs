@@ -42,6 +42,8 @@
 //!   tested at each target, and a step result may carry a `note` on how it was judged.
 //!   `2.1` added the optional `target` of the `load` section's entries ([`ModeLoad`],
 //!   [`SweepPoint`], [`JoinStorm`]): `authbench bench --target` loads a user's service.
+//!   `2.2` added the optional `measured_by` of the load options ([`LoadOptions`]): a load run
+//!   by another tool (`authbench import locust`), whose latency runs from the send.
 //!
 //! [`Report::from_json`] accepts any report whose major version is this crate's.
 
@@ -73,7 +75,7 @@ pub use model::{
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "2.1";
+pub const SCHEMA_VERSION: &str = "2.2";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]

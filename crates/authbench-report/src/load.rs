@@ -48,6 +48,12 @@ pub struct LoadOptions {
     /// report with something here is a test of the gate, not a measurement of the system.
     #[serde(default)]
     pub injected: Vec<String>,
+    /// The tool that generated and measured the load when it was not `authbench bench`'s own
+    /// open-loop engine, and how it measures (`Locust 2.47.0 (2 workers, 8 users): closed loop
+    /// per user, latency from the send, …`). When present, the entries' `latency` runs from the
+    /// send, not from an intended start. Absent for `authbench bench`. Since schema 2.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_by: Option<String>,
 }
 
 /// Steady open-loop load on one mode.

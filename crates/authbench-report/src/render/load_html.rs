@@ -12,12 +12,20 @@ use crate::render::svg::{Series, mode_colour, percentile_curves};
 pub(crate) fn section(out: &mut String, load: &LoadSection) {
     out.push_str("<section id=\"load\"><h2>Under load</h2>");
     let o = &load.options;
+    match &o.measured_by {
+        Some(by) => {
+            let _ = write!(out, "<p class=\"note\">Measured by {}. ", esc(by));
+        }
+        None => out.push_str(
+            "<p class=\"note\">Open-loop load: requests are sent on a fixed schedule at the \
+             target rate whatever the answers do, and each latency is measured from the \
+             request's <i>intended</i> start, so time spent queued behind a slow request counts \
+             (no coordinated omission). ",
+        ),
+    }
     let _ = write!(
         out,
-        "<p class=\"note\">Open-loop load: requests are sent on a fixed schedule at the target \
-         rate whatever the answers do, and each latency is measured from the request's \
-         <i>intended</i> start, so time spent queued behind a slow request counts (no \
-         coordinated omission). {} s measured per mode after {} s of warm-up, split into {} \
+        "{} s measured per mode after {} s of warm-up, split into {} \
          batches; the spread of the batch figures is the noise the regression gate allows for. \
          Workload: {}.</p>",
         o.duration_s,
@@ -208,8 +216,13 @@ fn steady(out: &mut String, load: &LoadSection) {
         }
         out.push_str("</tr>");
     }
+    out.push_str(if load.options.measured_by.is_some() {
+        "</table></div><p class=\"note\">Latency in µs from the send."
+    } else {
+        "</table></div><p class=\"note\">Latency in µs from the intended start."
+    });
     out.push_str(
-        "</table></div><p class=\"note\">Latency in µs from the intended start. “× p50” is the \
+        " “× p50” is the \
          mode's median over its reference's median, both measured at the same rate in the same \
          run: a ratio survives a noisy machine better than the raw figure.</p>",
     );

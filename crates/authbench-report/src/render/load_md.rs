@@ -11,10 +11,17 @@ use crate::render::load_svg::fmt_count;
 pub(crate) fn section(out: &mut String, load: &LoadSection) {
     let o = &load.options;
     out.push_str("## Under load\n\n");
+    match &o.measured_by {
+        Some(by) => {
+            let _ = write!(out, "Measured by {}. ", md(by));
+        }
+        None => out.push_str(
+            "Open-loop load, latency from each request's intended start (queueing counts). ",
+        ),
+    }
     let _ = writeln!(
         out,
-        "Open-loop load, latency from each request's intended start (queueing counts). \
-         {} s per mode after {} s warm-up, {} batches. Workload: {}.\n",
+        "{} s per mode after {} s warm-up, {} batches. Workload: {}.\n",
         o.duration_s,
         o.warmup_s,
         o.batches,

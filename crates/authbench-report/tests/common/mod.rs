@@ -518,6 +518,7 @@ pub fn load_section() -> authbench_report::LoadSection {
             batches: 10,
             workload: "generated: 64 identities <b>".into(),
             injected: Vec::new(),
+            measured_by: None,
         },
         modes: vec![
             mode(Mode::Jwt, 4.0, 20_000.0, "raw jsonwebtoken::decode HS256"),
