@@ -12,6 +12,8 @@
 //!   crates' own fixture and minting functions), the request mix and the reference.
 //! * [`bench`]: what `authbench bench` runs; [`capacity`]: the capacity search;
 //!   [`selfcheck`]: `authbench bench --self-check`; [`compare`]: the gate.
+//! * [`locust`]: the same round-trip workload exported to Locust for distributed runs, and
+//!   Locust's results imported as a report's load section.
 //! * [`target`]: `authbench bench --target`, the same load against a user's round-trip
 //!   service, behind the rate guard of [`guard`].
 //!
@@ -44,6 +46,7 @@ pub mod compare;
 pub mod engine;
 pub mod guard;
 pub mod http;
+pub mod locust;
 pub mod progress;
 mod recorder;
 pub mod scenario;
