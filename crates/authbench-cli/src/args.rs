@@ -58,6 +58,94 @@ pub enum Command {
     /// threshold and the measured noise, 0 when clean, 2 on bad input.
     #[command(after_help = crate::EXIT_CODES_HELP)]
     Compare(CompareArgs),
+    /// Write the round-trip workload for another load engine (Locust), to load a service from
+    /// many machines. Exit 0 when written, 2 on bad input, 3 when it cannot be written.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
+    Export(ExportArgs),
+    /// Read another load engine's results (Locust's --csv files) into report.{json,md,html}.
+    /// Exit 0 when written, 2 when the files are not a run of an exported workload.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
+    Import(ImportArgs),
+}
+
+/// Arguments of `authbench export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The load engine.
+    #[command(subcommand)]
+    pub engine: ExportEngine,
+}
+
+/// The engines `authbench export` writes for.
+#[derive(Debug, Subcommand)]
+pub enum ExportEngine {
+    /// A locustfile, plan.json and requests.json (the requests, with passwords: written 0600).
+    /// Run it with one master and N workers (docs/load-at-scale.md).
+    #[command(after_help = crate::EXIT_CODES_HELP)]
+    Locust(ExportLocustArgs),
+}
+
+/// Arguments of `authbench export locust`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("world").required(true).args(["target", "builtin"])))]
+pub struct ExportLocustArgs {
+    /// Load your round-trip service as this target file describes it, with its mapped accounts
+    /// (valid publishes and subscribes, a wrong password and an unknown user per account).
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+    /// Load `authbench serve` at this base URL with `bench`'s generated users and request cases;
+    /// serve.yaml, written beside, is the config to start it with (`authbench serve --config
+    /// serve.yaml`).
+    #[arg(
+        long,
+        value_name = "URL",
+        num_args = 0..=1,
+        default_missing_value = "http://127.0.0.1:8089"
+    )]
+    pub builtin: Option<String>,
+    /// Where the locustfile and its data go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Requests per second over all Locust users and workers.
+    #[arg(long, value_name = "N/s", default_value_t = 100.0)]
+    pub rate: f64,
+    /// How long the load runs.
+    #[arg(long, value_name = "D", default_value = "60s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Locust users (default: one per 5 requests per second).
+    #[arg(long, value_name = "N")]
+    pub users: Option<u32>,
+    /// With --builtin: generated identities.
+    #[arg(long, value_name = "N", default_value_t = 64, requires = "builtin")]
+    pub identities: usize,
+}
+
+/// Arguments of `authbench import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The load engine.
+    #[command(subcommand)]
+    pub engine: ImportEngine,
+}
+
+/// The engines `authbench import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportEngine {
+    /// A run of an exported locustfile: the folder of its `--csv` files.
+    #[command(after_help = crate::EXIT_CODES_HELP)]
+    Locust(ImportLocustArgs),
+}
+
+/// Arguments of `authbench import locust`.
+#[derive(Debug, Args)]
+pub struct ImportLocustArgs {
+    /// The folder of the run's --csv files (PREFIX_stats.csv, PREFIX_stats_history.csv,
+    /// PREFIX_failures.csv and PREFIX_authbench.json).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where report.{json,md,html} go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `authbench recommend`.

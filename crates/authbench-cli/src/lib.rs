@@ -17,6 +17,8 @@ mod bench;
 mod compare;
 mod decide;
 mod error;
+mod export;
+mod import;
 mod recommend;
 mod run;
 mod serve;
@@ -78,6 +80,8 @@ where
                 Command::Recommend(a) => recommend::run(a).await,
                 Command::Bench(a) => bench::run(a).await,
                 Command::Compare(a) => compare::run(a),
+                Command::Export(a) => export::run(a).await,
+                Command::Import(a) => import::run(a),
             }
         }),
         Err(e) => Err(CliError::Runtime(e)),

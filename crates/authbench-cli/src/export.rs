@@ -1,0 +1,127 @@
+//! `authbench export locust`: the round-trip workload as a locustfile and its data, for runs
+//! from many machines (docs/load-at-scale.md).
+//!
+//! * `--target FILE`: the target's round-trip service, with its mapped accounts.
+//! * `--builtin [URL]`: `authbench serve` at URL (default `http://127.0.0.1:8089`) with the
+//!   users `authbench bench` generates and its request cases; `serve.yaml` is written beside,
+//!   the config to start that service with so it knows those users.
+
+use authbench_load::locust::export::{self, About, Account, ExportOptions};
+use authbench_load::workload::Users;
+
+use crate::args::{ExportArgs, ExportEngine, ExportLocustArgs};
+use crate::{CliError, print_out};
+
+pub(crate) async fn run(args: ExportArgs) -> Result<u8, CliError> {
+    match args.engine {
+        ExportEngine::Locust(a) => locust(a).await,
+    }
+}
+
+async fn locust(args: ExportLocustArgs) -> Result<u8, CliError> {
+    if !(args.rate.is_finite() && args.rate > 0.0) {
+        return Err(CliError::Usage("--rate must be above 0".into()));
+    }
+    if args.duration.is_zero() {
+        return Err(CliError::Usage("--duration must be longer than 0".into()));
+    }
+    if args.users == Some(0) {
+        return Err(CliError::Usage("--users must be at least 1".into()));
+    }
+    let opts = ExportOptions {
+        rate: args.rate,
+        duration: args.duration,
+        users: args.users,
+    };
+    let mut serve_users = None;
+    let (config, workload, about) = match (&args.target, &args.builtin) {
+        (Some(path), _) => {
+            let target = authbench_target::load(path)?;
+            let config = target
+                .roundtrip_config()
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "{}: no `roundtrip:` section: a Locust export loads a round-trip service",
+                        path.display()
+                    ))
+                })?;
+            let mut accounts = Vec::new();
+            for identity in target.identities() {
+                let Some(account) = target.account(identity) else {
+                    continue;
+                };
+                let account =
+                    account.map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+                // Identities without a password (token-only) have nothing to send here.
+                if let Some(password) = account.password {
+                    accounts.push(Account {
+                        user: account.user,
+                        password,
+                    });
+                }
+            }
+            if accounts.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "{}: no identity maps to an account with a password",
+                    path.display()
+                )));
+            }
+            let n = accounts.len();
+            let workload = export::target_workload(&accounts)?;
+            let about = About {
+                target: Some(target.name().to_owned()),
+                workload: format!(
+                    "target {}: {n} account{}, 4 request cases (6 of 8 requests with valid credentials)",
+                    target.describe(),
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
+            (config, workload, about)
+        }
+        (None, Some(base)) => {
+            let base = base.trim_end_matches('/');
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                return Err(CliError::Usage(format!(
+                    "--builtin {base}: expected the base URL of `authbench serve`, such as http://127.0.0.1:8089"
+                )));
+            }
+            let users = Users::generate(args.identities.clamp(8, 100_000));
+            let workload = export::builtin_workload(&users)?;
+            let about = About {
+                target: None,
+                workload: format!(
+                    "generated: {} identities, 5 request cases (8 of 11 requests allowed), at `authbench serve --config serve.yaml`",
+                    users.names.len()
+                ),
+            };
+            serve_users = Some(users);
+            (export::builtin_config(base), workload, about)
+        }
+        (None, None) => {
+            return Err(CliError::Usage(
+                "give --target FILE or --builtin [URL]".into(),
+            ));
+        }
+    };
+    let written = export::write(&args.out, &config, &workload, &about, &opts).await?;
+    let mut secrets = written.secret_files.clone();
+    if let Some(users) = &serve_users {
+        secrets.push(export::write_serve_config(&args.out, users)?);
+    }
+    print_out(&format!(
+        "wrote {}/locustfile.py: {} requests cycled by {} users at {:.2}/s each ({}/s in all) for {} s",
+        args.out.display(),
+        written.requests,
+        written.users,
+        written.per_user_rate,
+        args.rate,
+        args.duration.as_secs_f64()
+    ))?;
+    let names: Vec<String> = secrets.iter().map(|p| p.display().to_string()).collect();
+    print_out(&format!(
+        "holding passwords (permissions 0600; copy as secrets, delete after the run): {}",
+        names.join(", ")
+    ))?;
+    Ok(0)
+}
