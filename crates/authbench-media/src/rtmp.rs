@@ -584,8 +584,9 @@ impl Session {
         }
     }
 
-    /// Ends the session: after an allow the stream is unpublished and deleted; then the
-    /// connection is shut down.
+    /// Ends the session: after an allow the stream is unpublished and deleted, the connection
+    /// shut down and the server's remaining bytes read until it closes; otherwise the connection is
+    /// only shut down.
     async fn close(&mut self, allowed: bool, action: Action, params: &ConnectParams) {
         if allowed && let Some(sid) = self.stream_id {
             if action == Action::Publish {
@@ -604,6 +605,10 @@ impl Session {
                 .await;
         }
         let _ = self.writer.shutdown().await;
+        if !allowed {
+            // A refused, stalled or garbled session is not worth waiting for.
+            return;
+        }
         // Wait for the server to close its side, so what it still sends (a status for
         // deleteStream, an acknowledgement) is read rather than answered by a reset. Bounded by
         // the caller's cleanup timeout and by the bytes a reader may take.
