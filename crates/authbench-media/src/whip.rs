@@ -463,6 +463,8 @@ where
 {
     let (send, conn) = http1::Builder::new()
         .max_buf_size(MAX_BODY_LEN)
+        // Checked on a complete head too: one read may bring more than the buffer bound.
+        .max_header_size(MAX_BODY_LEN)
         .handshake(io)
         .await
         .map_err(|e| Failure::Unavailable(format!("HTTP handshake failed: {e}")))?;

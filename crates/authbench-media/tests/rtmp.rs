@@ -43,6 +43,8 @@ mod double {
         GarbageCommand,
         /// Answers connect with the header of a 10 MiB message, then the bytes.
         HugeMessage,
+        /// Answers connect with audio messages that never end (each one small).
+        Flood,
     }
 
     /// What one connection carried.
@@ -359,6 +361,15 @@ mod double {
                         }
                         Script::GarbageCommand => {
                             self.send(3, 20, 0, &[0x11, 0x22, 0x33], 0, false).await;
+                            return Ok(false);
+                        }
+                        Script::Flood => {
+                            let audio = vec![0xaf; 4000];
+                            self.out_chunk = 4096;
+                            self.send(2, 1, 0, &4096u32.to_be_bytes(), 0, false).await;
+                            for _ in 0..4000 {
+                                self.send(6, 8, 1, &audio, 0, false).await;
+                            }
                             return Ok(false);
                         }
                         Script::HugeMessage => {
@@ -778,6 +789,20 @@ async fn an_on_status_rejection_of_connect_is_server_refused_with_its_words() {
         (
             DenyReason::ServerRefused,
             "connect: NetConnection.Connect.Rejected: [ code=403 need auth; authmod=adobe ]".into()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_floods_without_a_verdict_is_cut_off_at_8_mib() {
+    let double = Double::start(Script::Flood).await;
+    let auth = probe(&double, Present::Password);
+    let d = decide(&auth, &request(Action::Publish, "live/cam1", alice())).await;
+    assert_eq!(
+        deny(&d),
+        (
+            DenyReason::BackendProtocolError,
+            "rtmp the connect answer: the server sent more than 8 MiB without a verdict".into()
         )
     );
 }

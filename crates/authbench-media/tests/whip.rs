@@ -28,6 +28,8 @@ enum Script {
     Stall,
     /// `201 Created` with a 10 MiB body.
     HugeBody,
+    /// `201 Created` with a 100 KiB header.
+    HugeHeader,
 }
 
 /// One request the double received.
@@ -112,6 +114,15 @@ async fn answer(method: &Method, script: &Script) -> Response {
         Script::Stall => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             build(500, Body::empty())
+        }
+        Script::HugeHeader => {
+            let mut r = build(201, Body::empty());
+            let big = "x".repeat(100 * 1024);
+            r.headers_mut().insert(
+                "x-padding",
+                header::HeaderValue::from_str(&big).expect("header"),
+            );
+            r
         }
         Script::HugeBody => {
             let mut r = build(201, Body::from(vec![b'a'; 10 << 20]));
@@ -413,4 +424,44 @@ async fn an_https_endpoint_that_does_not_speak_tls_fails_closed() {
     );
     // Nothing reached the HTTP handler.
     assert!(double.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_100_kib_header_block_is_a_protocol_error() {
+    let double = Double::start(Script::HugeHeader).await;
+    let auth = probe(&double, Present::Token);
+    let d = decide(&auth, &request(Transport::Whip, "live/cam1", token())).await;
+    let (reason, detail) = deny(&d);
+    assert_eq!(reason, DenyReason::BackendProtocolError, "{detail}");
+    assert!(
+        detail.starts_with("whip: the answer is not HTTP/1.1 within bounds"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_http_is_a_protocol_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        if let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock
+                .write_all(b"\x03\x00\x00garbage that is not HTTP\r\n\r\n")
+                .await;
+            let _ = sock.read(&mut buf).await;
+        }
+    });
+    let auth = probe_with(
+        MediaConfig::new(Present::Token).with_whip(format!("http://{addr}/{{stream}}/whip")),
+    );
+    let d = decide(&auth, &request(Transport::Whip, "live/cam1", token())).await;
+    let (reason, detail) = deny(&d);
+    assert_eq!(reason, DenyReason::BackendProtocolError, "{detail}");
+    assert!(
+        detail.starts_with("whip: the answer is not HTTP/1.1 within bounds"),
+        "{detail}"
+    );
 }
