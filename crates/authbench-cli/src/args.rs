@@ -118,6 +118,11 @@ pub struct ExportLocustArgs {
     /// With --builtin: generated identities.
     #[arg(long, value_name = "N", default_value_t = 64, requires = "builtin")]
     pub identities: usize,
+    /// The highest rate the export may ask for. Required above 1,000/s for a service that is not
+    /// on loopback, as for `bench --target`: a typo must not write a locustfile that floods a
+    /// production service.
+    #[arg(long, value_name = "N/s", value_parser = parse_max_rate)]
+    pub max_rate: Option<f64>,
 }
 
 /// Arguments of `authbench import`.

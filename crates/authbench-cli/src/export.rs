@@ -5,6 +5,9 @@
 //! * `--builtin [URL]`: `authbench serve` at URL (default `http://127.0.0.1:8089`) with the
 //!   users `authbench bench` generates and its request cases; `serve.yaml` is written beside,
 //!   the config to start that service with so it knows those users.
+//!
+//! The rate guard of `bench --target` applies: above 1,000/s for a service off loopback only
+//! with `--max-rate`.
 
 use authbench_load::locust::export::{self, About, Account, ExportOptions};
 use authbench_load::workload::Users;
@@ -25,8 +28,11 @@ async fn locust(args: ExportLocustArgs) -> Result<u8, CliError> {
     if args.duration.is_zero() {
         return Err(CliError::Usage("--duration must be longer than 0".into()));
     }
-    if args.users == Some(0) {
-        return Err(CliError::Usage("--users must be at least 1".into()));
+    if args.users.is_some_and(|u| u == 0 || u > export::MAX_USERS) {
+        return Err(CliError::Usage(format!(
+            "--users must be 1 to {}",
+            export::MAX_USERS
+        )));
     }
     let opts = ExportOptions {
         rate: args.rate,
@@ -104,6 +110,9 @@ async fn locust(args: ExportLocustArgs) -> Result<u8, CliError> {
             ));
         }
     };
+    // Judged from the URL's text, before anything is written.
+    authbench_load::guard::check_rate(&config.url, args.rate, args.max_rate)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let written = export::write(&args.out, &config, &workload, &about, &opts).await?;
     let mut secrets = written.secret_files.clone();
     if let Some(users) = &serve_users {

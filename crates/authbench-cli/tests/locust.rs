@@ -296,6 +296,28 @@ fn a_locust_run_with_two_workers_is_imported_and_gated_by_compare() {
         assert_eq!(mode & 0o777, 0o600);
     }
 
+    // The rate guard of bench --target: a remote service above 1,000/s needs --max-rate.
+    let guarded = run(authbench()
+        .args(["export", "locust", "--builtin", "http://auth.example:8089"])
+        .arg("--out")
+        .arg(d.join("guarded"))
+        .args(["--rate", "5000"]));
+    assert_eq!(guarded.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&guarded.stderr).contains("needs an explicit --max-rate"),
+        "{}",
+        String::from_utf8_lossy(&guarded.stderr)
+    );
+    assert!(!d.join("guarded").exists());
+    // Not a Locust run: bad input, naming what is missing.
+    let not_a_run = run(authbench()
+        .args(["import", "locust"])
+        .arg(&export)
+        .arg("--out")
+        .arg(d.join("nothing")));
+    assert_eq!(not_a_run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_a_run.stderr).contains("no PREFIX_authbench.json"));
+
     // Baseline: a master and two workers, imported, compared with itself.
     run_locust(&locust, &export, &d.join("run1"));
     let rep1 = d.join("report1");
