@@ -109,12 +109,10 @@ pub(crate) async fn probe(
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = Limited::new(resp.into_body(), MAX_BODY_LEN)
-            .collect()
-            .await
-            .map(|b| b.to_bytes());
-        Ok::<_, Failure>((conn, status, location, body))
+        Ok::<_, Failure>((conn, status, location, resp.into_body()))
     };
+    // The head first, then the body: a session opened by a 201 whose body never ends is still
+    // known, and deleted.
     let (conn, status, location, body) = match tokio::time::timeout_at(deadline, exchange).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(Failure::Unavailable(d))) => {
@@ -140,15 +138,27 @@ pub(crate) async fn probe(
     let session = (status == StatusCode::CREATED)
         .then(|| location.as_deref().and_then(|l| target.same_origin(l)))
         .flatten();
-    let decision = match body {
-        Err(_) => Decision::deny(
+    let body = Limited::new(body, MAX_BODY_LEN).collect();
+    let decision = match tokio::time::timeout_at(deadline, body).await {
+        Ok(Ok(body)) => judge(req, present, name, status, &body.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Decision::deny(
             DenyReason::BackendProtocolError,
             format!(
                 "{name}: the {status} answer's body is longer than {} KiB",
                 MAX_BODY_LEN >> 10
             ),
         ),
-        Ok(body) => judge(req, present, name, status, &body),
+        Ok(Err(e)) => Decision::deny(
+            DenyReason::BackendUnavailable,
+            format!("{name}: the {status} answer's body was cut short ({e})"),
+        ),
+        Err(_) => Decision::deny(
+            DenyReason::BackendTimeout,
+            format!(
+                "{name}: the {status} answer's body did not end within {}",
+                format_duration(timeout)
+            ),
+        ),
     };
     // A session the server opened is taken down whatever the verdict (an oversized 201 too).
     let Some(session) = session else {

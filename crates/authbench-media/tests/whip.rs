@@ -30,6 +30,8 @@ enum Script {
     HugeBody,
     /// `201 Created` with a 100 KiB header.
     HugeHeader,
+    /// `201 Created` whose body starts and never ends.
+    StalledBody,
 }
 
 /// One request the double received.
@@ -114,6 +116,14 @@ async fn answer(method: &Method, script: &Script) -> Response {
         Script::Stall => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             build(500, Body::empty())
+        }
+        Script::StalledBody => {
+            let mut r = build(201, Body::new(StalledBody { sent: false }));
+            r.headers_mut().insert(
+                header::LOCATION,
+                header::HeaderValue::from_static("/session/stalled"),
+            );
+            r
         }
         Script::HugeHeader => {
             let mut r = build(201, Body::empty());
@@ -463,5 +473,51 @@ async fn an_answer_that_is_not_http_is_a_protocol_error() {
     assert!(
         detail.starts_with("whip: the answer is not HTTP/1.1 within bounds"),
         "{detail}"
+    );
+}
+
+/// A body that yields one piece and then nothing, ever.
+struct StalledBody {
+    sent: bool,
+}
+
+impl http_body::Body for StalledBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if self.sent {
+            return std::task::Poll::Pending;
+        }
+        self.sent = true;
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(
+            b"v=0\r\n",
+        )))))
+    }
+}
+
+#[tokio::test]
+async fn a_201_whose_body_stalls_is_backend_timeout_and_the_session_is_deleted() {
+    let double = Double::start(Script::StalledBody).await;
+    let auth = probe_with(
+        MediaConfig::new(Present::Token)
+            .with_whip(format!("{}/{{stream}}/whip", double.base))
+            .with_timeout(Duration::from_millis(300)),
+    );
+    let d = decide(&auth, &request(Transport::Whip, "live/cam1", token())).await;
+    assert_eq!(
+        deny(&d),
+        (
+            DenyReason::BackendTimeout,
+            "whip: the 201 Created answer's body did not end within 300ms".into()
+        )
+    );
+    let seen = double.seen();
+    assert_eq!(
+        seen.last().map(|s| (s.method.clone(), s.path.clone())),
+        Some((Method::DELETE, "/session/stalled".into()))
     );
 }
