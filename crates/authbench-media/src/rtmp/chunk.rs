@@ -451,6 +451,38 @@ mod tests {
     }
 
     #[test]
+    fn an_abort_drops_the_partial_message_so_the_chunk_stream_can_start_again() {
+        let mut wire = vec![0x04, 0, 0, 0, 0, 0, 200, 8, 0, 0, 0, 0];
+        wire.extend_from_slice(&[b'x'; 128]);
+        // Abort (type 2) for chunk stream 4, on chunk stream 2.
+        wire.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 4, kind::ABORT, 0, 0, 0, 0, 0, 0, 0, 4]);
+        let fresh = [0x04, 0, 0, 0, 0, 0, 1, 8, 0, 0, 0, 0, b'z'];
+        wire.extend_from_slice(&fresh);
+        let run = |abort: bool| {
+            let wire = wire.clone();
+            block_on(async move {
+                let mut reader = ChunkReader::new();
+                let mut r = &wire[..];
+                let first = reader.read_message(&mut r).await.expect("the abort");
+                assert_eq!(first.type_id, kind::ABORT);
+                if abort {
+                    reader.abort(&first.payload);
+                }
+                match reader.read_message(&mut r).await {
+                    Ok(m) => Ok(m.payload),
+                    Err(ChunkError::Protocol(p)) => Err(p),
+                    Err(e) => Err(format!("{e:?}")),
+                }
+            })
+        };
+        assert_eq!(run(true), Ok(b"z".to_vec()));
+        assert_eq!(
+            run(false),
+            Err("chunk stream 4: a new message header inside an unfinished message".into())
+        );
+    }
+
+    #[test]
     fn set_chunk_size_is_applied_and_zero_refused() {
         let mut reader = ChunkReader::new();
         reader.set_chunk_size(&[0, 0, 0x10, 0]).expect("4096");
