@@ -38,13 +38,16 @@
 //! from every round timed for them (warm-up included):
 //!
 //! ```text
-//! roundtrip/paired/64: decision/red5pro ÷ raw_post = 1.21 (95% CI 1.18–1.24) ...
+//! roundtrip/paired/64: decision/red5pro ÷ raw_post = 1.21 (95% CI 1.18–1.24); ...;
+//!   decision/red5pro ÷ raw_post per window: 1.19 while timing raw_post, ...
 //! ```
 //!
 //! The ratio is Σ decision time ÷ Σ raw time over the same rounds; the interval is a percentile
 //! bootstrap over Criterion's samples (each sample is one block of consecutive rounds), so
-//! correlation between nearby rounds is kept within a block. Criterion's own per-id estimates are
-//! still printed; their ratio mixes two measurement windows and drifts, the paired line does not.
+//! correlation between nearby rounds is kept within a block. The same ratio is also shown for
+//! each id's window alone: the three agree when there is no order effect. Criterion's own per-id
+//! estimates are still printed, but their ratio compares two different measurement windows and
+//! drifts with the machine; the paired line does not.
 //!
 //! Target (issue 13): a decision costs at most 1.3x the raw POST at concurrency 1 and 64. The
 //! authenticator used to send through reqwest, which alone cost about 1.66x the raw request
@@ -276,7 +279,7 @@ enum Work {
 impl Work {
     fn run(&mut self, rt: &Runtime, addr: SocketAddr, iters: u64) -> Duration {
         match self {
-            Work::Raw { conns, path } => time_raw(rt, addr, conns, *path, iters),
+            Work::Raw { conns, path } => time_raw(rt, addr, conns, path, iters),
             Work::Decide { auth, workers } => time_decisions(rt, auth, *workers, iters),
         }
     }
@@ -293,6 +296,8 @@ struct Interleaved {
     rotation: usize,
     /// Per Criterion sample (one `iter_custom` call): each workload's total time.
     blocks: Vec<[Duration; 3]>,
+    /// Per block: the workload whose id Criterion was timing.
+    owners: Vec<usize>,
 }
 
 impl Interleaved {
@@ -328,6 +333,7 @@ impl Interleaved {
             slice,
             rotation: 0,
             blocks: Vec::new(),
+            owners: Vec::new(),
         }
     }
 
@@ -345,6 +351,7 @@ impl Interleaved {
             remaining -= n;
         }
         self.blocks.push(totals);
+        self.owners.push(own);
         totals[own]
     }
 
@@ -396,6 +403,30 @@ impl Interleaved {
                     PAIRED_NAMES[num], PAIRED_NAMES[den]
                 ));
             }
+        }
+        // The same ratio within each id's own measurement window: they should agree with each
+        // other (no order effect) while Criterion's per-id estimates may not (drift).
+        let mut windows = Vec::new();
+        for (own, name) in PAIRED_NAMES.iter().enumerate() {
+            let (mut d, mut p) = (0.0, 0.0);
+            for (block, _) in self
+                .blocks
+                .iter()
+                .zip(&self.owners)
+                .filter(|(_, o)| **o == own)
+            {
+                d += block[DECISION].as_secs_f64();
+                p += block[RAW_POST].as_secs_f64();
+            }
+            if p > 0.0 {
+                windows.push(format!("{:.3} while timing {name}", d / p));
+            }
+        }
+        if !windows.is_empty() {
+            parts.push(format!(
+                "decision/red5pro ÷ raw_post per window: {}",
+                windows.join(", ")
+            ));
         }
         if !parts.is_empty() {
             println!(
