@@ -2,8 +2,8 @@
 //!
 //! Read from `DIR`: `PREFIX_authbench.json` (the plan the exported locustfile wrote at the end of
 //! the run: rate, users, cases, and per-batch figures from Locust's buckets), and Locust's
-//! `PREFIX_stats.csv` (per case and outcome, and the aggregate), `PREFIX_stats_history.csv` (the
-//! steady rate once every user ran) and `PREFIX_failures.csv` (checked against the error
+//! `PREFIX_stats.csv` (per case and outcome, and the aggregate), `PREFIX_stats_history.csv`
+//! (checked: the run had its planned users) and `PREFIX_failures.csv` (checked against the error
 //! outcomes).
 //!
 //! The figures are Locust's, and not measured the way `authbench bench` measures: each Locust
@@ -195,27 +195,15 @@ fn latency(stats: &Table, row: &Row) -> Result<LatencyStats, ImportError> {
     })
 }
 
-/// Requests per second once every planned user ran: the growth of the total count between the
-/// first and the last history row at the full user count. `None` with fewer than two such rows.
-fn steady_rate(history: &Table, users: u32) -> Result<Option<f64>, ImportError> {
-    let mut full = Vec::new();
+/// The most users the run had at once, from the history's aggregate rows.
+fn peak_users(history: &Table) -> Result<u64, ImportError> {
+    let mut peak = 0;
     for row in &history.rows {
-        if history.text(row, "Name")? != "Aggregated" {
-            continue;
-        }
-        let t = history.count(row, "Timestamp")?;
-        let n = history.count(row, "Total Request Count")?;
-        if history.count(row, "User Count")? >= u64::from(users) {
-            full.push((t, n));
+        if history.text(row, "Name")? == "Aggregated" {
+            peak = peak.max(history.count(row, "User Count")?);
         }
     }
-    let (Some(&(t0, n0)), Some(&(t1, n1))) = (full.first(), full.last()) else {
-        return Ok(None);
-    };
-    if t1 <= t0 || n1 < n0 {
-        return Ok(None);
-    }
-    Ok(Some((n1 - n0) as f64 / (t1 - t0) as f64))
+    Ok(peak)
 }
 
 /// Reads the Locust run in `dir` into a load section.
@@ -336,11 +324,24 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
     }
     behaviour.retain(|c| !c.outcomes.is_empty());
 
+    // A run that never had its planned users measured another load than the plan says.
+    let peak = peak_users(&history)?;
+    if peak < u64::from(plan.users) {
+        return Err(ImportError::malformed(
+            &history_path,
+            history.rows.last().map_or(1, |r| r.line),
+            format!(
+                "the run never had its {} users (at most {peak}): a worker missing or the run \
+                 cut short",
+                plan.users
+            ),
+        ));
+    }
     let latency = latency(&stats, aggregate)?;
-    let throughput = match steady_rate(&history, plan.users)? {
-        Some(r) => r,
-        None => stats.required(aggregate, "Requests/s")?,
-    };
+    // Locust's rate over the whole run: every request, from the first to the last (users all
+    // start within a tenth of a second). The history's counts move only when workers report,
+    // every 3 s, too coarse for a rate.
+    let throughput = stats.required(aggregate, "Requests/s")?;
     let batches: Vec<BatchStats> = plan
         .batches
         .iter()
@@ -470,8 +471,7 @@ mod tests {
             (m.target_rate, m.concurrency, m.requests),
             (500.0, 100, 5000)
         );
-        // Steady rate: (4600 - 600) requests between t=1002 and t=1010, at the full 100 users.
-        assert_eq!(m.throughput, 500.0);
+        assert_eq!((m.throughput, m.offered_rate), (500.0, 500.0));
         assert_eq!(m.latency.p50_us, 17_000.0);
         assert_eq!(m.latency.p90_us, 45_000.0);
         assert_eq!(m.latency.p99_us, 95_000.0);
@@ -558,6 +558,12 @@ mod tests {
         assert_eq!(
             err("run_stats_history.csv", "Timestamp,User Count\n"),
             "run_stats_history.csv:1: the header has no `Name` column"
+        );
+        let short: String = HISTORY.lines().take(3).map(|l| format!("{l}\n")).collect();
+        assert_eq!(
+            err("run_stats_history.csv", &short),
+            "run_stats_history.csv:3: the run never had its 100 users (at most 50): a worker \
+             missing or the run cut short"
         );
         assert_eq!(
             err("run_authbench.json", "{\"rate\": 1}"),
