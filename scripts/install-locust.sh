@@ -9,7 +9,8 @@
 # AUTHBENCH_LOCUST_VENV to choose), so the system's Python stays untouched. The test finds it
 # there, through AUTHBENCH_LOCUST (the path of the `locust` program), or on PATH.
 #
-# Needs python3 (3.10 or later) with the venv module (Debian: apt-get install python3-venv).
+# Needs python3 (3.10 or later) with the venv module; on Debian the script installs python3 and
+# python3-venv when they are missing (as root, or with sudo available).
 # Safe to run again: nothing is done when the pinned version is already installed.
 set -euo pipefail
 
@@ -22,14 +23,20 @@ if [[ -x "$locust" ]] && [[ "$("$locust" --version 2>/dev/null)" == *" $version 
     exit 0
 fi
 
-if ! command -v python3 >/dev/null; then
-    echo "python3 is needed (Debian: apt-get install python3 python3-venv)" >&2
-    exit 2
+# Python 3 with venv and ensurepip (Debian splits them into python3-venv).
+if ! command -v python3 >/dev/null || ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+    if command -v apt-get >/dev/null; then
+        sudo=""
+        [[ $(id -u) -ne 0 ]] && sudo="sudo"
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq python3 python3-venv
+    else
+        echo "python3 with the venv module is needed" >&2
+        exit 2
+    fi
 fi
-if ! python3 -m venv "$venv"; then
-    echo "python3 -m venv failed (Debian: apt-get install python3-venv)" >&2
-    exit 2
-fi
+rm -rf "$venv"
+python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "locust==$version"
 "$locust" --version
 echo "locust installed: $locust"
