@@ -35,7 +35,6 @@ if ! command -v python3 >/dev/null || ! python3 -c "import ensurepip, venv" 2>/d
         exit 2
     fi
 fi
-rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "locust==$version"
 "$locust" --version
