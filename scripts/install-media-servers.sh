@@ -31,6 +31,9 @@ fi
 
 nginx -v
 [[ -f "$module" ]] || { echo "install-media-servers: $module is missing after installation" >&2; exit 1; }
-ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264 \
+# Read the whole list first: `grep -q` stopping early would make ffmpeg die of SIGPIPE, which
+# pipefail reports as a failure.
+encoders=$(ffmpeg -hide_banner -encoders 2>/dev/null)
+grep -q libx264 <<<"$encoders" \
     || { echo "install-media-servers: this ffmpeg has no libx264 encoder" >&2; exit 1; }
 echo "install-media-servers: nginx (rtmp module) and ffmpeg are ready"
