@@ -5,7 +5,9 @@
 //! refused, exactly as the service decides (ffmpeg's exit status, the service's counters and
 //! nginx's log say so); and what nginx forwards reads as the same request
 //! `authbench decide --url` makes of that URL, field for field with what the round-trip client
-//! sends.
+//! sends. The media probe (`authbench_media::MediaAuthenticator`) publishing and playing through
+//! the same nginx is allowed or refused exactly when `authbench decide --mode roundtrip` (protocol
+//! `nginx-rtmp`) against the service allows, a refusal read as nginx dropping the connection.
 //!
 //! Needs nginx, libnginx-mod-rtmp and ffmpeg: `scripts/install-media-servers.sh` installs them.
 //! Run with `cargo test -p authbench-cli --features media-servers --test nginx_rtmp`; with the
@@ -134,6 +136,18 @@ fn serve(config: &Path) -> (Killed, String) {
             .expect("authbench serve said where it listens");
         if let Some(rest) = line.split("listening on ").nth(1) {
             let url = rest.split(' ').next().unwrap_or_default().to_owned();
+            // The start-up message names the hook URLs a media server's config points at.
+            for path in [
+                authbench_authsvc::PATH_NGINX_RTMP,
+                authbench_authsvc::PATH_SRS,
+            ] {
+                let want = format!("{url}{path}");
+                assert!(
+                    line.split_whitespace()
+                        .any(|word| word.trim_end_matches([',', ';']) == want),
+                    "{line}"
+                );
+            }
             return (child, url);
         }
     }
@@ -625,6 +639,209 @@ fn ffmpeg_playing_through_nginx_rtmp_is_accepted_or_refused_as_the_service_decid
     assert_eq!(count(&s, "allows", "nginx_rtmp"), 2, "{s}");
     assert_eq!(count(&s, "denies", "nginx_rtmp"), 3, "{s}");
     let log = std::fs::read_to_string(w.dir.path().join("error.log")).expect("nginx error log");
+    assert_eq!(
+        log.matches("notify: play '").count(),
+        4,
+        "nginx error log:\n{log}"
+    );
+}
+
+/// `authbench decide --mode roundtrip` (protocol `nginx-rtmp`, against `hook`) for the request a
+/// client makes of `url`; its JSON answer.
+fn decide_roundtrip(w: &World, hook: &str, url: &str, action: &str, name: &str) -> Value {
+    let config = w.dir.path().join("decide-service.yaml");
+    std::fs::write(
+        &config,
+        format!("roundtrip:\n  url: {hook}\n  protocol: nginx-rtmp\n  timeout: 5s\n"),
+    )
+    .expect("write the decide config");
+    let out_path = w.dir.path().join(format!("decide-{name}.json"));
+    let out = std::fs::File::create(&out_path).expect("decide output file");
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .args(["decide", "--config"])
+            .arg(&config)
+            .args(["--mode", "roundtrip", "--action", action])
+            .args(["--transport", "rtmp", "--url", url])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run authbench decide"),
+    );
+    let status = wait_exit(&mut child, "authbench decide");
+    let text = std::fs::read_to_string(&out_path).expect("decide's output");
+    let answer: Value = serde_json::from_str(&text).expect("decide prints JSON");
+    let allowed = answer["decision"] == "allow";
+    assert_eq!(
+        status.code(),
+        Some(if allowed { 0 } else { 1 }),
+        "decide's exit status vs its answer {answer}"
+    );
+    answer
+}
+
+#[test]
+fn the_media_probe_through_nginx_rtmp_is_allowed_or_refused_as_the_service_decides() {
+    use authbench_core::{Authenticator, Decision, DenyReason};
+    use authbench_media::{MediaAuthenticator, MediaConfig, Present};
+
+    let w = World::start();
+    let base = &w.base;
+    let hook = format!("{base}{}", authbench_authsvc::PATH_NGINX_RTMP);
+    let probe = MediaAuthenticator::new(
+        MediaConfig::new(Present::Password).with_rtmp(format!("rtmp://127.0.0.1:{}", w.rtmp_port)),
+    )
+    .expect("a valid media config");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+
+    // Each case: the probe asks nginx (which asks the service), and `decide` asks the service
+    // directly with the round-trip client speaking nginx-rtmp; the two must agree. The check
+    // returns decide's answer, whose `reason` is the service's own (the service exposes reasons).
+    let mut requests = 0;
+    let mut check = |case: &str, path: &str, user: &str, password: &str, action: Action| {
+        let url = w.url(path, user, password);
+        let req = connect::rtmp(&url, action).expect("the URL parses");
+        let start = Instant::now();
+        let decision = runtime.block_on(probe.authenticate(&req));
+        let took = start.elapsed();
+        eprintln!(
+            "media probe, {case}: {action} over rtmp, {took:?} to the verdict (closing included)"
+        );
+        let verb = match action {
+            Action::Publish => "publish",
+            Action::Subscribe => "subscribe",
+        };
+        let decided = decide_roundtrip(&w, &hook, &url, verb, &case.replace(' ', "-"));
+        requests += 2;
+        match &decision {
+            Decision::Allow(a) => {
+                assert_eq!(
+                    decided["decision"], "allow",
+                    "{case}: probe allowed, decide {decided}"
+                );
+                assert_eq!(a.principal, user, "{case}");
+                assert_eq!(decided["principal"], user, "{case}: {decided}");
+            }
+            Decision::Deny(d) => {
+                assert_eq!(
+                    decided["decision"], "deny",
+                    "{case}: probe denied ({d}), decide {decided}"
+                );
+                assert_eq!(d.reason, DenyReason::ServerRefused, "{case}: {d}");
+                // nginx-rtmp drops a client whose notification is refused, without a status.
+                assert_eq!(d.detail, "connection closed by the server", "{case}");
+            }
+        }
+        let s = stats(base);
+        assert_eq!(count(&s, "requests", "nginx_rtmp"), requests, "{case}: {s}");
+        decided
+    };
+    let reason = |v: &Value| v["reason"].as_str().map(str::to_owned);
+
+    // Good credentials: alice publishes in her room, bob (a subscriber) plays.
+    let good = check(
+        "good publish",
+        "live/room1/probe1",
+        "alice",
+        "alice-pw",
+        Action::Publish,
+    );
+    assert_eq!(reason(&good), None, "{good}");
+    let good = check(
+        "good play",
+        "live/room1/probe1",
+        "bob",
+        "bob-pw",
+        Action::Subscribe,
+    );
+    assert_eq!(reason(&good), None, "{good}");
+
+    // Wrong passwords.
+    let wrong = check(
+        "wrong publish",
+        "live/room1/probe2",
+        "alice",
+        "nope",
+        Action::Publish,
+    );
+    assert_eq!(reason(&wrong).as_deref(), Some("bad_password"), "{wrong}");
+    let wrong = check(
+        "wrong play",
+        "live/room1/probe2",
+        "bob",
+        "nope",
+        Action::Subscribe,
+    );
+    assert_eq!(reason(&wrong).as_deref(), Some("bad_password"), "{wrong}");
+
+    // Users without the role: bob may only play, alice only publish.
+    let role = check(
+        "role publish",
+        "live/room1/probe3",
+        "bob",
+        "bob-pw",
+        Action::Publish,
+    );
+    assert_eq!(reason(&role).as_deref(), Some("role_forbidden"), "{role}");
+    let role = check(
+        "role play",
+        "live/room1/probe3",
+        "alice",
+        "alice-pw",
+        Action::Subscribe,
+    );
+    assert_eq!(reason(&role).as_deref(), Some("role_forbidden"), "{role}");
+
+    // A room alice may not publish in (nginx's application `live/room2`).
+    let room = check(
+        "room",
+        "live/room2/probe5",
+        "alice",
+        "alice-pw",
+        Action::Publish,
+    );
+    assert_eq!(reason(&room).as_deref(), Some("room_forbidden"), "{room}");
+
+    // Revoked through the admin API: the same good credentials are refused from then on.
+    for user in ["alice", "bob"] {
+        let (status, body) = http(base, "POST", &format!("/admin/users/{user}/revoke"));
+        assert_eq!(status, 200, "{body}");
+    }
+    let revoked = check(
+        "revoked publish",
+        "live/room1/probe4",
+        "alice",
+        "alice-pw",
+        Action::Publish,
+    );
+    assert_eq!(reason(&revoked).as_deref(), Some("revoked"), "{revoked}");
+    let revoked = check(
+        "revoked play",
+        "live/room1/probe4",
+        "bob",
+        "bob-pw",
+        Action::Subscribe,
+    );
+    assert_eq!(reason(&revoked).as_deref(), Some("revoked"), "{revoked}");
+
+    // The service saw each case twice (through nginx and from decide), with the same reasons.
+    let s = stats(base);
+    assert_eq!(count(&s, "allows", "nginx_rtmp"), 4, "{s}");
+    assert_eq!(count(&s, "denies", "nginx_rtmp"), 14, "{s}");
+    assert_eq!(count(&s, "deny_reasons", "room_forbidden"), 2, "{s}");
+    for code in ["bad_password", "role_forbidden", "revoked"] {
+        assert_eq!(count(&s, "deny_reasons", code), 4, "{code}: {s}");
+    }
+    let log = std::fs::read_to_string(w.dir.path().join("error.log")).expect("nginx error log");
+    assert_eq!(
+        log.matches("notify: publish '").count(),
+        5,
+        "nginx error log:\n{log}"
+    );
     assert_eq!(
         log.matches("notify: play '").count(),
         4,
