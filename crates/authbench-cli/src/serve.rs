@@ -42,11 +42,13 @@ pub(crate) async fn run(args: ServeArgs) -> Result<u8, CliError> {
     let running = service.spawn(listen).await.map_err(not_started)?;
     eprintln!(
         "authbench serve: listening on {} ({} identities); Red5 Pro round trip at {}, MediaMTX auth at {}, \
-         JWKS at {}; Ctrl-C stops",
+         nginx-rtmp on_publish/on_play at {}, SRS http_hooks at {}, JWKS at {}; Ctrl-C stops",
         running.base_url(),
         identities.len(),
         running.url(authbench_authsvc::PATH_VALIDATE),
         running.url(authbench_authsvc::PATH_MEDIAMTX),
+        running.url(authbench_authsvc::PATH_NGINX_RTMP),
+        running.url(authbench_authsvc::PATH_SRS),
         running.url(authbench_authsvc::PATH_JWKS),
     );
     tokio::signal::ctrl_c().await.map_err(CliError::Signal)?;
