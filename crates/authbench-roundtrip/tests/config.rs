@@ -205,5 +205,19 @@ fn the_json_schema_describes_the_yaml() {
         })
         .unwrap_or_default();
     names.sort_unstable();
-    assert_eq!(names, ["mediamtx", "red5pro"], "{protocol:#}");
+    // Every protocol, as the YAML spells it; the match fails to compile when one is added.
+    let every = [
+        Protocol::Red5pro,
+        Protocol::Mediamtx,
+        Protocol::NginxRtmp,
+        Protocol::Srs,
+    ];
+    for p in every {
+        match p {
+            Protocol::Red5pro | Protocol::Mediamtx | Protocol::NginxRtmp | Protocol::Srs => {}
+        }
+    }
+    let mut expected = every.map(Protocol::as_str);
+    expected.sort_unstable();
+    assert_eq!(names, expected, "{protocol:#}");
 }
