@@ -203,7 +203,7 @@ pub struct Restrictions {
 }
 
 /// The authentication service question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthService {
     /// Whether an HTTP auth service can be run and kept available for every join (round-trip
@@ -214,7 +214,18 @@ pub struct AuthService {
     #[serde(default, with = "authbench_core::duration::serde_human_opt")]
     #[schemars(with = "Option<String>")]
     pub rtt: Option<Duration>,
+    /// The share of one instance's measured capacity to plan on when sizing the service for the
+    /// peak (more than 0, at most 1). Default: 0.7.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0.0, max = 1.0))]
+    pub headroom: Option<Spanned<f64>>,
 }
+
+/// The share of measured capacity an instance is planned to run at when `auth_service.headroom`
+/// is not given: the capacity is the rate at which one instance's p99 just stays within budget,
+/// where queueing makes the p99 climb steeply; 0.7 leaves 30 % for garbage collection, a noisy
+/// neighbour and one instance restarting (docs/load-at-scale.md › Capacity model).
+pub const DEFAULT_HEADROOM: f64 = 0.7;
 
 /// A loaded and validated deployment description.
 #[derive(Debug, Clone)]
@@ -261,6 +272,14 @@ impl Deployment {
     /// The number of tenants.
     pub fn tenants(&self) -> u32 {
         self.tenants.value
+    }
+
+    /// The share of measured capacity to plan on, and whether the description gave it.
+    pub fn headroom(&self) -> (f64, bool) {
+        match &self.auth_service.headroom {
+            Some(h) => (h.value, true),
+            None => (DEFAULT_HEADROOM, false),
+        }
     }
 }
 
@@ -332,6 +351,19 @@ fn validate(d: &Deployment, file: &Path) -> Result<(), YamlError> {
             file,
             &d.tenants,
             format!("`tenants` must be 1 to {MAX_TENANTS}"),
+        ));
+    }
+    if let Some(h) = &d.auth_service.headroom
+        && !(h.value.is_finite() && h.value > 0.0 && h.value <= 1.0)
+    {
+        return Err(at(
+            file,
+            h,
+            format!(
+                "`auth_service.headroom` is {}; it is the share of measured capacity to plan on, \
+                 more than 0 and at most 1 (default {DEFAULT_HEADROOM})",
+                h.value
+            ),
         ));
     }
     check_clients(&d.clients.value).map_err(|m| at(file, &d.clients, m))?;

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capacity;
 pub mod criteria;
 pub mod deployment;
 mod load;
@@ -49,10 +50,12 @@ mod recommendation;
 mod render;
 mod rules;
 
+pub use capacity::{CapacityPlan, Sizing};
 pub use criteria::{Criterion, CriterionId, Effect, Source};
 pub use deployment::{Deployment, LoadedDeployment};
 pub use measurements::{
-    CostAtRate, FigureSource, KEEPS_UP, LoadPoint, Measurements, ModeFigures, fmt_rate,
+    CostAtRate, FigureSource, GeneratorRate, KEEPS_UP, LoadPoint, Measurements, ModeFigures,
+    ServiceCapacity, fmt_rate,
 };
 pub use option::Choice;
 pub use recommendation::{Figure, RankedOption, Reason, Recommendation, Verdict};

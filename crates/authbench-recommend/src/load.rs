@@ -5,7 +5,7 @@
 use authbench_report::Report;
 use authbench_scenario::Mode;
 
-use crate::measurements::LoadPoint;
+use crate::measurements::{GeneratorRate, KEEPS_UP, LoadPoint, fmt_rate};
 
 /// Every (mode, point) the report's load section holds; none without one.
 pub fn points(report: &Report) -> Vec<(Mode, LoadPoint)> {
@@ -55,4 +55,114 @@ pub fn points(report: &Report) -> Vec<(Mode, LoadPoint)> {
         );
     }
     out
+}
+
+/// The capacity search's answer, when it ran and found a rate within its budget or not.
+pub fn capacity(report: &Report) -> Option<&authbench_report::Capacity> {
+    let load = report.load.as_ref()?;
+    if !load.options.injected.is_empty() {
+        return None;
+    }
+    load.capacity.as_ref()
+}
+
+/// The round-trip rate one load generator completed, with where it was measured: the highest
+/// throughput of the round-trip steady runs and capacity-search steps of `authbench bench` (one
+/// process), or, for a run imported from Locust, the run's rate over its worker processes.
+/// `report` names the file in the words.
+pub fn generator_rate(report: &Report, name: &str) -> Option<GeneratorRate> {
+    let load = report.load.as_ref()?;
+    if !load.options.injected.is_empty() {
+        return None;
+    }
+    let rate_ok = |r: f64| r.is_finite() && r > 0.0;
+    if let Some(by) = &load.options.measured_by {
+        let workers = locust_workers(by)?;
+        let run = load
+            .modes
+            .iter()
+            .filter(|m| m.mode == Mode::Roundtrip && rate_ok(m.throughput))
+            .max_by(|a, b| a.throughput.total_cmp(&b.throughput))?;
+        let per_worker = run.throughput / workers as f64;
+        return Some(GeneratorRate {
+            rate_per_s: per_worker,
+            kept_up: run.throughput >= KEEPS_UP * run.target_rate,
+            source: format!(
+                "the Locust run in {name}: {}/s over {} = {}/s per worker ({}/s asked)",
+                fmt_rate(run.throughput),
+                if workers == 1 {
+                    "1 worker".to_owned()
+                } else {
+                    format!("{workers} workers")
+                },
+                fmt_rate(per_worker),
+                fmt_rate(run.target_rate)
+            ),
+        });
+    }
+    let steady = load
+        .modes
+        .iter()
+        .filter(|m| m.mode == Mode::Roundtrip && rate_ok(m.throughput))
+        .map(|m| {
+            (
+                m.throughput,
+                m.target_rate,
+                format!("steady load ({})", m.label()),
+            )
+        });
+    let steps = load
+        .capacity
+        .iter()
+        .flat_map(|c| &c.steps)
+        .filter(|s| s.errors == 0 && rate_ok(s.throughput))
+        .map(|s| (s.throughput, s.target_rate, "capacity search".to_owned()));
+    let (throughput, asked, run) = steady.chain(steps).max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(GeneratorRate {
+        rate_per_s: throughput,
+        kept_up: throughput >= KEEPS_UP * asked,
+        source: format!(
+            "the {run} run in {name}: one `authbench bench` process completed {}/s of round \
+             trips ({}/s asked)",
+            fmt_rate(throughput),
+            fmt_rate(asked)
+        ),
+    })
+}
+
+/// The worker processes of an imported Locust run, from the `measured_by` the import writes
+/// (`Locust 2.47.0 (2 workers, 8 users): …`; `one process` for a run without workers). `None`
+/// for any other tool, or a text that does not say.
+fn locust_workers(measured_by: &str) -> Option<u64> {
+    let rest = measured_by.strip_prefix("Locust ")?;
+    let inside = rest.split_once('(')?.1;
+    let first = inside.split([',', ')']).next()?.trim();
+    if first == "one process" {
+        return Some(1);
+    }
+    let n: u64 = first
+        .strip_suffix(" workers")
+        .or_else(|| first.strip_suffix(" worker"))?
+        .parse()
+        .ok()?;
+    (n > 0).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locust_worker_counts_are_read_from_the_import_s_words() {
+        let by = |s: &str| locust_workers(s);
+        assert_eq!(
+            by("Locust 2.47.0 (2 workers, 8 users): each user is a closed loop"),
+            Some(2)
+        );
+        assert_eq!(by("Locust 2.47.0 (1 worker, 8 users): …"), Some(1));
+        assert_eq!(by("Locust 2.47.0 (one process, 8 users): …"), Some(1));
+        assert_eq!(by("Locust 2.47.0 (0 workers, 8 users): …"), None);
+        assert_eq!(by("k6 0.50 (2 workers, 8 users)"), None);
+        assert_eq!(by("Locust 2.47.0 without a count"), None);
+    }
 }

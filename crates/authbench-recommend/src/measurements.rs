@@ -2,6 +2,7 @@
 //! when a load run is at hand, p99 and throughput at given rates. Both `--report` and the quick
 //! in-process measurement end up here, through [`Measurements::from_report`].
 
+use authbench_core::duration::format_micros;
 use authbench_report::{ActualOutcome, Report};
 use authbench_scenario::Mode;
 use serde::Serialize;
@@ -73,6 +74,46 @@ pub struct Measurements {
     pub modes: Vec<ModeFigures>,
     /// What to keep in mind about the figures (a debug build, a mode that could not run).
     pub notes: Vec<String>,
+    /// The round-trip auth service's capacity per instance, when a capacity search found one.
+    pub capacity: Option<ServiceCapacity>,
+    /// The round-trip rate one load generator reached, when a load run sent round trips.
+    pub generator: Option<GeneratorRate>,
+}
+
+/// The capacity of one auth-service instance, from a capacity search (`authbench bench
+/// --capacity`, or `--target FILE --capacity` against one instance of a real service).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceCapacity {
+    /// The highest rate found whose p99 stayed within the budget, per second (the report's
+    /// `capacity.rate`; 0 when even the lowest rate tried missed it).
+    pub rate_per_s: f64,
+    /// The p99 budget of the search, in microseconds.
+    pub budget_p99_us: f64,
+    /// What was loaded (the report's `capacity.target`).
+    pub of: String,
+    /// Where the figure comes from, in words.
+    pub source: String,
+}
+
+impl ServiceCapacity {
+    /// Whether the search loaded the built-in reference service rather than a target.
+    pub fn of_reference_service(&self) -> bool {
+        // The wording `authbench bench --capacity` gives its own service (authbench-load's
+        // `capacity::search`); a target's service is named by its URL.
+        self.of.starts_with("reference auth service")
+    }
+}
+
+/// The round-trip rate one load generator (one `authbench bench` process, one Locust worker)
+/// completed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeneratorRate {
+    /// Requests completed per second by one generator.
+    pub rate_per_s: f64,
+    /// Whether it completed what it was asked for (then it may do more: the figure is a floor).
+    pub kept_up: bool,
+    /// Where the figure comes from, in words.
+    pub source: String,
 }
 
 /// A throughput within this fraction of the asked-for rate counts as keeping up.
@@ -85,6 +126,8 @@ impl Measurements {
             source: FigureSource::None,
             modes: Vec::new(),
             notes: Vec::new(),
+            capacity: None,
+            generator: None,
         }
     }
 
@@ -173,10 +216,28 @@ impl Measurements {
                     .to_owned(),
             );
         }
+        let name = match &source {
+            FigureSource::Report { path, .. } => path.clone(),
+            FigureSource::Quick { .. } | FigureSource::None => "the measured figures".to_owned(),
+        };
+        let capacity = crate::load::capacity(report).map(|c| ServiceCapacity {
+            rate_per_s: c.rate,
+            budget_p99_us: c.budget_p99_us,
+            of: c.target.clone(),
+            source: format!(
+                "`capacity.rate` in {name}: the highest rate whose p99 stayed within {} in the \
+                 capacity search of {}",
+                format_micros(c.budget_p99_us),
+                c.target
+            ),
+        });
+        let generator = crate::load::generator_rate(report, &name);
         Measurements {
             source,
             modes,
             notes,
+            capacity,
+            generator,
         }
     }
 

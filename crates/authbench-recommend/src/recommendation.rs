@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use authbench_scenario::Mode;
 use serde::Serialize;
 
+use crate::capacity::CapacityPlan;
 use crate::criteria::{self, CriterionId, Effect};
 use crate::measurements::FigureSource;
 use crate::option::Choice;
@@ -110,6 +111,10 @@ pub struct RankedOption {
     pub score: i32,
     /// Its reasons, the weightiest first: what rules it out, then points by size, then notes.
     pub reasons: Vec<Reason>,
+    /// For an option that runs an auth service (and is not ruled out): the instances and
+    /// load-generator workers its peak needs, from measured figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_plan: Option<CapacityPlan>,
 }
 
 impl RankedOption {
@@ -244,6 +249,7 @@ impl Board {
                     verdict,
                     score,
                     reasons,
+                    capacity_plan: None,
                 }
             })
             .collect();

@@ -2,8 +2,10 @@
 
 use std::fmt::Write as _;
 
+use crate::capacity::{CapacityPlan, Sizing};
 use crate::criteria::Effect;
 use crate::measurements::FigureSource;
+use crate::measurements::fmt_rate;
 use crate::recommendation::{RankedOption, Reason, Recommendation};
 
 /// Reasons shown per option in the summary table.
@@ -48,6 +50,9 @@ impl Recommendation {
             let _ = writeln!(out, "   {}", option.summary);
             for r in &option.reasons {
                 reason_lines(&mut out, r);
+            }
+            if let Some(plan) = &option.capacity_plan {
+                plan_lines(&mut out, plan);
             }
         }
         if !self.warnings.is_empty() {
@@ -154,6 +159,39 @@ fn reason_lines(out: &mut String, r: &Reason) {
         r.text
     );
     let _ = writeln!(out, "              ({})", r.source);
+}
+
+fn plan_lines(out: &mut String, plan: &CapacityPlan) {
+    let _ = writeln!(
+        out,
+        "   capacity plan for {} {}/s at the peak, headroom {} ({}; {}):",
+        fmt_rate(plan.peak_per_s),
+        plan.peak_of,
+        plan.headroom,
+        plan.headroom_from,
+        plan.method
+    );
+    for (what, sizing) in [
+        ("auth-service instances", &plan.instances),
+        ("load-generator workers", &plan.workers),
+    ] {
+        match sizing {
+            Sizing::Sized {
+                calculation,
+                source,
+                ..
+            } => {
+                let _ = writeln!(out, "     {what}: {calculation}");
+                let _ = writeln!(out, "       measured: {source}");
+            }
+            Sizing::NotMeasured { run } => {
+                let _ = writeln!(out, "     {what}: not measured; {run}");
+            }
+        }
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "     note: {note}");
+    }
 }
 
 fn cut(text: &str, width: usize) -> String {

@@ -27,7 +27,12 @@ pub fn recommend(loaded: &LoadedDeployment, figures: &Measurements) -> Recommend
             measured_rules(d, figures, choice, &mut board);
         }
     }
-    let ranking = board.rank();
+    let mut ranking = board.rank();
+    for option in &mut ranking {
+        if !option.ruled_out() {
+            option.capacity_plan = crate::capacity::plan(d, figures, option.option);
+        }
+    }
     let answer = answer(&ranking);
     Recommendation {
         deployment: loaded.name.clone(),

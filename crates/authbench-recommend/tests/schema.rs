@@ -80,7 +80,7 @@ fn the_schema_rejects_what_the_loader_rejects() {
     });
     validate(&good).unwrap();
     type Break = fn(&mut Value);
-    let broken: [(&str, Break); 7] = [
+    let broken: [(&str, Break); 8] = [
         ("an unknown field", |v| {
             v["restrict"] = json!({"room": true})
         }),
@@ -97,6 +97,9 @@ fn the_schema_rejects_what_the_loader_rejects() {
         }),
         ("an unknown revocation need", |v| {
             v["revocation"]["need"] = json!("soon")
+        }),
+        ("a headroom over 1", |v| {
+            v["auth_service"]["headroom"] = json!(1.5)
         }),
     ];
     for (what, breaks) in broken {

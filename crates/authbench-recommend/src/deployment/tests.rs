@@ -147,3 +147,29 @@ fn missing_required_fields_are_named() {
     assert_eq!(e.line, Some(2), "{e}");
     assert!(e.message.contains("ldap"), "{e}");
 }
+
+#[test]
+fn headroom_defaults_to_0_7_and_must_be_a_share() {
+    let d = load_str(BASE, Path::new("d.yaml")).unwrap().deployment;
+    assert_eq!(d.headroom(), (0.7, false));
+    let d = load_str(
+        &with("auth_service: {available: true, headroom: 0.5}"),
+        Path::new("d.yaml"),
+    )
+    .unwrap()
+    .deployment;
+    assert_eq!(d.headroom(), (0.5, true));
+    for bad in ["0", "1.2", "-0.5"] {
+        let e = error(&with(&format!(
+            "auth_service: {{available: true, headroom: {bad}}}"
+        )));
+        assert_eq!((e.line, e.column), (Some(7), Some(43)), "{e}");
+        assert_eq!(
+            e.message,
+            format!(
+                "`auth_service.headroom` is {bad}; it is the share of measured capacity to plan \
+                 on, more than 0 and at most 1 (default 0.7)"
+            )
+        );
+    }
+}
