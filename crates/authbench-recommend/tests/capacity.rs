@@ -363,3 +363,32 @@ fn a_load_run_with_injected_faults_sizes_nothing() {
     let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
     assert_eq!((rt.instances.count(), rt.workers.count()), (None, None));
 }
+
+#[test]
+fn the_docs_show_what_the_engine_writes() {
+    let docs = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let method = std::fs::read_to_string(docs.join("load-at-scale.md")).unwrap();
+    let section = authbench_recommend::capacity::METHOD
+        .split_once(" › ")
+        .unwrap()
+        .1;
+    assert!(
+        method.contains(&format!("\n## {section}")),
+        "docs/load-at-scale.md has no `{section}` section"
+    );
+    assert!(method.contains("`authbench recommend DEPLOYMENT.yaml --report report.json`"));
+
+    let guide = std::fs::read_to_string(docs.join("choosing-an-auth-mode.md")).unwrap();
+    let answer = recommend(&inline(PLATFORM), &figures(&measured()));
+    let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+    for (what, sizing) in [
+        ("auth-service instances", &rt.instances),
+        ("load-generator workers", &rt.workers),
+    ] {
+        let line = format!("{what}: {}\n", calculation(sizing).0);
+        assert!(
+            guide.contains(&line),
+            "docs/choosing-an-auth-mode.md does not show `{line}`"
+        );
+    }
+}
