@@ -165,6 +165,13 @@ fn capacity_notes(c: &ServiceCapacity, d: &Deployment, budget: &str, notes: &mut
                 .to_owned(),
         );
     }
+    if c.capped() {
+        notes.push(
+            "the capacity search was capped by `--max-rate`: one instance may hold more than \
+             measured, so the instance count is an upper bound"
+                .to_owned(),
+        );
+    }
     let budget_us = d.latency_budget().as_secs_f64() * 1e6;
     if c.budget_p99_us > budget_us {
         notes.push(format!(

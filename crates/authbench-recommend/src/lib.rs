@@ -22,6 +22,10 @@
 //! given rates when present) or, without one, from [`measure::quick`], which runs a short
 //! scenario through the scenario runner and reads the result the same way.
 //!
+//! The options that run an auth service also get a [`CapacityPlan`]: the instances their peak
+//! needs and the load-generator workers it takes to test it, each worked out from the report's
+//! measured capacity and generator rate ([`capacity`]), or the command that measures them.
+//!
 //! ```
 //! use std::path::Path;
 //! use authbench_core::Mode;

@@ -102,6 +102,12 @@ impl ServiceCapacity {
         // `capacity::search`); a target's service is named by its URL.
         self.of.starts_with("reference auth service")
     }
+
+    /// Whether `--max-rate` capped the search, so that the service may hold more than found.
+    pub fn capped(&self) -> bool {
+        // authbench-load's `capacity::search_target` appends this to what it loaded.
+        self.of.contains("; capped at ")
+    }
 }
 
 /// The round-trip rate one load generator (one `authbench bench` process, one Locust worker)

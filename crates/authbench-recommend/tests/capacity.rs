@@ -392,3 +392,35 @@ fn the_docs_show_what_the_engine_writes() {
         );
     }
 }
+
+#[test]
+fn a_search_capped_by_max_rate_is_said_to_be_a_floor() {
+    let r = with_load(
+        &[steady("roundtrip", 1_000.0, 700.0, 3_000.0)],
+        "capacity",
+        capacity(
+            "http://10.0.0.5:8080; capped at 1000/s, the burst paced there",
+            10_000.0,
+            1_000.0,
+            &[(1_000.0, 990.0, 0)],
+        ),
+    );
+    let answer = recommend(&inline(PLATFORM), &figures(&r));
+    let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+    // 12 000 / (1 000 × 0.7) = 17.14.
+    assert_eq!(rt.instances.count(), Some(18));
+    // The generator's best is the capped step's 990/s, all it was asked for.
+    assert_eq!(
+        calculation(&rt.workers).0,
+        "12 000 joins/s ÷ (990/s measured × 0.8) = 15.15 → 16 workers"
+    );
+    assert_eq!(
+        rt.notes,
+        [
+            "the capacity search was capped by `--max-rate`: one instance may hold more than \
+             measured, so the instance count is an upper bound",
+            "the generator completed all it was asked for, so it may do more: the worker count \
+             is an upper bound",
+        ]
+    );
+}
