@@ -21,7 +21,6 @@ use authbench_jwt::{Algorithm, JwtAuthenticator, JwtConfig, Profile, TokenMinter
 use authbench_roundtrip::{Protocol, RoundTripAuthenticator, RoundTripConfig};
 use authbench_scenario::Mode;
 use bytes::Bytes;
-use serde::Serialize;
 
 use crate::LoadError;
 use crate::http::{AnswerKind, RawPost};
@@ -354,81 +353,17 @@ pub fn red5_bodies(workload: &Workload) -> Vec<(Bytes, usize)> {
     wire_bodies(Protocol::Red5pro, workload).unwrap_or_default()
 }
 
-/// Red5 Pro's `validateCredentials` body, its fields in the order round-trip mode writes them.
-#[derive(Serialize)]
-struct Red5Body<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    username: &'a str,
-    password: &'a str,
-    token: &'a str,
-    #[serde(rename = "streamID")]
-    stream_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'a str>,
-}
-
-/// MediaMTX's `authHTTPAddress` body, its fields in the order round-trip mode writes them.
-#[derive(Serialize)]
-struct MtxBody<'a> {
-    user: &'a str,
-    password: &'a str,
-    token: &'a str,
-    ip: String,
-    action: &'static str,
-    path: &'a str,
-    protocol: &'static str,
-    id: Option<&'a str>,
-    query: &'static str,
-}
-
 /// The body round-trip mode posts for `req` in `protocol`, byte for byte (the raw POST
-/// reference sends it, so the two differ only by the client). `None` for a protocol whose body
-/// is not written here (nginx-rtmp's form, SRS's hook): no raw reference for those.
+/// reference sends it, so the two differ only by the client). `None` for nginx-rtmp's form and
+/// SRS's hook, whose bodies the JSON raw POST does not send: no raw reference for those.
 pub fn wire_body(protocol: Protocol, req: &AuthRequest) -> Option<Bytes> {
-    let c = &req.credentials;
-    let password = c.password.as_ref().map_or("", |p| p.expose());
-    let token = c.token.as_ref().map_or("", |t| t.expose());
-    // Compared, not matched: only these two bodies are written here, whatever else the mode
-    // speaks.
-    let encoded = if protocol == Protocol::Red5pro {
-        let path = &req.path;
-        serde_json::to_vec(&Red5Body {
-            kind: match req.action {
-                Action::Publish => "publisher",
-                Action::Subscribe => "subscriber",
-            },
-            username: c.username.as_deref().unwrap_or_default(),
-            password,
-            token,
-            stream_id: path.stream(),
-            scope: (path.as_str() != path.stream()).then(|| path.scope()),
-        })
-    } else if protocol == Protocol::Mediamtx {
-        serde_json::to_vec(&MtxBody {
-            user: c.username.as_deref().unwrap_or_default(),
-            password,
-            token,
-            ip: req.client_addr.map(|a| a.to_string()).unwrap_or_default(),
-            action: match req.action {
-                Action::Publish => "publish",
-                Action::Subscribe => "read",
-            },
-            path: req.path.as_str(),
-            protocol: match req.transport {
-                Transport::Rtmp => "rtmp",
-                Transport::Rtsp => "rtsp",
-                Transport::Srt => "srt",
-                Transport::Whip | Transport::Whep => "webrtc",
-            },
-            id: req.request_id.as_deref(),
-            query: "",
-        })
-    } else {
+    if !matches!(protocol, Protocol::Red5pro | Protocol::Mediamtx) {
         return None;
-    };
-    // Structs of strings always serialise; an empty body would be answered as a failure.
-    Some(Bytes::from(encoded.unwrap_or_default()))
+    }
+    // A request the mode cannot encode is denied before any round trip: nothing to replay.
+    authbench_roundtrip::request_body(protocol, req)
+        .ok()
+        .map(Bytes::from)
 }
 
 /// The bodies of a workload in `protocol`, each with its case (`None`: see [`wire_body`]).

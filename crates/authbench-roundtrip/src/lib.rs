@@ -368,16 +368,22 @@ impl RoundTripAuthenticator {
     }
 }
 
+/// The body round-trip mode sends for `req` over `protocol`, byte for byte: what a raw-POST
+/// reference or an exported load test sends so that it differs from a decision only by the
+/// client. The deny is what the mode answers when the request cannot be encoded.
+pub fn request_body(protocol: Protocol, req: &AuthRequest) -> Result<Vec<u8>, Deny> {
+    match protocol {
+        Protocol::Red5pro => wire::red5_body(req, true),
+        Protocol::Mediamtx => wire::mtx_body(req, true),
+        Protocol::NginxRtmp => Ok(wire::nginx_rtmp::body(req, true)),
+        Protocol::Srs => wire::srs::body(req, true),
+    }
+}
+
 impl Inner {
     /// Asks the service (or the cache) about `req`.
     pub(crate) async fn decide(&self, req: &AuthRequest) -> Decision {
-        let body = match self.protocol {
-            Protocol::Red5pro => wire::red5_body(req, true),
-            Protocol::Mediamtx => wire::mtx_body(req, true),
-            Protocol::NginxRtmp => Ok(wire::nginx_rtmp::body(req, true)),
-            Protocol::Srs => wire::srs::body(req, true),
-        };
-        let body = match body {
+        let body = match request_body(self.protocol, req) {
             Ok(b) => b,
             Err(deny) => return Decision::Deny(deny),
         };
