@@ -11,13 +11,17 @@
 #![cfg(feature = "locust")]
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use common::Killed;
 
 /// The rate and length of each Locust run (two runs: well under 20 s of load in all).
 const RATE: &str = "40";
@@ -25,16 +29,6 @@ const DURATION: &str = "6s";
 /// How long a Locust run may take before the test gives up (generous: start-up of three Python
 /// processes on a loaded 2-core machine).
 const RUN_LIMIT: Duration = Duration::from_secs(120);
-
-/// A child process killed on drop.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn authbench() -> Command {
     Command::new(env!("CARGO_BIN_EXE_authbench"))
@@ -70,32 +64,6 @@ fn locust() -> PathBuf {
         "locust not found (AUTHBENCH_LOCUST, ~/.cache/authbench/locust-venv/bin/locust, PATH): \
          run scripts/install-locust.sh first"
     );
-}
-
-/// `authbench serve --config CONFIG` on a free loopback port, and its base URL.
-fn serve(config: &Path) -> (Killed, String) {
-    let mut child = authbench()
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let child = Killed(child);
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("authbench serve says where it listens")
-            .unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    // Keep draining stderr so the service never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
 }
 
 /// A free port on 127.0.0.1 (free when asked; Locust binds it a moment later).
@@ -247,7 +215,8 @@ fn a_locust_run_with_two_workers_is_imported_and_gated_by_compare() {
          identities:\n  qa-alice: {password: alice-secret-pw}\n  qa-bob: {password: bob-secret-pw}\n",
     )
     .unwrap();
-    let (_service, base) = serve(&d.join("serve.yaml"));
+    let service = common::serve(&d.join("serve.yaml"));
+    let base = service.base.clone();
     std::fs::create_dir(d.join("secrets")).unwrap();
     std::fs::write(d.join("secrets/alice"), "alice-secret-pw").unwrap();
     std::fs::write(d.join("secrets/bob"), "bob-secret-pw").unwrap();

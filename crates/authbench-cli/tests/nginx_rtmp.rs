@@ -15,31 +15,25 @@
 //! 127.0.0.1, every child is killed when the test ends, and every wait is bounded.
 #![cfg(feature = "media-servers")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use authbench_core::{Action, AuthRequest, Transport, connect};
 use serde_json::Value;
 
+use common::Killed;
+
 /// Where Debian's libnginx-mod-rtmp installs the module.
 const MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 const INSTALL: &str = "scripts/install-media-servers.sh";
 /// The longest any child is waited for: start-up, one publish, one answer.
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A child process killed (and reaped) when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn missing(what: &str) -> ! {
     panic!(
@@ -110,47 +104,23 @@ fn wait_exit(child: &mut Killed, what: &str) -> ExitStatus {
 
 /// `authbench serve --listen 127.0.0.1:0 --config CONFIG`; returns it and its base URL.
 fn serve(config: &Path) -> (Killed, String) {
-    let mut child = Killed(
-        Command::new(env!("CARGO_BIN_EXE_authbench"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start authbench serve"),
-    );
-    let stderr = child.0.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Reads to the end, so the service never blocks on a full pipe.
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let start = Instant::now();
-    loop {
-        let left = WAIT.saturating_sub(start.elapsed());
-        let line = rx
-            .recv_timeout(left)
-            .expect("authbench serve said where it listens");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            let url = rest.split(' ').next().unwrap_or_default().to_owned();
-            // The start-up message names the hook URLs a media server's config points at.
-            for path in [
-                authbench_authsvc::PATH_NGINX_RTMP,
-                authbench_authsvc::PATH_SRS,
-            ] {
-                let want = format!("{url}{path}");
-                assert!(
-                    line.split_whitespace()
-                        .any(|word| word.trim_end_matches([',', ';']) == want),
-                    "{line}"
-                );
-            }
-            return (child, url);
-        }
+    let served = common::serve(config);
+    // The start-up message names the hook URLs a media server's config points at.
+    for path in [
+        authbench_authsvc::PATH_NGINX_RTMP,
+        authbench_authsvc::PATH_SRS,
+    ] {
+        let want = format!("{}{path}", served.base);
+        assert!(
+            served
+                .startup
+                .split_whitespace()
+                .any(|word| word.trim_end_matches([',', ';']) == want),
+            "{}",
+            served.startup
+        );
     }
+    (served.process, served.base)
 }
 
 /// One HTTP/1.1 request to the service; the status and the body.

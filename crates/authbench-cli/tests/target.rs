@@ -5,10 +5,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use authbench_core::outcome::{Actual, ModeRun, ScenarioRun};
 use authbench_core::{DenyReason, Mode};
@@ -19,18 +20,7 @@ use authbench_scenario::load::LoadedScenario;
 use authbench_scenario::spec::Step;
 use serde_json::{Value, json};
 
-/// `authbench serve` in its own process, killed on drop.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Served;
 
 /// The account a scenario identity has at the served deployment: one per scenario, since the
 /// shipped scenarios give the same names different passwords and rights.
@@ -69,32 +59,7 @@ fn serve(dir: &Path, library: &[LoadedScenario]) -> Served {
     });
     let path = dir.join("serve.yaml");
     std::fs::write(&path, config.to_string()).unwrap();
-    spawn_serve(&path)
-}
-
-/// `authbench serve --config CONFIG` on a free loopback port, once it says where it listens.
-fn spawn_serve(config: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authbench"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("authbench serve says where it listens")
-            .unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    // Keep draining stderr so the service never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Served { child, base }
+    common::serve(&path)
 }
 
 /// How the target file's clients get tokens.
@@ -496,7 +461,7 @@ fn local_example(dir: &Path) -> (Served, PathBuf) {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.join("secrets").join(entry.file_name())).unwrap();
     }
-    let served = spawn_serve(&example.join("serve.yaml"));
+    let served = common::serve(&example.join("serve.yaml"));
     let text = std::fs::read_to_string(example.join("target.yaml"))
         .unwrap()
         .replace("http://127.0.0.1:8089", &served.base);
