@@ -142,6 +142,30 @@ fn target_file(
     file
 }
 
+/// Adds a `file:` section to the target file: an htpasswd and a group file written from every
+/// scenario identity's account, as an operator's credentials files would hold them.
+fn with_credentials_files(target: &Path, library: &[LoadedScenario]) {
+    let mut accounts = authbench_core::Identities::new();
+    for loaded in library {
+        for (name, id) in &loaded.scenario.identities {
+            accounts.insert(account(&loaded.name, name), id.clone());
+        }
+    }
+    let dir = target.parent().unwrap();
+    let htpasswd =
+        authbench_file::fixture::htpasswd_for(&accounts, authbench_file::Scheme::Bcrypt, 4)
+            .unwrap();
+    std::fs::write(dir.join("users.htpasswd"), htpasswd).unwrap();
+    std::fs::write(
+        dir.join("users.htgroup"),
+        authbench_file::fixture::htgroup_for(&accounts),
+    )
+    .unwrap();
+    let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(target).unwrap()).unwrap();
+    spec["file"] = json!({"htpasswd": "users.htpasswd", "groups": "users.htgroup"});
+    std::fs::write(target, spec.to_string()).unwrap();
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -151,17 +175,20 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Every shipped scenario in the built-in world and at the target, jwt and roundtrip.
-fn run_both(target: &Path, library: &[LoadedScenario]) -> Vec<(ScenarioRun, ScenarioRun)> {
+fn run_both(
+    target: &Path,
+    library: &[LoadedScenario],
+    modes: &[Mode],
+) -> Vec<(ScenarioRun, ScenarioRun)> {
     let rt = runtime();
     let worlds = TargetWorlds::new(authbench_target::load(target).unwrap()).unwrap();
-    let modes = [Mode::Jwt, Mode::Roundtrip];
     library
         .iter()
         .map(|loaded| {
             rt.block_on(async {
                 (
-                    runner::run_scenario(loaded, &modes).await,
-                    runner::run_scenario_in(&worlds, loaded, &modes).await,
+                    runner::run_scenario(loaded, modes).await,
+                    runner::run_scenario_in(&worlds, loaded, modes).await,
                 )
             })
         })
@@ -180,7 +207,7 @@ fn assert_same_decisions(
 ) -> (usize, usize) {
     let (mut compared, mut skipped) = (0, 0);
     for (builtin, target) in pairs {
-        for m in [Mode::Jwt, Mode::Roundtrip] {
+        for m in Mode::ALL {
             let (Some(b), Some(t)) = (mode(builtin, m), mode(target, m)) else {
                 continue;
             };
@@ -241,7 +268,7 @@ fn a_served_deployment_decides_as_the_built_in_world_on_every_step_it_runs() {
         let dir = tempfile::tempdir().unwrap();
         let served = serve(dir.path(), &library);
         let target = target_file(dir.path(), &served, &library, protocol, tokens, true);
-        let pairs = run_both(&target, &library);
+        let pairs = run_both(&target, &library, &[Mode::Jwt, Mode::Roundtrip]);
         let (compared, skipped) = assert_same_decisions(&pairs, protocol == "red5pro");
         // Most of the library runs at the target; what cannot (clock advances, service faults,
         // scenarios set up for another protocol or claim profile) is skipped, not failed.
@@ -321,7 +348,22 @@ fn without_control_exactly_the_steps_after_an_event_are_skipped_with_the_reason(
         Tokens::Http,
         false,
     );
-    let pairs = run_both(&target, &library);
+    with_credentials_files(&target, &library);
+    let pairs = run_both(&target, &library, &Mode::ALL);
+    // Before the first event, every mode — the user's htpasswd file included — decides as the
+    // built-in world does.
+    let (compared, _) = assert_same_decisions(&pairs, true);
+    assert!(compared >= 90, "only {compared} steps compared");
+    let file_steps = pairs
+        .iter()
+        .filter_map(|(_, t)| mode(t, Mode::File))
+        .flat_map(|run| &run.steps)
+        .filter(|s| !s.actual.is_skipped())
+        .count();
+    assert!(
+        file_steps >= 20,
+        "only {file_steps} file-mode steps ran at the target"
+    );
     let mut checked = 0;
     for (_, at_target) in &pairs {
         let loaded = library.iter().find(|l| l.name == at_target.name).unwrap();
