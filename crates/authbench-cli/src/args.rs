@@ -89,6 +89,11 @@ pub enum ExportEngine {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("world").required(true).args(["target", "builtin"])))]
 pub struct ExportLocustArgs {
+    /// Scenario files or folders as the workload (with --target): each scenario's round-trip
+    /// request steps before its first event, with their expected outcomes, sent as the target's
+    /// accounts (default: the generated cases below).
+    #[arg(value_name = "PATH", requires = "target")]
+    pub paths: Vec<PathBuf>,
     /// Load your round-trip service as this target file describes it, with its mapped accounts
     /// (valid publishes and subscribes, a wrong password and an unknown user per account).
     #[arg(long, value_name = "FILE")]

@@ -644,3 +644,85 @@ fn validate_checks_target_files_scenarios_and_deployment_configs_at_file_line_co
         "{stdout}"
     );
 }
+
+#[test]
+fn scenario_files_export_to_locust_as_the_target_world_sends_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../targets/local/target.yaml");
+    let out = dir.path().join("locust");
+    let run = Command::new(env!("CARGO_BIN_EXE_authbench"))
+        .args([
+            "export",
+            "locust",
+            "--rate",
+            "50",
+            "--duration",
+            "5s",
+            "--target",
+        ])
+        .arg(&example)
+        .arg("--out")
+        .arg(&out)
+        .args(
+            [
+                "roles.yaml",
+                "revocation-mid-ttl.yaml",
+                // Set up for MediaMTX's protocol: the Red5 Pro target does not run it.
+                "transport-restrictions-mediamtx.yaml",
+            ]
+            .map(scenario_path),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    let cases: Vec<(String, String)> = plan["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["expected"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want = [
+        ("roles: a publisher publishes", "allow"),
+        (
+            "roles: a publisher-only user may not watch",
+            "deny(role_forbidden)",
+        ),
+        ("roles: a viewer watches", "allow"),
+        (
+            "roles: a viewer-only user may not publish",
+            "deny(role_forbidden)",
+        ),
+        ("roles: a host publishes", "allow"),
+        ("roles: a host watches", "allow"),
+        // Only the step before the revocation: what follows an event cannot be repeated.
+        (
+            "revocation-mid-ttl: before the ban every mode lets the user in",
+            "allow",
+        ),
+    ];
+    assert_eq!(
+        cases,
+        want.map(|(n, e)| (n.to_owned(), e.to_owned())).to_vec()
+    );
+    let requests: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("requests.json")).unwrap()).unwrap();
+    let requests = requests["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 7);
+    // Sent as the mapped account, with its password read from the target's secret file.
+    let first: Value = serde_json::from_str(requests[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(first["username"], "presenter");
+    assert_eq!(first["password"], "presenter-pw");
+    assert_eq!(first["type"], "publisher");
+}
