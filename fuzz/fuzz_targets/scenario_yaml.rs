@@ -1,5 +1,5 @@
 //! Scenario YAML (`authbench-scenario`): the scenario loader with its validation, and the
-//! deployment config, from the same text.
+//! deployment config (`authbench-harness`), from the same text.
 //!
 //! Property: any text is either loaded or refused with an error; nothing panics, and a refusal
 //! names the file it was given.
@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use authbench_scenario::config::DeploymentConfig;
+use authbench_harness::deployment::DeploymentConfig;
 use authbench_scenario::load::load_str;
 use authbench_scenario::yaml;
 use libfuzzer_sys::fuzz_target;
