@@ -4,7 +4,8 @@
 //! The mode sections reuse the deployment config's types (`authbench_roundtrip::RoundTripConfig`,
 //! `authbench_jwt::JwtConfig`, `authbench_file::FileConfig`), so a target file says what a
 //! deployment config says, plus what only a target needs: `roundtrip.headers` with values from
-//! env or file, and `jwt.tokens`. Every key is checked: a typo anywhere, inside the mode sections
+//! env or file, and `jwt.tokens`. The `media:` section is the media probe's config
+//! (`authbench_media::MediaConfig`) plus `as`. Every key is checked: a typo anywhere, inside the mode sections
 //! too, is an error at its line and column.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use authbench_core::{Mode, redact};
 use authbench_file::FileConfig;
 use authbench_jwt::JwtConfig;
+use authbench_media::{MediaConfig, Present};
 use authbench_roundtrip::RoundTripConfig;
 use authbench_scenario::yaml::{self, YamlError};
 use serde::Serialize;
@@ -34,7 +36,8 @@ use crate::tokens::{Account, TokenError, TokenSource, TokenSourceSpec, TokensSpe
     extend("anyOf" = [
         { "required": ["roundtrip"] },
         { "required": ["jwt"] },
-        { "required": ["file"] }
+        { "required": ["file"] },
+        { "required": ["media"] }
     ])
 )]
 pub struct TargetFile {
@@ -49,6 +52,9 @@ pub struct TargetFile {
     /// The user's htpasswd (and group) file.
     #[serde(default)]
     pub file: Option<FileConfig>,
+    /// The user's media server, asked over the wire with the credentials of the `as` mode.
+    #[serde(default)]
+    pub media: Option<MediaSection>,
     /// Scenario identity → real account.
     #[serde(default)]
     pub identities: BTreeMap<String, IdentitySpec>,
@@ -73,6 +79,16 @@ pub struct JwtSection {
     pub config: JwtConfig,
     /// How a client of an identity gets its token.
     pub tokens: TokensSpec,
+}
+
+/// `media:`: the media probe's keys plus `as`.
+#[derive(Debug, Clone)]
+pub struct MediaSection {
+    /// The probe's config.
+    pub config: MediaConfig,
+    /// The mode whose clients and expectations the media server's decisions are judged by;
+    /// `None`: by what the clients present (see [`LoadedTarget::media_as`]).
+    pub as_mode: Option<Mode>,
 }
 
 /// One entry of `identities:`. Secrets come from `{env: …}` or `{file: …}` only.
@@ -214,6 +230,63 @@ impl<'de> Deserialize<'de> for JwtSection {
     }
 }
 
+impl<'de> Deserialize<'de> for MediaSection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MediaSection;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the media section (a map)")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MediaSection, A::Error> {
+                let mut as_mode = None;
+                let config: MediaConfig = split(map, |key, map: &mut A| {
+                    if key != "as" {
+                        return Ok(false);
+                    }
+                    if as_mode.is_some() {
+                        return Err(de::Error::duplicate_field("as"));
+                    }
+                    as_mode = Some(map.next_value::<Mode>()?);
+                    Ok(true)
+                })?;
+                config.validate().map_err(de::Error::custom)?;
+                Ok(MediaSection { config, as_mode })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl schemars::JsonSchema for MediaSection {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MediaSection".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let as_mode = generator.subschema_for::<Mode>();
+        let mut schema = MediaConfig::json_schema(generator);
+        if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            let mut as_mode = as_mode.to_value();
+            if let Some(o) = as_mode.as_object_mut() {
+                o.insert(
+                    "description".to_owned(),
+                    "Whose clients and expectations the server's decisions are judged by (default: roundtrip for present: password, jwt for present: token).".into(),
+                );
+            }
+            properties.insert("as".to_owned(), as_mode);
+        }
+        schema.insert(
+            "description".to_owned(),
+            "The user's media server, asked over the wire: the media probe's keys plus `as`."
+                .into(),
+        );
+        schema
+    }
+}
+
 impl schemars::JsonSchema for RoundTripSection {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "RoundTripSection".into()
@@ -333,10 +406,21 @@ pub fn parse(text: &str, path: &Path) -> Result<LoadedTarget, YamlError> {
     if spec.name.trim().is_empty() {
         return Err(YamlError::whole_file(path, "name: is empty"));
     }
-    if spec.roundtrip.is_none() && spec.jwt.is_none() && spec.file.is_none() {
+    if spec.roundtrip.is_none() && spec.jwt.is_none() && spec.file.is_none() && spec.media.is_none()
+    {
         return Err(YamlError::whole_file(
             path,
-            "names no mode to run: give at least one of roundtrip, jwt, file",
+            "names no mode to run: give at least one of roundtrip, jwt, file, media",
+        ));
+    }
+    if let Some(media) = &spec.media
+        && spec.jwt.is_none()
+        && (media.as_mode == Some(Mode::Jwt)
+            || (media.as_mode.is_none() && media.config.present == Present::Token))
+    {
+        return Err(YamlError::whole_file(
+            path,
+            "media: judged as jwt, but there is no `jwt:` section saying how clients get their tokens",
         ));
     }
     let folder = match path.parent() {
@@ -479,6 +563,22 @@ impl LoadedTarget {
             jwt.config.oidc_discovery.as_deref(),
         )
         .map(Some)
+    }
+
+    /// The media probe's config. `None` without a `media:` section.
+    pub fn media_config(&self) -> Option<MediaConfig> {
+        Some(self.spec.media.as_ref()?.config.clone())
+    }
+
+    /// The mode whose clients and expectations the media server's decisions are judged by: `as`,
+    /// else `roundtrip` when its clients present a password and `jwt` when a token. `None`
+    /// without a `media:` section.
+    pub fn media_as(&self) -> Option<Mode> {
+        let media = self.spec.media.as_ref()?;
+        Some(media.as_mode.unwrap_or(match media.config.present {
+            Present::Password => Mode::Roundtrip,
+            Present::Token => Mode::Jwt,
+        }))
     }
 
     /// The control hooks (none when the file has no `control:`).

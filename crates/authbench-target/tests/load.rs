@@ -191,7 +191,7 @@ fn a_file_must_name_a_mode_and_hooks_only_know_their_placeholders() {
     assert_eq!((e.line, e.column), (None, None));
     assert_eq!(
         e.to_string(),
-        "t.yaml: names no mode to run: give at least one of roundtrip, jwt, file"
+        "t.yaml: names no mode to run: give at least one of roundtrip, jwt, file, media"
     );
     let e =
         error("name: t\nfile: {htpasswd: u}\ncontrol:\n  revoke: {command: [x, '{client_id}']}\n");
@@ -317,5 +317,65 @@ fn identities_map_to_accounts_with_secrets_read_on_demand() {
             "identities.carol.token: secret file {} is empty",
             dir.path().join("secrets/empty").display()
         )
+    );
+}
+
+#[test]
+fn a_media_section_is_the_probes_config_judged_as_a_mode() {
+    let t = authbench_target::parse(
+        "name: t\nmedia:\n  rtmp: rtmp://127.0.0.1:1935\n  present: password\n  timeout: 2s\n",
+        Path::new("t.yaml"),
+    )
+    .unwrap();
+    assert_eq!(t.modes(), []);
+    assert_eq!(t.media_as(), Some(Mode::Roundtrip));
+    let config = t.media_config().unwrap();
+    assert_eq!(config.rtmp.as_deref(), Some("rtmp://127.0.0.1:1935"));
+    assert_eq!(config.rtsp, None);
+    assert_eq!(config.present, authbench_media::Present::Password);
+    assert_eq!(config.timeout, Some(std::time::Duration::from_secs(2)));
+
+    // `as` overrides what `present` implies.
+    let t = authbench_target::parse(
+        "name: t\nfile: {htpasswd: u}\nmedia: {srt: 'srt://127.0.0.1:8890', present: password, as: file}\n",
+        Path::new("t.yaml"),
+    )
+    .unwrap();
+    assert_eq!(t.modes(), [Mode::File]);
+    assert_eq!(t.media_as(), Some(Mode::File));
+
+    // Tokens are judged as jwt, whose section says how clients get them.
+    let t = authbench_target::parse(
+        &format!("name: t\n{JWT}  tokens: {{static: {{}}}}\nmedia: {{whip: 'http://127.0.0.1:8889/{{stream}}/whip', present: token}}\n"),
+        Path::new("t.yaml"),
+    )
+    .unwrap();
+    assert_eq!(t.media_as(), Some(Mode::Jwt));
+
+    let none =
+        authbench_target::parse("name: t\nfile: {htpasswd: u}\n", Path::new("t.yaml")).unwrap();
+    assert_eq!((none.media_config(), none.media_as()), (None, None));
+}
+
+#[test]
+fn a_media_section_is_checked_key_by_key() {
+    assert_error(
+        "name: t\nmedia:\n  rtmp: rtmp://127.0.0.1:1935\n  presnt: password\n",
+        4,
+        3,
+        "unknown field `presnt`, expected one of",
+    );
+    assert_error(
+        "name: t\nmedia:\n  rtmp: rtmp://127.0.0.1:1935\n  present: password\n  as: media\n",
+        5,
+        7,
+        "unknown variant `media`",
+    );
+    let e = error("name: t\nmedia: {present: password}\n");
+    assert!(e.to_string().contains("media: no endpoint given"), "{e}");
+    let e = error("name: t\nmedia: {rtmp: 'rtmp://127.0.0.1:1935', present: token}\n");
+    assert_eq!(
+        e.to_string(),
+        "t.yaml: media: judged as jwt, but there is no `jwt:` section saying how clients get their tokens"
     );
 }
