@@ -229,8 +229,9 @@ pub async fn run_in(loaded: &LoadedScenario, world: Box<dyn World>) -> ModeRun {
 }
 
 /// Whether `actual` meets `expected`, and what to say about how. Most real services answer only
-/// yes or no: against a target, a deny without a reason (`backend_rejected`) meets any expected
-/// deny — never an expected allow.
+/// yes or no: against a target, a deny without a reason (`backend_rejected`) and a media server's
+/// refusal (`server_refused`, whose words are the server's own) meet any expected deny — never an
+/// expected allow.
 fn judge(actual: &Actual, expected: Expected, target: bool) -> (bool, Option<String>) {
     if actual.meets(expected) {
         return (true, None);
@@ -246,6 +247,13 @@ fn judge(actual: &Actual, expected: Expected, target: bool) -> (bool, Option<Str
             true,
             Some("denied, no reason given by the target".to_owned()),
         ),
+        (
+            Actual::Deny {
+                reason: DenyReason::ServerRefused,
+                ..
+            },
+            Expected::Deny(_),
+        ) if target => (true, Some("refused by the media server".to_owned())),
         _ => (false, None),
     }
 }
@@ -394,5 +402,21 @@ mod tests {
             judge(&deny(DenyReason::Expired), revoked, true),
             (false, None)
         );
+    }
+
+    #[test]
+    fn a_media_servers_refusal_meets_an_expected_deny_only_against_a_target() {
+        let refused = deny(DenyReason::ServerRefused);
+        let forbidden = Expected::Deny(DenyReason::RoleForbidden);
+        assert_eq!(
+            judge(&refused, forbidden, true),
+            (true, Some("refused by the media server".to_owned()))
+        );
+        assert_eq!(
+            judge(&refused, Expected::Deny(DenyReason::BadPassword), true),
+            (true, Some("refused by the media server".to_owned()))
+        );
+        assert_eq!(judge(&refused, forbidden, false), (false, None));
+        assert_eq!(judge(&refused, Expected::Allow, true), (false, None));
     }
 }

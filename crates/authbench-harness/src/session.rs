@@ -73,7 +73,10 @@ impl Session {
             return Ok(Prepared::Skipped(why.clone()));
         }
         match request::build(spec, self.world.as_ref(), &mut self.tokens).await {
-            Ok(Ok(req)) => Ok(Prepared::Ready(req)),
+            Ok(Ok(req)) => Ok(match self.world.unsupported(&req) {
+                Some(why) => Prepared::Skipped(why),
+                None => Prepared::Ready(req),
+            }),
             Ok(Err(deny)) => Ok(Prepared::Refused(deny)),
             Err(WorldError::Unavailable(why)) => Ok(Prepared::Skipped(why)),
             Err(e) => Err(e),

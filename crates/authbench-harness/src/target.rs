@@ -13,15 +13,21 @@
 //! * every step after an event the target has no control for (a revocation without
 //!   `control.revoke`, a clock advance on a real clock, a service fault, a corrupted file): from
 //!   there on, the deployment no longer is where the scenario says it is.
+//!
+//! A target file with a `media:` section has a second source of worlds, [`MediaWorlds`]: the
+//! `as` mode's clients, accounts, tokens and control, with the media probe
+//! (`authbench_media::MediaAuthenticator`) as the authenticator, so the media server itself
+//! decides. A request over a transport the media server has no endpoint for is skipped.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use authbench_core::outcome::TargetInfo;
-use authbench_core::{Authenticator, Clock, Mode, Secret, SystemClock};
+use authbench_core::{AuthRequest, Authenticator, Clock, Mode, Secret, SystemClock, Transport};
 use authbench_file::FileAuthenticator;
 use authbench_jwt::JwtAuthenticator;
+use authbench_media::{MediaAuthenticator, MediaConfig};
 use authbench_roundtrip::RoundTripAuthenticator;
 use authbench_scenario::load::LoadedScenario;
 use authbench_scenario::spec::{Event, Scenario};
@@ -147,18 +153,54 @@ impl TargetWorlds {
                 auth
             }
         };
-        Ok(Some(Box::new(TargetWorld {
+        Ok(Some(Box::new(self.world_with(
+            scenario,
+            mode,
+            self.info(mode),
+            authenticator,
+            file,
+            None,
+        ))))
+    }
+
+    /// A world of `mode` whose clients are the target's, deciding with `authenticator`.
+    fn world_with(
+        &self,
+        scenario: Option<&str>,
+        mode: Mode,
+        info: TargetInfo,
+        authenticator: Arc<dyn Authenticator>,
+        file: Option<Arc<FileAuthenticator>>,
+        media: Option<MediaConfig>,
+    ) -> TargetWorld {
+        TargetWorld {
             mode,
             scenario: scenario.map(str::to_owned),
             target: self.target.clone(),
-            info: self.info(mode),
+            info,
             authenticator,
             file,
+            media,
             tokens: self.tokens.clone(),
             control: self.control.clone(),
             passwords: HashMap::new(),
             undo: Vec::new(),
-        })))
+        }
+    }
+
+    /// The worlds of the target's media server, when the file has a `media:` section.
+    pub fn media(&self) -> Option<MediaWorlds> {
+        let config = self.target.media_config()?;
+        let mode = self.target.media_as()?;
+        Some(MediaWorlds {
+            targets: TargetWorlds {
+                target: self.target.clone(),
+                tokens: self.tokens.clone(),
+                control: self.control.clone(),
+            },
+            config,
+            mode,
+        })
     }
 
     /// What `mode` tests at the target, for reports.
@@ -204,6 +246,87 @@ impl Worlds for TargetWorlds {
 
     fn target(&self, mode: Mode) -> Option<TargetInfo> {
         Some(self.info(mode))
+    }
+}
+
+/// The worlds of a target's media server (its `media:` section): one, for the mode the file
+/// judges the server as (`as`), whose clients, accounts, tokens and control are the target's and
+/// whose authenticator is the media probe. Other modes do not run here.
+pub struct MediaWorlds {
+    targets: TargetWorlds,
+    config: MediaConfig,
+    mode: Mode,
+}
+
+impl MediaWorlds {
+    /// The mode whose clients and expectations judge the media server.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The target file.
+    pub fn target(&self) -> &LoadedTarget {
+        &self.targets.target
+    }
+
+    /// The media server's world outside any scenario (`authbench decide --target --mode media`).
+    pub async fn world(&self) -> Result<Box<dyn World>, WorldError> {
+        Ok(Box::new(self.build(None)?))
+    }
+
+    fn build(&self, scenario: Option<&str>) -> Result<TargetWorld, WorldError> {
+        let probe = MediaAuthenticator::new(self.config.clone())
+            .map_err(|e| WorldError::failed("media", e))?;
+        Ok(self.targets.world_with(
+            scenario,
+            self.mode,
+            self.info(),
+            Arc::new(probe),
+            None,
+            Some(self.config.clone()),
+        ))
+    }
+
+    /// `{name} media`, tested: `media server rtmp://host:port, …` (origins only: never a path, a
+    /// query or a credential).
+    fn info(&self) -> TargetInfo {
+        let endpoints: Vec<String> = Transport::ALL
+            .into_iter()
+            .filter_map(|t| self.config.endpoint(t))
+            .map(|e| origin(e).unwrap_or_else(|| "(not a URL)".into()))
+            .collect();
+        TargetInfo {
+            name: format!("{} media", self.targets.target.name()),
+            tested: format!("media server {}", endpoints.join(", ")),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Worlds for MediaWorlds {
+    async fn world(
+        &self,
+        loaded: &LoadedScenario,
+        mode: Mode,
+    ) -> Result<Option<Box<dyn World>>, WorldError> {
+        if mode != self.mode {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(self.build(Some(&loaded.name))?)))
+    }
+
+    fn target(&self, mode: Mode) -> Option<TargetInfo> {
+        (mode == self.mode).then(|| self.info())
+    }
+}
+
+/// `scheme://host:port` of an endpoint (a WHIP / WHEP template's `{stream}` is in its path).
+fn origin(endpoint: &str) -> Option<String> {
+    let url = url::Url::parse(endpoint).ok()?;
+    let host = url.host_str()?;
+    match url.port_or_known_default() {
+        Some(port) => Some(format!("{}://{host}:{port}", url.scheme())),
+        None => Some(format!("{}://{host}", url.scheme())),
     }
 }
 
@@ -291,6 +414,8 @@ struct TargetWorld {
     info: TargetInfo,
     authenticator: Arc<dyn Authenticator>,
     file: Option<Arc<FileAuthenticator>>,
+    /// The media server's config, when the authenticator is the media probe.
+    media: Option<MediaConfig>,
     tokens: Option<Arc<TokenSource>>,
     control: Arc<Control>,
     /// Passwords changed by `set_password` events, by identity.
@@ -343,6 +468,16 @@ impl World for TargetWorld {
 
     fn authenticator(&self) -> &Arc<dyn Authenticator> {
         &self.authenticator
+    }
+
+    fn unsupported(&self, req: &AuthRequest) -> Option<String> {
+        let media = self.media.as_ref()?;
+        media.endpoint(req.transport).is_none().then(|| {
+            format!(
+                "the target's media server has no {} endpoint",
+                req.transport
+            )
+        })
     }
 
     fn account(&self, identity: &str) -> Result<Account, WorldError> {
@@ -444,5 +579,74 @@ impl World for TargetWorld {
                 let _ = hook.run(vars).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::Path;
+
+    use authbench_scenario::spec::RequestSpec;
+
+    use super::*;
+    use crate::session::{Prepared, Session};
+
+    fn media_worlds(dir: &Path) -> MediaWorlds {
+        std::fs::write(dir.join("pw"), "alice-pw").unwrap();
+        let target = authbench_target::parse(
+            "name: lab\n\
+             media: {rtmp: 'rtmp://127.0.0.1:1935', whip: 'http://127.0.0.1:8889/{stream}/whip', present: password}\n\
+             identities:\n  alice: {user: al, password: {file: pw}}\n",
+            &dir.join("t.yaml"),
+        )
+        .unwrap();
+        TargetWorlds::new(target).unwrap().media().unwrap()
+    }
+
+    fn spec(yaml: &str) -> RequestSpec {
+        serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_transport_the_media_server_has_no_endpoint_for_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let media = media_worlds(dir.path());
+        assert_eq!(media.mode(), Mode::Roundtrip);
+        let mut session = Session::new(media.world().await.unwrap());
+        assert_eq!(session.world().mode(), Mode::Roundtrip);
+        assert_eq!(
+            session.world().authenticator().mode(),
+            authbench_media::MODE
+        );
+
+        let rtsp = spec("{as: alice, action: subscribe, transport: rtsp, stream: live/cam1}");
+        match session.request(&rtsp).await.unwrap() {
+            Prepared::Skipped(why) => {
+                assert_eq!(why, "the target's media server has no rtsp endpoint")
+            }
+            other => panic!("expected a skip, got {other:?}"),
+        }
+        let rtmp = spec("{as: alice, action: publish, transport: rtmp, stream: live/cam1}");
+        match session.request(&rtmp).await.unwrap() {
+            Prepared::Ready(req) => assert_eq!(req.transport, Transport::Rtmp),
+            other => panic!("expected a request, got {other:?}"),
+        }
+        session.shutdown().await;
+    }
+
+    #[test]
+    fn the_media_worlds_name_the_server_without_paths_and_run_only_the_as_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let media = media_worlds(dir.path());
+        let info = Worlds::target(&media, Mode::Roundtrip).unwrap();
+        assert_eq!(info.name, "lab media");
+        assert_eq!(
+            info.tested,
+            "media server rtmp://127.0.0.1:1935, http://127.0.0.1:8889"
+        );
+        assert_eq!(Worlds::target(&media, Mode::Jwt), None);
+        assert_eq!(Worlds::target(&media, Mode::File), None);
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authbench_core::outcome::TargetInfo;
-use authbench_core::{Authenticator, Mode, Secret};
+use authbench_core::{AuthRequest, Authenticator, Mode, Secret};
 use authbench_scenario::spec::Event;
 
 /// The user name and password a client of an identity presents.
@@ -78,6 +78,14 @@ pub trait World: Send + Sync {
 
     /// The authenticator under test.
     fn authenticator(&self) -> &Arc<dyn Authenticator>;
+
+    /// Why this world cannot put `req` to its authenticator at all (a media server with no
+    /// endpoint for the request's transport), if it cannot; the step is then skipped with the
+    /// reason. By default every request can be put.
+    fn unsupported(&self, req: &AuthRequest) -> Option<String> {
+        let _ = req;
+        None
+    }
 
     /// The user name and password of `identity`, as the deployment knows them now.
     fn account(&self, identity: &str) -> Result<Account, WorldError>;
