@@ -202,6 +202,33 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
     s.parse()
 }
 
+/// What decides in `authbench decide`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecideMode {
+    /// A mode's authenticator.
+    Mode(Mode),
+    /// A target's media server (`--mode media`, with --target).
+    Media,
+}
+
+impl std::fmt::Display for DecideMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecideMode::Mode(mode) => mode.fmt(f),
+            DecideMode::Media => f.write_str(authbench_media::MODE),
+        }
+    }
+}
+
+fn parse_decide_mode(s: &str) -> Result<DecideMode, String> {
+    if s == authbench_media::MODE {
+        return Ok(DecideMode::Media);
+    }
+    s.parse()
+        .map(DecideMode::Mode)
+        .map_err(|_| format!("unknown mode `{s}` (expected jwt, roundtrip, file or media)"))
+}
+
 /// Arguments of `authbench validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -217,9 +244,10 @@ pub struct DecideArgs {
     /// The deployment config (YAML; paths in it are relative to it).
     #[arg(long, value_name = "FILE", required_unless_present = "target")]
     pub config: Option<PathBuf>,
-    /// Which mode decides: jwt, roundtrip or file.
-    #[arg(long, value_parser = parse_mode)]
-    pub mode: Mode,
+    /// Which mode decides: jwt, roundtrip or file; with --target also media (the target's media
+    /// server, asked with the credentials of the mode its `media.as` names).
+    #[arg(long, value_parser = parse_decide_mode)]
+    pub mode: DecideMode,
     /// Decide at your own deployment (a target file) instead of with --config.
     #[arg(
         long,

@@ -15,7 +15,7 @@ use authbench_harness::target::TargetWorlds;
 use authbench_scenario::spec::{Present, RequestSpec};
 use serde::Serialize;
 
-use crate::args::DecideArgs;
+use crate::args::{DecideArgs, DecideMode};
 use crate::{CliError, EXIT_DENY, print_out};
 
 /// The JSON line `decide` prints.
@@ -62,7 +62,11 @@ pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
         Some(at) => Arc::new(ManualClock::new(Duration::from_secs(at))),
         None => Arc::new(SystemClock),
     };
-    let mode = args.mode;
+    let DecideMode::Mode(mode) = args.mode else {
+        return Err(CliError::Usage(
+            "--mode media asks a target's media server: give --target".into(),
+        ));
+    };
     let authenticator = config::build_authenticator(mode, &loaded, clock).await?;
 
     let decision = match request(&args)? {
@@ -78,20 +82,30 @@ pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
 
 /// `decide --target FILE --identity NAME`: the request as a client of the identity sends it to
 /// the target, decided by the mode's authenticator configured from the target file — the way
-/// `authbench run --target` decides a scenario step.
+/// `authbench run --target` decides a scenario step. `--mode media` asks the target's media
+/// server, with the credentials a client of its `media.as` mode presents.
 async fn at_target(target: &Path, args: &DecideArgs) -> Result<u8, CliError> {
     let worlds = TargetWorlds::new(authbench_target::load(target)?)?;
-    let world = worlds
-        .world_for(args.mode)
-        .await
-        .map_err(CliError::Target)?
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "{}: has no `{}:` section",
-                target.display(),
-                args.mode
-            ))
-        })?;
+    let no_section = || {
+        CliError::Usage(format!(
+            "{}: has no `{}:` section",
+            target.display(),
+            args.mode
+        ))
+    };
+    let world = match args.mode {
+        DecideMode::Mode(mode) => worlds
+            .world_for(mode)
+            .await
+            .map_err(CliError::Target)?
+            .ok_or_else(no_section)?,
+        DecideMode::Media => worlds
+            .media()
+            .ok_or_else(no_section)?
+            .world()
+            .await
+            .map_err(CliError::Target)?,
+    };
     let authorization = authorization_header(&args.header)?.map(str::to_owned);
     let spec = RequestSpec {
         identity: args.identity.clone(),

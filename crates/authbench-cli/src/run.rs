@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use authbench_harness::runner;
-use authbench_harness::target::TargetWorlds;
+use authbench_harness::target::{MediaWorlds, TargetWorlds};
 use authbench_report::{Report, RunOptions};
 use authbench_scenario::Mode;
 use authbench_scenario::library;
@@ -33,14 +33,23 @@ pub(crate) async fn run(args: RunArgs) -> Result<u8, CliError> {
         Some(file) => Some(Arc::new(TargetWorlds::new(authbench_target::load(file)?)?)),
         None => None,
     };
+    let media = target.as_ref().and_then(|t| t.media()).map(Arc::new);
+    // The modes the target runs: those it has a section for, and the one its media server is
+    // judged as.
+    let target_modes = |target: &TargetWorlds| -> Vec<Mode> {
+        let media = media.as_ref().map(|m| m.mode());
+        Mode::ALL
+            .into_iter()
+            .filter(|m| target.modes().contains(m) || media == Some(*m))
+            .collect()
+    };
     let modes = match (&args.modes, &target) {
         (Some(modes), _) => modes.clone(),
-        // Against a target, the modes it has a section for.
-        (None, Some(target)) => target.modes(),
+        (None, Some(target)) => target_modes(target),
         (None, None) => Mode::ALL.to_vec(),
     };
     if let Some(target) = &target
-        && !modes.iter().any(|m| target.modes().contains(m))
+        && !modes.iter().any(|m| target_modes(target).contains(m))
     {
         return Err(CliError::Usage(format!(
             "{} has no section for the modes asked for ({})",
@@ -55,6 +64,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<u8, CliError> {
     let plan = Plan {
         modes,
         target,
+        media,
         builtin: args.target.is_none() || args.with_builtin,
     };
     let runs = run_all(scenarios, &plan).await;
@@ -104,20 +114,27 @@ pub(crate) fn load_scenarios(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, C
     Ok(loaded)
 }
 
-/// What a run is aimed at: the built-in world, a target, or both side by side.
+/// What a run is aimed at: the built-in world, a target (and its media server), or both side by
+/// side.
 struct Plan {
     modes: Vec<Mode>,
     target: Option<Arc<TargetWorlds>>,
+    media: Option<Arc<MediaWorlds>>,
     builtin: bool,
 }
 
 impl Plan {
-    /// One scenario in every world of the plan: the built-in modes first, then the target's.
+    /// One scenario in every world of the plan: the built-in modes first, then the target's,
+    /// then its media server's.
     async fn run(&self, loaded: &LoadedScenario) -> ScenarioRun {
         let Some(target) = &self.target else {
             return runner::run_scenario(loaded, &self.modes).await;
         };
         let mut run = runner::run_scenario_in(target.as_ref(), loaded, &self.modes).await;
+        if let Some(media) = &self.media {
+            let mut media = runner::run_scenario_in(media.as_ref(), loaded, &self.modes).await;
+            run.modes.append(&mut media.modes);
+        }
         if self.builtin {
             let mut modes = runner::run_scenario(loaded, &self.modes).await.modes;
             modes.append(&mut run.modes);
@@ -137,6 +154,7 @@ async fn run_all(scenarios: Vec<LoadedScenario>, plan: &Plan) -> Vec<ScenarioRun
     let plan = Arc::new(Plan {
         modes: plan.modes.clone(),
         target: plan.target.clone(),
+        media: plan.media.clone(),
         builtin: plan.builtin,
     });
     for (i, loaded) in scenarios.into_iter().enumerate() {
