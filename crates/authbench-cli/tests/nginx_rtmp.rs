@@ -8,6 +8,9 @@
 //! sends. The media probe (`authbench_media::MediaAuthenticator`) publishing and playing through
 //! the same nginx is allowed or refused exactly when `authbench decide --mode roundtrip` (protocol
 //! `nginx-rtmp`) against the service allows, a refusal read as nginx dropping the connection.
+//! A target file whose `media:` section names that nginx runs a scenario through it beside the
+//! built-in round trip (same allow / deny on every step that runs, an RTSP step skipped), and
+//! `authbench decide --target --mode media` asks it once.
 //!
 //! Needs nginx, libnginx-mod-rtmp and ffmpeg: `scripts/install-media-servers.sh` installs them.
 //! Run with `cargo test -p authbench-cli --features media-servers --test nginx_rtmp`; with the
@@ -817,4 +820,171 @@ fn the_media_probe_through_nginx_rtmp_is_allowed_or_refused_as_the_service_decid
         4,
         "nginx error log:\n{log}"
     );
+}
+
+/// `authbench ARGS…` with its stdout in a file of `w`'s folder; its exit status and stdout.
+fn authbench(w: &World, args: &[&std::ffi::OsStr], name: &str) -> (ExitStatus, String) {
+    let out_path = w.dir.path().join(format!("{name}.out"));
+    let out = std::fs::File::create(&out_path).expect("output file");
+    let err = std::fs::File::create(w.log(name)).expect("log file");
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("run authbench"),
+    );
+    let status = wait_exit(&mut child, name);
+    let stdout = std::fs::read_to_string(&out_path).expect("authbench's output");
+    (status, stdout)
+}
+
+#[test]
+fn a_target_files_media_section_runs_scenarios_and_decides_through_nginx_rtmp() {
+    let w = World::start();
+    let dir = w.dir.path();
+    for (file, secret) in [
+        ("alice.pw", "alice-pw"),
+        ("bob.pw", "bob-pw"),
+        ("wrong.pw", "not-alices"),
+    ] {
+        std::fs::write(dir.join(file), secret).expect("write a secret");
+    }
+    let target = dir.join("lab.yaml");
+    std::fs::write(
+        &target,
+        format!(
+            "name: lab\n\
+             media: {{rtmp: 'rtmp://127.0.0.1:{}', present: password}}\n\
+             identities:\n  \
+             alice: {{password: {{file: alice.pw}}}}\n  \
+             bob: {{password: {{file: bob.pw}}}}\n  \
+             mallory: {{user: alice, password: {{file: wrong.pw}}}}\n",
+            w.rtmp_port
+        ),
+    )
+    .expect("write the target file");
+    let scenario = dir.join("media-lab.yaml");
+    std::fs::write(
+        &scenario,
+        "description: publish and play through the media server\n\
+         identities:\n  \
+         alice: {password: alice-pw, roles: [publisher]}\n  \
+         bob: {password: bob-pw, roles: [subscriber]}\n\
+         steps:\n  \
+         - name: a publisher publishes\n    \
+           request: {as: alice, action: publish, transport: rtmp, stream: live/room1/lab1}\n    \
+           expect: allow\n  \
+         - name: a subscriber plays\n    \
+           request: {as: bob, action: subscribe, transport: rtmp, stream: live/room1/lab1}\n    \
+           expect: allow\n  \
+         - name: a wrong password\n    \
+           request: {as: alice, action: publish, transport: rtmp, stream: live/room1/lab2, password: nope}\n    \
+           expect: deny(bad_password)\n  \
+         - name: a subscriber may not publish\n    \
+           request: {as: bob, action: publish, transport: rtmp, stream: live/room1/lab3}\n    \
+           expect: deny(role_forbidden)\n  \
+         - name: a subscriber plays over rtsp\n    \
+           request: {as: bob, action: subscribe, transport: rtsp, stream: live/room1/lab1}\n    \
+           expect: allow\n",
+    )
+    .expect("write the scenario");
+
+    let out_dir = dir.join("report");
+    let (status, stdout) = authbench(
+        &w,
+        &[
+            "run".as_ref(),
+            "--target".as_ref(),
+            target.as_os_str(),
+            "--with-builtin".as_ref(),
+            scenario.as_os_str(),
+            "--out".as_ref(),
+            out_dir.as_os_str(),
+        ],
+        "run-media",
+    );
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        w.read_log("run-media")
+    );
+    assert!(stdout.contains("roundtrip @ lab media"), "{stdout}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("report.json")).expect("report.json"),
+    )
+    .expect("report.json is JSON");
+    let steps = report["scenarios"][0]["steps"]
+        .as_array()
+        .expect("the scenario's steps");
+    assert_eq!(steps.len(), 5, "{report}");
+    let mut ran = 0;
+    for step in steps {
+        let results = step["results"].as_array().expect("results");
+        let of = |target: Option<&str>| {
+            results
+                .iter()
+                .find(|r| r["mode"] == "roundtrip" && r["target"].as_str() == target)
+                .unwrap_or_else(|| panic!("no roundtrip result at {target:?}: {step}"))
+        };
+        let (builtin, media) = (of(None), of(Some("lab media")));
+        if step["name"] == "a subscriber plays over rtsp" {
+            assert_eq!(media["actual"]["outcome"], "skipped", "{step}");
+            assert!(
+                media
+                    .to_string()
+                    .contains("the target's media server has no rtsp endpoint"),
+                "{step}"
+            );
+            continue;
+        }
+        ran += 1;
+        assert_eq!(
+            media["actual"]["outcome"], builtin["actual"]["outcome"],
+            "{step}"
+        );
+        assert_eq!(media["passed"], true, "{step}");
+        if media["actual"]["outcome"] == "deny" {
+            assert_eq!(media["actual"]["reason"], "server_refused", "{step}");
+        }
+    }
+    assert_eq!(ran, 4);
+
+    // `decide --mode media` asks nginx once, with the identity's credentials from the target.
+    let decide = |identity: &str, name: &str| {
+        authbench(
+            &w,
+            &[
+                "decide".as_ref(),
+                "--target".as_ref(),
+                target.as_os_str(),
+                "--mode".as_ref(),
+                "media".as_ref(),
+                "--identity".as_ref(),
+                identity.as_ref(),
+                "--action".as_ref(),
+                "publish".as_ref(),
+                "--transport".as_ref(),
+                "rtmp".as_ref(),
+                "--stream".as_ref(),
+                "live/room1/lab4".as_ref(),
+            ],
+            name,
+        )
+    };
+    let (status, out) = decide("alice", "decide-media-good");
+    let answer: Value = serde_json::from_str(out.trim()).expect("decide prints JSON");
+    assert_eq!(status.code(), Some(0), "{answer}");
+    assert_eq!(answer["mode"], "media", "{answer}");
+    assert_eq!(answer["decision"], "allow", "{answer}");
+    assert_eq!(answer["principal"], "alice", "{answer}");
+    let (status, out) = decide("mallory", "decide-media-wrong");
+    let answer: Value = serde_json::from_str(out.trim()).expect("decide prints JSON");
+    assert_eq!(status.code(), Some(1), "{answer}");
+    assert_eq!(answer["decision"], "deny", "{answer}");
+    assert_eq!(answer["reason"], "server_refused", "{answer}");
+    assert!(!out.contains("not-alices"), "{out}");
 }
