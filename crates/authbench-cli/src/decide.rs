@@ -53,6 +53,11 @@ pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
     if let Some(target) = &args.target {
         return at_target(target, &args).await;
     }
+    let DecideMode::Mode(mode) = args.mode else {
+        return Err(CliError::Usage(
+            "--mode media asks a target's media server: give --target".into(),
+        ));
+    };
     let config_file = args
         .config
         .as_deref()
@@ -61,11 +66,6 @@ pub(crate) async fn run(args: DecideArgs) -> Result<u8, CliError> {
     let clock: Arc<dyn Clock> = match args.at {
         Some(at) => Arc::new(ManualClock::new(Duration::from_secs(at))),
         None => Arc::new(SystemClock),
-    };
-    let DecideMode::Mode(mode) = args.mode else {
-        return Err(CliError::Usage(
-            "--mode media asks a target's media server: give --target".into(),
-        ));
     };
     let authenticator = config::build_authenticator(mode, &loaded, clock).await?;
 

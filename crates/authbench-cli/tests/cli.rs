@@ -210,6 +210,25 @@ fn usage_and_config_errors_exit_2() {
         Some(2)
     );
     assert_eq!(authbench(&["no-such-command"]).status.code(), Some(2));
+    // The media server is a target's: without --target there is none to ask.
+    let media = authbench(&[
+        "decide",
+        "--config",
+        "no-such.yaml",
+        "--mode",
+        "media",
+        "--action",
+        "publish",
+        "--transport",
+        "rtmp",
+        "--stream",
+        "live/a",
+    ]);
+    assert_eq!(media.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&media.stderr).trim(),
+        "authbench: error: --mode media asks a target's media server: give --target"
+    );
     let dir = tempfile::tempdir().unwrap();
     let config = write(
         dir.path(),
