@@ -104,7 +104,10 @@ fn kind_of(file: &Path) -> Kind {
 /// they may live only where the run happens).
 fn check_target(file: &Path) -> Result<String, YamlError> {
     let target = authbench_target::load(file)?;
-    let modes: Vec<&str> = target.modes().iter().map(|m| m.as_str()).collect();
+    let mut modes: Vec<String> = target.modes().iter().map(|m| m.to_string()).collect();
+    if let Some(judged) = target.media_as() {
+        modes.push(format!("media as {judged}"));
+    }
     let name = target.name().to_owned();
     let mapped = target.identities().count();
     TargetWorlds::new(target).map_err(|e| YamlError::at(file, 1, 1, e.to_string()))?;

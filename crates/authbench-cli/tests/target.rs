@@ -623,6 +623,26 @@ fn validate_checks_target_files_scenarios_and_deployment_configs_at_file_line_co
         stderr.contains("t.yaml:4:3") && stderr.contains("protocl"),
         "{stderr}"
     );
+    let media = dir.path().join("media.yaml");
+    std::fs::write(
+        &media,
+        "name: lab\nmedia: {rtmp: 'rtmp://127.0.0.1:1935', present: password}\nidentities:\n  alice: {password: {env: X}}\n",
+    )
+    .unwrap();
+    let out = validate(&media);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!(
+            "ok    {} (target lab: media as roundtrip; 1 identities)",
+            media.display()
+        )
+    );
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../targets");
     let out = Command::new(env!("CARGO_BIN_EXE_authbench"))
         .arg("validate")
