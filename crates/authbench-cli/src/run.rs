@@ -26,8 +26,27 @@ pub(crate) async fn run(args: RunArgs) -> Result<u8, CliError> {
     } else {
         scenarios
     };
+    // Scenarios about a deployment the built-in world does not have run only against a target.
+    let (scenarios, target_only): (Vec<LoadedScenario>, Vec<LoadedScenario>) = scenarios
+        .into_iter()
+        .partition(|s| args.target.is_some() || !s.scenario.target_only);
+    let not_run = target_only
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if scenarios.is_empty() && !target_only.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{not_run}: runs only against your deployment: give --target FILE"
+        )));
+    }
     if scenarios.is_empty() {
         return Err(CliError::Usage("no scenarios to run".into()));
+    }
+    if !target_only.is_empty() {
+        eprintln!(
+            "authbench: not run without --target FILE (they need your deployment): {not_run}"
+        );
     }
     let target = match &args.target {
         Some(file) => Some(Arc::new(TargetWorlds::new(authbench_target::load(file)?)?)),

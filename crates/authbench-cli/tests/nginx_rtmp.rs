@@ -866,31 +866,9 @@ fn a_target_files_media_section_runs_scenarios_and_decides_through_nginx_rtmp() 
         ),
     )
     .expect("write the target file");
-    let scenario = dir.join("media-lab.yaml");
-    std::fs::write(
-        &scenario,
-        "description: publish and play through the media server\n\
-         identities:\n  \
-         alice: {password: alice-pw, roles: [publisher]}\n  \
-         bob: {password: bob-pw, roles: [subscriber]}\n\
-         steps:\n  \
-         - name: a publisher publishes\n    \
-           request: {as: alice, action: publish, transport: rtmp, stream: live/room1/lab1}\n    \
-           expect: allow\n  \
-         - name: a subscriber plays\n    \
-           request: {as: bob, action: subscribe, transport: rtmp, stream: live/room1/lab1}\n    \
-           expect: allow\n  \
-         - name: a wrong password\n    \
-           request: {as: alice, action: publish, transport: rtmp, stream: live/room1/lab2, password: nope}\n    \
-           expect: deny(bad_password)\n  \
-         - name: a subscriber may not publish\n    \
-           request: {as: bob, action: publish, transport: rtmp, stream: live/room1/lab3}\n    \
-           expect: deny(role_forbidden)\n  \
-         - name: a subscriber plays over rtsp\n    \
-           request: {as: bob, action: subscribe, transport: rtsp, stream: live/room1/lab1}\n    \
-           expect: allow\n",
-    )
-    .expect("write the scenario");
+    // The shipped scenario, which runs only against a target: its paths are this nginx's
+    // applications and its identities the service's accounts.
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/nginx-rtmp.yaml");
 
     let out_dir = dir.join("report");
     let (status, stdout) = authbench(

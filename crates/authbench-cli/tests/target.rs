@@ -746,3 +746,35 @@ fn scenario_files_export_to_locust_as_the_target_world_sends_them() {
     assert_eq!(first["password"], "presenter-pw");
     assert_eq!(first["type"], "publisher");
 }
+
+#[test]
+fn a_target_only_scenario_is_not_run_without_a_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |paths: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_authbench"))
+            .args(["run", "--modes", "roundtrip", "--out"])
+            .arg(dir.path().join("report"))
+            .args(paths.iter().map(|p| scenario_path(p)))
+            .output()
+            .unwrap()
+    };
+    let alone = run(&["nginx-rtmp.yaml"]);
+    assert_eq!(alone.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&alone.stderr);
+    assert!(
+        stderr.contains("nginx-rtmp: runs only against your deployment: give --target FILE"),
+        "{stderr}"
+    );
+    let beside = run(&["nginx-rtmp.yaml", "roles.yaml"]);
+    assert_eq!(beside.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&beside.stderr);
+    assert!(
+        stderr.contains("not run without --target FILE (they need your deployment): nginx-rtmp"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&beside.stdout);
+    assert!(
+        stdout.contains("roles") && !stdout.contains("nginx-rtmp"),
+        "{stdout}"
+    );
+}

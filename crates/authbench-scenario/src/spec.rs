@@ -46,6 +46,11 @@ pub struct Scenario {
     /// Slow to run (large fixtures): `authbench run --quick` skips it.
     #[serde(default)]
     pub heavy: bool,
+    /// About a deployment the built-in world does not have (a media server in the loop):
+    /// `authbench run` runs it only with `--target FILE`. The conformance tests still run it
+    /// against the built-in modes, so its expectations stay checked.
+    #[serde(default)]
+    pub target_only: bool,
     /// The modes it runs against; default all three.
     #[serde(default)]
     pub modes: Option<Vec<Mode>>,
