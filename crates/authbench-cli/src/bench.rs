@@ -10,7 +10,7 @@ use authbench_load::bench::{self, BenchOptions, StormOptions};
 use authbench_load::capacity::CapacityOptions;
 use authbench_load::progress::ProgressStyle;
 use authbench_load::selfcheck::{self, Bounds};
-use authbench_load::target::{self, Account, TargetBench};
+use authbench_load::target::{self, TargetBench};
 use authbench_report::{LoadOptions, LoadSection, Report, RunOptions, TargetReport};
 use authbench_scenario::Mode;
 
@@ -193,21 +193,7 @@ fn target_bench(file: &Path, users_file: Option<&Path>) -> Result<TargetBench, C
             format!("users file {}", path.display()),
         ),
         None => {
-            let mut accounts = Vec::new();
-            for identity in loaded.identities() {
-                match loaded.account(identity) {
-                    Some(Ok(account)) => {
-                        if let Some(password) = account.password {
-                            accounts.push(Account {
-                                user: account.user,
-                                password,
-                            });
-                        }
-                    }
-                    Some(Err(e)) => return Err(CliError::Usage(format!("{shown}: {e}"))),
-                    None => {}
-                }
-            }
+            let accounts = password_accounts(&loaded)?;
             if accounts.is_empty() {
                 return Err(CliError::Usage(format!(
                     "{shown}: no identity under `identities:` has a password to send; map some, \
@@ -372,6 +358,31 @@ fn print_summary(report: &Report) -> Result<(), CliError> {
         ))?;
     }
     Ok(())
+}
+
+/// The accounts `target`'s identities map to that have a password, secrets read now
+/// (token-only identities have nothing to send to a round-trip service).
+pub(crate) fn password_accounts(
+    target: &authbench_target::LoadedTarget,
+) -> Result<Vec<target::Account>, CliError> {
+    let mut accounts = Vec::new();
+    for identity in target.identities() {
+        match target.account(identity) {
+            Some(Ok(account)) => {
+                if let Some(password) = account.password {
+                    accounts.push(target::Account {
+                        user: account.user,
+                        password,
+                    });
+                }
+            }
+            Some(Err(e)) => {
+                return Err(CliError::Usage(format!("{}: {e}", target.file().display())));
+            }
+            None => {}
+        }
+    }
+    Ok(accounts)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use authbench_harness::WorldError;
 use authbench_harness::runner::Worlds;
 use authbench_harness::session::{Prepared, Session};
 use authbench_harness::target::TargetWorlds;
-use authbench_load::locust::export::{self, About, Account, ExportOptions};
+use authbench_load::locust::export::{self, About, ExportOptions};
 use authbench_load::verdict::{Case, Verdict, Workload};
 use authbench_load::workload::Users;
 use authbench_scenario::spec::Step;
@@ -79,21 +79,7 @@ async fn locust(args: ExportLocustArgs) -> Result<u8, CliError> {
                 };
                 (config, workload, about)
             } else {
-                let mut accounts = Vec::new();
-                for identity in target.identities() {
-                    let Some(account) = target.account(identity) else {
-                        continue;
-                    };
-                    let account =
-                        account.map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
-                    // Identities without a password (token-only) have nothing to send here.
-                    if let Some(password) = account.password {
-                        accounts.push(Account {
-                            user: account.user,
-                            password,
-                        });
-                    }
-                }
+                let accounts = crate::bench::password_accounts(&target)?;
                 if accounts.is_empty() {
                     return Err(CliError::Usage(format!(
                         "{}: no identity maps to an account with a password",

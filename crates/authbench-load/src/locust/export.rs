@@ -23,9 +23,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use authbench_core::{
-    Action, AuthRequest, Credentials, DenyReason, Role, Secret, StreamPath, Transport,
-};
+use authbench_core::{Action, AuthRequest, Credentials, DenyReason, Role, StreamPath, Transport};
 use authbench_roundtrip::RoundTripConfig;
 use authbench_scenario::Mode;
 use serde_json::json;
@@ -65,14 +63,7 @@ pub struct About {
     pub workload: String,
 }
 
-/// A real account of a target: the user name and password its identity maps to.
-#[derive(Debug, Clone)]
-pub struct Account {
-    /// The user name at the target.
-    pub user: String,
-    /// The password.
-    pub password: Secret,
-}
+pub use crate::target::Account;
 
 /// What [`write`] wrote.
 #[derive(Debug, Clone, PartialEq)]
