@@ -141,6 +141,8 @@ async fn at_target(target: &Path, args: &DecideArgs) -> Result<u8, CliError> {
         Err(e) => return Err(CliError::Target(e)),
     };
     let mode = session.world().authenticator().mode().to_owned();
+    // A media session closes after the verdict: let it end before the process does.
+    session.world().authenticator().settle().await;
     session.shutdown().await;
     let json =
         serde_json::to_string(&DecisionJson::new(&mode, &decision)).map_err(CliError::Encode)?;

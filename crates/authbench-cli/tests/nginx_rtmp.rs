@@ -28,7 +28,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use authbench_core::{Action, AuthRequest, Transport, connect};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use common::Killed;
 
@@ -218,12 +218,18 @@ fn recorder() -> (String, mpsc::Receiver<String>) {
 }
 
 /// The nginx config from the template, in `dir`.
-fn nginx_conf(dir: &Path, rtmp_port: u16, hook_url: &str, recorder_url: &str) -> PathBuf {
+fn nginx_conf(
+    dir: &Path,
+    [rtmp_port, open_port]: [u16; 2],
+    hook_url: &str,
+    recorder_url: &str,
+) -> PathBuf {
     let template = include_str!("nginx/nginx.conf.template");
     let conf = template
         .replace("@MODULE@", MODULE)
         .replace("@DIR@", &dir.display().to_string())
         .replace("@RTMP_PORT@", &rtmp_port.to_string())
+        .replace("@OPEN_PORT@", &open_port.to_string())
         .replace("@HOOK_URL@", hook_url)
         .replace("@RECORDER_URL@", recorder_url);
     let path = dir.join("nginx.conf");
@@ -375,6 +381,8 @@ struct World {
     dir: tempfile::TempDir,
     base: String,
     rtmp_port: u16,
+    /// The open twin: the same rooms without hooks.
+    open_port: u16,
     recorder_url: String,
     recorded: mpsc::Receiver<String>,
     // Fields drop in order: nginx is killed first, then the service.
@@ -398,9 +406,12 @@ impl World {
         let (service, base) = serve(&config);
         let (recorder_url, recorded) = recorder();
         let rtmp_port = free_port();
+        let open_port = std::iter::repeat_with(free_port)
+            .find(|p| *p != rtmp_port)
+            .expect("a second free port");
         let conf = nginx_conf(
             dir.path(),
-            rtmp_port,
+            [rtmp_port, open_port],
             &format!("{base}{}", authbench_authsvc::PATH_NGINX_RTMP),
             &recorder_url,
         );
@@ -420,10 +431,12 @@ impl World {
                 .expect("start nginx"),
         );
         wait_for_port(rtmp_port, "nginx", &startup_log);
+        wait_for_port(open_port, "nginx's open server", &startup_log);
         World {
             dir,
             base,
             rtmp_port,
+            open_port,
             recorder_url,
             recorded,
             _nginx: nginx,
@@ -656,14 +669,19 @@ fn decide_roundtrip(w: &World, hook: &str, url: &str, action: &str, name: &str) 
 
 #[test]
 fn the_media_probe_through_nginx_rtmp_is_allowed_or_refused_as_the_service_decides() {
-    use authbench_core::{Authenticator, Decision, DenyReason};
-    use authbench_media::{MediaAuthenticator, MediaConfig, Present};
+    use authbench_core::{Authenticator, Decision, DenyReason, Transport};
+    use authbench_media::{MediaAuthenticator, MediaConfig, Present, Reference};
 
     let w = World::start();
     let base = &w.base;
     let hook = format!("{base}{}", authbench_authsvc::PATH_NGINX_RTMP);
     let probe = MediaAuthenticator::new(
-        MediaConfig::new(Present::Password).with_rtmp(format!("rtmp://127.0.0.1:{}", w.rtmp_port)),
+        MediaConfig::new(Present::Password)
+            .with_rtmp(format!("rtmp://127.0.0.1:{}", w.rtmp_port))
+            .with_reference(Reference {
+                rtmp: Some(format!("rtmp://127.0.0.1:{}", w.open_port)),
+                ..Reference::default()
+            }),
     )
     .expect("a valid media config");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -681,9 +699,9 @@ fn the_media_probe_through_nginx_rtmp_is_allowed_or_refused_as_the_service_decid
         let start = Instant::now();
         let decision = runtime.block_on(probe.authenticate(&req));
         let took = start.elapsed();
-        eprintln!(
-            "media probe, {case}: {action} over rtmp, {took:?} to the verdict (closing included)"
-        );
+        // The session closes, and the same join is made at the open twin.
+        runtime.block_on(probe.settle());
+        eprintln!("media probe, {case}: {action} over rtmp, {took:?} to the verdict");
         let verb = match action {
             Action::Publish => "publish",
             Action::Subscribe => "subscribe",
@@ -809,6 +827,30 @@ fn the_media_probe_through_nginx_rtmp_is_allowed_or_refused_as_the_service_decid
     for code in ["bad_password", "role_forbidden", "revoked"] {
         assert_eq!(count(&s, "deny_reasons", code), 4, "{code}: {s}");
     }
+
+    // Every verdict was timed, and every join made again at the open twin, which admitted all.
+    let joins = probe.join_times();
+    assert_eq!(joins.len(), 1, "{joins:?}");
+    let rtmp = &joins[0];
+    assert_eq!(rtmp.transport, Transport::Rtmp);
+    assert_eq!(
+        (rtmp.admitted.len(), rtmp.refused.len()),
+        (2, 7),
+        "{rtmp:?}"
+    );
+    assert_eq!((rtmp.open.len(), rtmp.open_failed), (9, 0), "{rtmp:?}");
+    let median = |v: &[std::time::Duration]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v[v.len() / 2]
+    };
+    eprintln!(
+        "time to verdict over rtmp: admitted {:?}, refused {:?}, open twin {:?} (medians)",
+        median(&rtmp.admitted),
+        median(&rtmp.refused),
+        median(&rtmp.open)
+    );
+    // The open twin never asked the service: its counts are the authenticated server's alone.
     let log = std::fs::read_to_string(w.dir.path().join("error.log")).expect("nginx error log");
     assert_eq!(
         log.matches("notify: publish '").count(),
@@ -857,12 +899,15 @@ fn a_target_files_media_section_runs_scenarios_and_decides_through_nginx_rtmp() 
         &target,
         format!(
             "name: lab\n\
-             media: {{rtmp: 'rtmp://127.0.0.1:{}', present: password}}\n\
+             media:\n  \
+             rtmp: 'rtmp://127.0.0.1:{}'\n  \
+             present: password\n  \
+             reference: {{rtmp: 'rtmp://127.0.0.1:{}'}}\n\
              identities:\n  \
              alice: {{password: {{file: alice.pw}}}}\n  \
              bob: {{password: {{file: bob.pw}}}}\n  \
              mallory: {{user: alice, password: {{file: wrong.pw}}}}\n",
-            w.rtmp_port
+            w.rtmp_port, w.open_port
         ),
     )
     .expect("write the target file");
@@ -930,6 +975,38 @@ fn a_target_files_media_section_runs_scenarios_and_decides_through_nginx_rtmp() 
         }
     }
     assert_eq!(ran, 4);
+
+    // Time to verdict over rtmp, each of the 4 joins also made at the open twin.
+    let joins = report["joins"].as_array().expect("a joins section");
+    assert_eq!(joins.len(), 1, "{joins:?}");
+    let rtmp = &joins[0];
+    assert_eq!(
+        (&rtmp["mode"], &rtmp["target"], &rtmp["transport"]),
+        (&json!("roundtrip"), &json!("lab media"), &json!("rtmp")),
+        "{rtmp}"
+    );
+    let count = |kind: &str| rtmp[kind]["count"].as_u64().expect("a count");
+    assert_eq!(count("admitted") + count("refused"), 4, "{rtmp}");
+    assert!(count("admitted") > 0 && count("refused") > 0, "{rtmp}");
+    assert_eq!(
+        (count("open"), &rtmp["open_failed"]),
+        (4, &json!(0)),
+        "{rtmp}"
+    );
+    assert!(rtmp["auth_adds_p50_us"].is_f64(), "{rtmp}");
+    eprintln!(
+        "time to verdict over rtmp through nginx: admitted p50 {} µs, open twin p50 {} µs, \
+         authentication adds {} µs (×{})",
+        rtmp["admitted"]["summary"]["p50_us"],
+        rtmp["open"]["summary"]["p50_us"],
+        rtmp["auth_adds_p50_us"],
+        rtmp["auth_ratio_p50"]
+    );
+    let markdown = std::fs::read_to_string(out_dir.join("report.md")).expect("report.md");
+    assert!(
+        markdown.contains("## Time to verdict at the media server"),
+        "{markdown}"
+    );
 
     // `decide --mode media` asks nginx once, with the identity's credentials from the target.
     let decide = |identity: &str, name: &str| {

@@ -138,5 +138,15 @@ pub trait Authenticator: Send + Sync {
     fn capabilities(&self) -> Capabilities;
 
     /// Decides one request. Never panics; every failure is a deny with a precise reason.
+    /// Returns as soon as the decision is known: work that does not change it (closing a media
+    /// session after the server's verdict) may go on in the background until
+    /// [`settle`](Authenticator::settle).
     async fn authenticate(&self, req: &AuthRequest) -> Decision;
+
+    /// Waits for the work earlier decisions left running, so the next request meets a quiet
+    /// server (a media server still closing the last session may refuse the next publish of the
+    /// same stream). Not part of a decision's latency: runners time
+    /// [`authenticate`](Authenticator::authenticate) and call this after, untimed. The default has
+    /// nothing to wait for.
+    async fn settle(&self) {}
 }

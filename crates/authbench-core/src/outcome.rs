@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::{Capabilities, Capability, DenyReason};
+use crate::{Capabilities, Capability, DenyReason, Transport};
 use serde::Serialize;
 
 use crate::Mode;
@@ -155,6 +155,10 @@ pub struct ModeRun {
     pub samples: Vec<Duration>,
     /// Why the mode could not run at all (fixture or config failure), if it could not.
     pub error: Option<String>,
+    /// Time to verdict of each transport's joins, when the authenticator was a media server
+    /// asked over the wire; empty otherwise.
+    #[serde(skip)]
+    pub joins: Vec<JoinTimes>,
 }
 
 impl ModeRun {
@@ -167,6 +171,51 @@ impl ModeRun {
     /// Steps skipped in this run.
     pub fn skipped(&self) -> usize {
         self.steps.iter().filter(|s| s.actual.is_skipped()).count()
+    }
+}
+
+/// How long a media server took to answer joins over one transport, as the client saw it:
+/// from opening the connection to the server's verdict (closing the session not included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinTimes {
+    /// The transport.
+    pub transport: Transport,
+    /// Joins the server admitted.
+    pub admitted: Vec<Duration>,
+    /// Joins the server refused.
+    pub refused: Vec<Duration>,
+    /// The same joins, without credentials, at the reference: the server (or a twin of it) with
+    /// authentication off. Empty when no reference was given for this transport.
+    pub open: Vec<Duration>,
+    /// Reference joins that were not admitted (and so measure no join), with the first one's
+    /// decision (`deny(server_refused): …`).
+    pub open_failed: u64,
+    /// The first failed reference join's decision, if any failed.
+    pub open_failure: Option<String>,
+}
+
+impl JoinTimes {
+    /// No joins yet over `transport`.
+    pub fn new(transport: Transport) -> Self {
+        JoinTimes {
+            transport,
+            admitted: Vec::new(),
+            refused: Vec::new(),
+            open: Vec::new(),
+            open_failed: 0,
+            open_failure: None,
+        }
+    }
+
+    /// Adds `other`'s joins (same transport) to these.
+    pub fn merge(&mut self, other: &JoinTimes) {
+        self.admitted.extend_from_slice(&other.admitted);
+        self.refused.extend_from_slice(&other.refused);
+        self.open.extend_from_slice(&other.open);
+        self.open_failed += other.open_failed;
+        if self.open_failure.is_none() {
+            self.open_failure.clone_from(&other.open_failure);
+        }
     }
 }
 

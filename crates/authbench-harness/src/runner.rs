@@ -112,6 +112,7 @@ fn failed_run(mode: Mode, error: String) -> ModeRun {
         capabilities: Default::default(),
         steps: Vec::new(),
         samples: Vec::new(),
+        joins: Vec::new(),
         error: Some(error),
     }
 }
@@ -224,6 +225,7 @@ pub async fn run_in(loaded: &LoadedScenario, world: Box<dyn World>) -> ModeRun {
             }
         }
     }
+    run.joins = session.world().joins();
     session.shutdown().await;
     run
 }
@@ -288,6 +290,9 @@ async fn decide(
                 let started = Instant::now();
                 let decision = auth.authenticate(&req).await;
                 let took = started.elapsed();
+                // Untimed: what the decision left running (a media session closing) ends
+                // before the next request.
+                auth.settle().await;
                 latencies.push(took);
                 samples.push(took);
                 decision

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use authbench_core::outcome::TargetInfo;
+use authbench_core::outcome::{JoinTimes, TargetInfo};
 use authbench_core::{AuthRequest, Authenticator, Clock, Mode, Secret, SystemClock, Transport};
 use authbench_file::FileAuthenticator;
 use authbench_jwt::JwtAuthenticator;
@@ -171,7 +171,7 @@ impl TargetWorlds {
         info: TargetInfo,
         authenticator: Arc<dyn Authenticator>,
         file: Option<Arc<FileAuthenticator>>,
-        media: Option<MediaConfig>,
+        media: Option<Arc<MediaAuthenticator>>,
     ) -> TargetWorld {
         TargetWorld {
             mode,
@@ -275,15 +275,17 @@ impl MediaWorlds {
     }
 
     fn build(&self, scenario: Option<&str>) -> Result<TargetWorld, WorldError> {
-        let probe = MediaAuthenticator::new(self.config.clone())
-            .map_err(|e| WorldError::failed("media", e))?;
+        let probe = Arc::new(
+            MediaAuthenticator::new(self.config.clone())
+                .map_err(|e| WorldError::failed("media", e))?,
+        );
         Ok(self.targets.world_with(
             scenario,
             self.mode,
             self.info(),
-            Arc::new(probe),
+            probe.clone(),
             None,
-            Some(self.config.clone()),
+            Some(probe),
         ))
     }
 
@@ -414,8 +416,8 @@ struct TargetWorld {
     info: TargetInfo,
     authenticator: Arc<dyn Authenticator>,
     file: Option<Arc<FileAuthenticator>>,
-    /// The media server's config, when the authenticator is the media probe.
-    media: Option<MediaConfig>,
+    /// The media probe, when it is the authenticator.
+    media: Option<Arc<MediaAuthenticator>>,
     tokens: Option<Arc<TokenSource>>,
     control: Arc<Control>,
     /// Passwords changed by `set_password` events, by identity.
@@ -472,7 +474,7 @@ impl World for TargetWorld {
 
     fn unsupported(&self, req: &AuthRequest) -> Option<String> {
         let media = self.media.as_ref()?;
-        media.endpoint(req.transport).is_none().then(|| {
+        media.config().endpoint(req.transport).is_none().then(|| {
             format!(
                 "the target's media server has no {} endpoint",
                 req.transport
@@ -566,6 +568,13 @@ impl World for TargetWorld {
 
     fn service_calls(&self) -> Option<u64> {
         None
+    }
+
+    fn joins(&self) -> Vec<JoinTimes> {
+        self.media
+            .as_ref()
+            .map(|probe| probe.join_times())
+            .unwrap_or_default()
     }
 
     /// Leaves the deployment as the run found it: every revocation, restoration and password

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authbench_core::outcome::TargetInfo;
+use authbench_core::outcome::{JoinTimes, TargetInfo};
 use authbench_core::{AuthRequest, Authenticator, Mode, Secret};
 use authbench_scenario::spec::Event;
 
@@ -99,6 +99,12 @@ pub trait World: Send + Sync {
     /// Requests the auth service has received so far on the endpoints a streaming server would
     /// call (validation, token, keys, discovery), when the world can count them.
     fn service_calls(&self) -> Option<u64>;
+
+    /// Time to verdict of the joins decided so far, per transport, when the authenticator asks a
+    /// media server over the wire; empty otherwise.
+    fn joins(&self) -> Vec<JoinTimes> {
+        Vec::new()
+    }
 
     /// Stops what the world started (services, watchers) and removes its files.
     async fn shutdown(self: Box<Self>);

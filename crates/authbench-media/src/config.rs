@@ -11,6 +11,8 @@
 //!   present: password                  # password | token: what clients of this server send
 //!   timeout: 5s                        # connect to verdict, per request (default 5s)
 //!   rtmp_credentials: stream           # stream (ffmpeg, default) | connect (OBS, Red5 Pro SDKs)
+//!   reference:                         # optional: the same server (or a twin) with auth off
+//!     rtmp: rtmp://127.0.0.1:1936
 //! ```
 
 use std::fmt;
@@ -93,6 +95,61 @@ pub struct MediaConfig {
     /// Where the RTMP probe puts the credential query (default `stream`, ffmpeg's habit).
     #[serde(default)]
     pub rtmp_credentials: RtmpCredentials,
+    /// The same server, or a twin of it, with authentication off: each join decided is made
+    /// again there without credentials, so a report shows what authentication adds to it.
+    #[serde(default)]
+    pub reference: Option<Reference>,
+}
+
+/// The `media.reference` endpoints: the same forms as the section's own, for a server that
+/// admits the same joins without credentials (for nginx-rtmp, a second `server` block with the
+/// same applications and no `on_publish` / `on_play`). Each must have a counterpart in the
+/// section: a reference is only made for a join the server itself was asked.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// `rtmp://host:port` of the open twin.
+    #[serde(default)]
+    pub rtmp: Option<String>,
+    /// `rtsp://host:port` of the open twin.
+    #[serde(default)]
+    pub rtsp: Option<String>,
+    /// WHIP endpoint template of the open twin (with `{stream}`).
+    #[serde(default)]
+    pub whip: Option<String>,
+    /// WHEP endpoint template of the open twin (with `{stream}`).
+    #[serde(default)]
+    pub whep: Option<String>,
+    /// `srt://host:port` of the open twin.
+    #[serde(default)]
+    pub srt: Option<String>,
+}
+
+impl Reference {
+    /// The reference endpoint for `transport`, if any.
+    pub fn endpoint(&self, transport: Transport) -> Option<&str> {
+        match transport {
+            Transport::Rtmp => self.rtmp.as_deref(),
+            Transport::Rtsp => self.rtsp.as_deref(),
+            Transport::Whip => self.whip.as_deref(),
+            Transport::Whep => self.whep.as_deref(),
+            Transport::Srt => self.srt.as_deref(),
+        }
+    }
+}
+
+impl fmt::Debug for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |t| self.endpoint(t).map(redact::url);
+        f.debug_struct("Reference")
+            .field("rtmp", &shown(Transport::Rtmp))
+            .field("rtsp", &shown(Transport::Rtsp))
+            .field("whip", &shown(Transport::Whip))
+            .field("whep", &shown(Transport::Whep))
+            .field("srt", &shown(Transport::Srt))
+            .finish()
+    }
 }
 
 impl fmt::Debug for MediaConfig {
@@ -107,6 +164,7 @@ impl fmt::Debug for MediaConfig {
             .field("present", &self.present)
             .field("timeout", &self.timeout)
             .field("rtmp_credentials", &self.rtmp_credentials)
+            .field("reference", &self.reference)
             .finish()
     }
 }
@@ -122,7 +180,7 @@ pub enum MediaConfigError {
     /// carry a credential.
     #[error("media.{key}: {problem}")]
     BadEndpoint {
-        /// The config key (`rtmp`, `whip`, …).
+        /// The config key (`rtmp`, `whip`, `reference.rtmp`, …).
         key: &'static str,
         /// What is wrong with it.
         problem: String,
@@ -144,6 +202,7 @@ impl MediaConfig {
             present,
             timeout: None,
             rtmp_credentials: RtmpCredentials::default(),
+            reference: None,
         }
     }
 
@@ -189,6 +248,17 @@ impl MediaConfig {
         self
     }
 
+    /// Sets the reference: the same server (or a twin) with authentication off.
+    pub fn with_reference(mut self, reference: Reference) -> Self {
+        self.reference = Some(reference);
+        self
+    }
+
+    /// The reference endpoint for `transport`, if any.
+    pub fn reference_endpoint(&self, transport: Transport) -> Option<&str> {
+        self.reference.as_ref()?.endpoint(transport)
+    }
+
     /// The endpoint configured for `transport`, if any.
     pub fn endpoint(&self, transport: Transport) -> Option<&str> {
         match transport {
@@ -222,7 +292,45 @@ impl MediaConfig {
                 })?;
             }
         }
+        let Some(reference) = &self.reference else {
+            return Ok(());
+        };
+        if Transport::ALL
+            .iter()
+            .all(|t| reference.endpoint(*t).is_none())
+        {
+            return Err(MediaConfigError::BadEndpoint {
+                key: "reference",
+                problem: "no endpoint given (set at least one of rtmp, rtsp, whip, whep, srt)"
+                    .into(),
+            });
+        }
+        for t in Transport::ALL {
+            let Some(endpoint) = reference.endpoint(t) else {
+                continue;
+            };
+            let key = reference_key(t);
+            if self.endpoint(t).is_none() {
+                return Err(MediaConfigError::BadEndpoint {
+                    key,
+                    problem: format!("there is no media.{t} for it to be the reference of"),
+                });
+            }
+            check_endpoint(t, endpoint)
+                .map_err(|problem| MediaConfigError::BadEndpoint { key, problem })?;
+        }
         Ok(())
+    }
+}
+
+/// The config key of a reference endpoint.
+fn reference_key(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Rtmp => "reference.rtmp",
+        Transport::Rtsp => "reference.rtsp",
+        Transport::Whip => "reference.whip",
+        Transport::Whep => "reference.whep",
+        Transport::Srt => "reference.srt",
     }
 }
 
@@ -301,6 +409,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_reference_needs_an_endpoint_its_section_has_and_the_same_shape() {
+        let base = || MediaConfig::new(Present::Password).with_rtmp("rtmp://127.0.0.1:1935");
+        let with = |r: Reference| base().with_reference(r).validate().err();
+        let rtmp = |url: &str| Reference {
+            rtmp: Some(url.into()),
+            ..Reference::default()
+        };
+        assert_eq!(with(rtmp("rtmp://127.0.0.1:1936")), None);
+        let key_of = |e: Option<MediaConfigError>| match e {
+            Some(MediaConfigError::BadEndpoint { key, problem }) => format!("{key}: {problem}"),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            key_of(with(Reference::default())),
+            "reference: no endpoint given (set at least one of rtmp, rtsp, whip, whep, srt)"
+        );
+        assert_eq!(
+            key_of(with(Reference {
+                srt: Some("srt://127.0.0.1:8891".into()),
+                ..Reference::default()
+            })),
+            "reference.srt: there is no media.srt for it to be the reference of"
+        );
+        assert_eq!(
+            key_of(with(rtmp("rtmp://127.0.0.1:1936/live"))),
+            "reference.rtmp: only scheme://host:port: the stream path is appended"
+        );
+        let err = with(rtmp("rtmp://u:hunter2@127.0.0.1:1936")).expect("credentials");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let shown = format!("{:?}", base().with_reference(rtmp("rtmp://u:hunter2@h:1")));
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
     fn parse(yaml: &str) -> Result<MediaConfig, String> {
         serde_saphyr::from_str(yaml).map_err(|e| e.to_string())
     }
@@ -314,7 +456,8 @@ mod tests {
                     srt: srt://127.0.0.1:8890\n\
                     present: password\n\
                     timeout: 2s\n\
-                    rtmp_credentials: connect\n";
+                    rtmp_credentials: connect\n\
+                    reference: {rtmp: 'rtmp://127.0.0.1:1936'}\n";
         let built = MediaConfig::new(Present::Password)
             .with_rtmp("rtmp://127.0.0.1:1935")
             .with_rtsp("rtsp://127.0.0.1:8554")
@@ -322,7 +465,11 @@ mod tests {
             .with_whep("http://127.0.0.1:8889/{stream}/whep")
             .with_srt("srt://127.0.0.1:8890")
             .with_timeout(Duration::from_secs(2))
-            .with_rtmp_credentials(RtmpCredentials::Connect);
+            .with_rtmp_credentials(RtmpCredentials::Connect)
+            .with_reference(Reference {
+                rtmp: Some("rtmp://127.0.0.1:1936".into()),
+                ..Reference::default()
+            });
         assert_eq!(parse(yaml), Ok(built));
     }
 

@@ -35,9 +35,20 @@
 //!
 //! (`rtmp::probe` takes the [`RtmpCredentials`] placement as well.) `endpoint` is the config's
 //! string for that transport, already checked by [`MediaConfig::validate`]. The probe must return
-//! the verdict within `timeout` (connect included); closing the session afterwards is bounded by
-//! [`CLEANUP_TIMEOUT`] and never changes the verdict. Helpers shared by the modules:
+//! the verdict within `timeout` (connect included), with the closing of the session it opened as
+//! a future (`Probed::close`) that [`MediaAuthenticator`] runs in the background: closing is
+//! bounded by [`CLEANUP_TIMEOUT`] and never changes the verdict. Helpers shared by the modules:
 //! [`credential_query`], [`refused`], [`principal`].
+//!
+//! # Time to verdict
+//!
+//! `authenticate` returns at the verdict; the session closes in the background, and
+//! [`Authenticator::settle`] waits for it (runners call it after each timed decision, so the
+//! next request meets a server that has let go of the last stream). The probe records how long
+//! each verdict took, from opening the connection, per transport and verdict
+//! ([`MediaAuthenticator::join_times`]). With a `reference` (the same server or a twin of it with
+//! authentication off), `settle` also makes each decided join again there without credentials
+//! and records that time beside it: what authentication adds to a join on this server.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -49,16 +60,22 @@ mod rtsp;
 mod srt;
 mod whip;
 
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
+use authbench_core::outcome::JoinTimes;
 use authbench_core::{
-    AuthRequest, Authenticator, Capabilities, Decision, DenyReason, Transport, async_trait,
+    AuthRequest, Authenticator, Capabilities, Credentials, Decision, DenyReason, Transport,
+    async_trait,
 };
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tokio::task::JoinHandle;
 
 pub use config::{
-    DEFAULT_TIMEOUT, MAX_TIMEOUT, MediaConfig, MediaConfigError, Present, RtmpCredentials,
-    STREAM_PLACEHOLDER,
+    DEFAULT_TIMEOUT, MAX_TIMEOUT, MediaConfig, MediaConfigError, Present, Reference,
+    RtmpCredentials, STREAM_PLACEHOLDER,
 };
 
 /// The mode name of the media probe.
@@ -66,16 +83,61 @@ pub const MODE: &str = "media";
 /// Time allowed after a verdict for closing the session (RTMP `deleteStream`, WHIP `DELETE`, RTSP
 /// `TEARDOWN`). It never changes the verdict.
 pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(1);
+/// Most decided joins waiting to be made again at the reference between two `settle` calls;
+/// later ones are not repeated there (a caller that never settles does not grow without bound).
+pub const MAX_REFERENCE_DUE: usize = 1024;
 /// The principal of an allow when no user name was checked with a password.
 pub const ANONYMOUS: &str = "anonymous";
 /// Longest server text kept in a deny detail.
 const MAX_DETAIL_LEN: usize = 256;
 
 /// An [`Authenticator`] that asks a real media server. Built from a checked [`MediaConfig`].
+/// Clones share the sessions being closed and the recorded join times.
 #[derive(Debug, Clone)]
 pub struct MediaAuthenticator {
     config: MediaConfig,
     timeout: Duration,
+    after: Arc<Mutex<AfterVerdicts>>,
+}
+
+/// What decisions leave behind: sessions still closing, joins to make again at the reference,
+/// and the times to verdict so far.
+#[derive(Debug, Default)]
+struct AfterVerdicts {
+    closing: Vec<JoinHandle<()>>,
+    reference_due: Vec<AuthRequest>,
+    joins: Vec<JoinTimes>,
+}
+
+impl AfterVerdicts {
+    fn joins_of(&mut self, transport: Transport) -> &mut JoinTimes {
+        let at = match self.joins.iter().position(|j| j.transport == transport) {
+            Some(at) => at,
+            None => {
+                self.joins.push(JoinTimes::new(transport));
+                self.joins.len() - 1
+            }
+        };
+        &mut self.joins[at]
+    }
+}
+
+/// A probe's verdict, and the closing of the session it opened (run after the verdict).
+pub(crate) struct Probed {
+    pub(crate) decision: Decision,
+    pub(crate) close: Option<Close>,
+}
+
+/// Closing a session: bounded by [`CLEANUP_TIMEOUT`], never changing the verdict.
+pub(crate) type Close = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+impl From<Decision> for Probed {
+    fn from(decision: Decision) -> Self {
+        Probed {
+            decision,
+            close: None,
+        }
+    }
 }
 
 impl MediaAuthenticator {
@@ -83,7 +145,11 @@ impl MediaAuthenticator {
     pub fn new(config: MediaConfig) -> Result<Self, MediaConfigError> {
         config.validate()?;
         let timeout = config.effective_timeout();
-        Ok(MediaAuthenticator { config, timeout })
+        Ok(MediaAuthenticator {
+            config,
+            timeout,
+            after: Arc::default(),
+        })
     }
 
     /// The config this authenticator was built from.
@@ -91,7 +157,40 @@ impl MediaAuthenticator {
         &self.config
     }
 
-    async fn dispatch(&self, req: &AuthRequest, endpoint: &str) -> Decision {
+    /// The time to verdict of every join decided so far, per transport in [`Transport::ALL`]
+    /// order: admitted and refused joins (from opening the connection to the verdict), and the
+    /// same joins at the reference, made by [`Authenticator::settle`]. A decision that was not
+    /// the server's (nothing listening, no answer in time, garbage) measures no join and is not
+    /// recorded.
+    pub fn join_times(&self) -> Vec<JoinTimes> {
+        let after = self.lock();
+        Transport::ALL
+            .into_iter()
+            .filter_map(|t| after.joins.iter().find(|j| j.transport == t).cloned())
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AfterVerdicts> {
+        // A panic elsewhere cannot leave these lists half-written: each push is one step.
+        self.after.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Asks the server at `endpoint`, bounded whatever happens inside, and times the verdict.
+    async fn ask(&self, req: &AuthRequest, endpoint: &str) -> (Probed, Duration) {
+        let started = Instant::now();
+        // A backstop over the modules' own deadlines: a verdict comes in bounded time, a deny.
+        let bound = self.timeout + Duration::from_secs(1);
+        let probed = match tokio::time::timeout(bound, self.dispatch(req, endpoint)).await {
+            Ok(probed) => probed,
+            Err(_) => Probed::from(Decision::deny(
+                DenyReason::BackendTimeout,
+                format!("no {} verdict within {:?}", req.transport, self.timeout),
+            )),
+        };
+        (probed, started.elapsed())
+    }
+
+    async fn dispatch(&self, req: &AuthRequest, endpoint: &str) -> Probed {
         let timeout = self.timeout;
         let present = self.config.present;
         match req.transport {
@@ -105,9 +204,32 @@ impl MediaAuthenticator {
                 )
                 .await
             }
-            Transport::Rtsp => rtsp::probe(endpoint, req, self.config.present, timeout).await,
+            Transport::Rtsp => rtsp::probe(endpoint, req, present, timeout).await,
             Transport::Whip | Transport::Whep => whip::probe(endpoint, req, present, timeout).await,
-            Transport::Srt => srt::probe(endpoint, req, self.config.present, timeout).await,
+            Transport::Srt => srt::probe(endpoint, req, present, timeout).await,
+        }
+    }
+
+    /// Makes `req` (without credentials) at the reference and records the time to its verdict;
+    /// the session is closed before the next one.
+    async fn ask_reference(&self, req: &AuthRequest) {
+        let Some(endpoint) = self.config.reference_endpoint(req.transport) else {
+            return;
+        };
+        let (probed, took) = self.ask(req, endpoint).await;
+        if let Some(close) = probed.close {
+            close.await;
+        }
+        let mut after = self.lock();
+        let joins = after.joins_of(req.transport);
+        match &probed.decision {
+            Decision::Allow(_) => joins.open.push(took),
+            Decision::Deny(deny) => {
+                joins.open_failed += 1;
+                if joins.open_failure.is_none() {
+                    joins.open_failure = Some(format!("deny({}): {}", deny.reason, deny.detail));
+                }
+            }
         }
     }
 }
@@ -126,6 +248,8 @@ impl Authenticator for MediaAuthenticator {
         Capabilities::none()
     }
 
+    /// Returns at the server's verdict; the session closes in the background until
+    /// [`settle`](Authenticator::settle).
     async fn authenticate(&self, req: &AuthRequest) -> Decision {
         let Some(endpoint) = self.config.endpoint(req.transport) else {
             return Decision::deny(
@@ -133,15 +257,42 @@ impl Authenticator for MediaAuthenticator {
                 format!("no {} endpoint in the media config", req.transport),
             );
         };
-        // A backstop over the modules' own deadlines: whatever happens inside, a verdict comes in
-        // bounded time and it is a deny.
-        let bound = self.timeout + CLEANUP_TIMEOUT + Duration::from_secs(1);
-        match tokio::time::timeout(bound, self.dispatch(req, endpoint)).await {
-            Ok(decision) => decision,
-            Err(_) => Decision::deny(
-                DenyReason::BackendTimeout,
-                format!("no {} verdict within {:?}", req.transport, self.timeout),
-            ),
+        let (probed, took) = self.ask(req, endpoint).await;
+        let mut after = self.lock();
+        if let Some(close) = probed.close {
+            after.closing.retain(|h| !h.is_finished());
+            after.closing.push(tokio::spawn(close));
+        }
+        // Only the server's own verdicts time a join: a failure to reach it measures nothing.
+        let Some(times) = (match probed.decision.reason() {
+            None => Some(&mut after.joins_of(req.transport).admitted),
+            Some(DenyReason::ServerRefused) => Some(&mut after.joins_of(req.transport).refused),
+            Some(_) => None,
+        }) else {
+            return probed.decision;
+        };
+        times.push(took);
+        if self.config.reference_endpoint(req.transport).is_some()
+            && after.reference_due.len() < MAX_REFERENCE_DUE
+        {
+            let mut open = req.clone();
+            open.credentials = Credentials::none();
+            after.reference_due.push(open);
+        }
+        probed.decision
+    }
+
+    /// Waits for the sessions still closing, then makes each join decided since the last call
+    /// again at the reference (one at a time, each closed before the next), recording its time.
+    async fn settle(&self) {
+        let closing = std::mem::take(&mut self.lock().closing);
+        for handle in closing {
+            // A close that panicked has nothing left to wait for.
+            let _ = handle.await;
+        }
+        let due = std::mem::take(&mut self.lock().reference_due);
+        for req in &due {
+            self.ask_reference(req).await;
         }
     }
 }

@@ -24,7 +24,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
 
 use crate::amf0::{self, Value};
-use crate::{CLEANUP_TIMEOUT, Present, RtmpCredentials};
+use crate::{CLEANUP_TIMEOUT, Close, Present, Probed, RtmpCredentials};
 use chunk::{ChunkError, ChunkReader, be_u32, encode_message, kind};
 
 /// The port RTMP servers listen on when the endpoint names none.
@@ -122,11 +122,11 @@ pub(crate) async fn probe(
     present: Present,
     place: RtmpCredentials,
     timeout: Duration,
-) -> Decision {
+) -> Probed {
     let query = crate::credential_query(req, present);
     let params = match connect_params(endpoint, &req.path, query.as_deref(), place) {
         Ok(p) => p,
-        Err(e) => return Decision::deny(DenyReason::BackendUnavailable, e),
+        Err(e) => return Decision::deny(DenyReason::BackendUnavailable, e).into(),
     };
     let deadline = Instant::now() + timeout;
     let mut stage = Stage::Connecting;
@@ -151,12 +151,15 @@ pub(crate) async fn probe(
             ),
         ),
     };
-    if let Some(mut s) = session {
-        // Closing never changes the verdict; a server that stalls here is left behind.
-        let allowed = decision.is_allow();
-        let _ = tokio::time::timeout(CLEANUP_TIMEOUT, s.close(allowed, req.action, &params)).await;
-    }
-    decision
+    // Closing never changes the verdict; a server that stalls here is left behind.
+    let allowed = decision.is_allow();
+    let action = req.action;
+    let close = session.map(|mut s| -> Close {
+        Box::pin(async move {
+            let _ = tokio::time::timeout(CLEANUP_TIMEOUT, s.close(allowed, action, &params)).await;
+        })
+    });
+    Probed { decision, close }
 }
 
 /// How far the probe got, for timeout and protocol-error details.

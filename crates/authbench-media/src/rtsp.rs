@@ -36,7 +36,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use crate::{ANONYMOUS, CLEANUP_TIMEOUT, Present, principal, refused, sanitize};
+use crate::{ANONYMOUS, CLEANUP_TIMEOUT, Close, Present, Probed, principal, refused, sanitize};
 
 /// Longest reply header block accepted (status line and headers), in bytes.
 pub(crate) const MAX_HEAD_LEN: usize = 16 * 1024;
@@ -87,10 +87,11 @@ pub(crate) async fn probe(
     req: &AuthRequest,
     present: Present,
     timeout: Duration,
-) -> Decision {
+) -> Probed {
     let deadline = Instant::now() + timeout;
     match run(endpoint, req, present, timeout, deadline).await {
-        Ok(decision) | Err(decision) => decision,
+        Ok(probed) => probed,
+        Err(decision) => decision.into(),
     }
 }
 
@@ -100,7 +101,7 @@ async fn run(
     present: Present,
     timeout: Duration,
     deadline: Instant,
-) -> Result<Decision, Decision> {
+) -> Result<Probed, Decision> {
     let target = Target::parse(endpoint)?;
     let method = match req.action {
         Action::Publish => "ANNOUNCE",
@@ -169,12 +170,12 @@ async fn run(
         ),
         _ => refused(req, &reply.status_line),
     };
-    if decision.is_allow() {
-        // After the verdict: bounded, and whatever happens it does not change the verdict.
-        let auth = answered.as_ref().map(|a| a.header.as_str());
-        conn.teardown(&uri, &reply, auth).await;
-    }
-    Ok(decision)
+    // After the verdict: bounded, and whatever happens it does not change the verdict.
+    let close = decision.is_allow().then(|| -> Close {
+        let auth = answered.map(|a| a.header);
+        Box::pin(async move { conn.teardown(&uri, &reply, auth.as_deref()).await })
+    });
+    Ok(Probed { decision, close })
 }
 
 /// Where to connect.

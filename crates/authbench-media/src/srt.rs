@@ -41,7 +41,7 @@ use authbench_core::{Action, AuthRequest, Decision, DenyReason};
 use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
-use crate::{Present, principal, refused};
+use crate::{Present, Probed, principal, refused};
 
 /// How often an unanswered handshake packet is sent again.
 pub(crate) const RETRANSMIT_INTERVAL: Duration = Duration::from_millis(250);
@@ -80,10 +80,12 @@ pub(crate) async fn probe(
     req: &AuthRequest,
     present: Present,
     timeout: Duration,
-) -> Decision {
+) -> Probed {
     let deadline = Instant::now() + timeout;
+    // The one shutdown datagram after an allow is sent at once, never waited on: nothing to close
+    // later.
     match run(endpoint, req, present, timeout, deadline).await {
-        Ok(decision) | Err(decision) => decision,
+        Ok(decision) | Err(decision) => decision.into(),
     }
 }
 

@@ -49,7 +49,7 @@ use tokio_rustls::rustls::crypto::aws_lc_rs;
 use tokio_rustls::rustls::pki_types::ServerName;
 use url::{Host, Url};
 
-use crate::{CLEANUP_TIMEOUT, Present};
+use crate::{CLEANUP_TIMEOUT, Close, Present, Probed};
 
 /// Longest answer body read (an SDP answer is a few KiB), and the bound on the header block.
 pub const MAX_BODY_LEN: usize = 64 * 1024;
@@ -75,7 +75,7 @@ pub(crate) async fn probe(
     req: &AuthRequest,
     present: Present,
     timeout: Duration,
-) -> Decision {
+) -> Probed {
     let name = req.transport.as_str();
     let path = utf8_percent_encode(req.path.as_str(), PATH).to_string();
     let url = match Url::parse(&endpoint.replace(crate::STREAM_PLACEHOLDER, &path)) {
@@ -84,12 +84,13 @@ pub(crate) async fn probe(
             return Decision::deny(
                 DenyReason::BackendUnavailable,
                 format!("bad {name} endpoint: {e}"),
-            );
+            )
+            .into();
         }
     };
     let target = match Target::new(url) {
         Ok(t) => t,
-        Err(e) => return Decision::deny(DenyReason::BackendUnavailable, e),
+        Err(e) => return Decision::deny(DenyReason::BackendUnavailable, e).into(),
     };
     let auth = authorization(req, present);
     let deadline = Instant::now() + timeout;
@@ -116,13 +117,14 @@ pub(crate) async fn probe(
     let (conn, status, location, body) = match tokio::time::timeout_at(deadline, exchange).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(Failure::Unavailable(d))) => {
-            return Decision::deny(DenyReason::BackendUnavailable, d);
+            return Decision::deny(DenyReason::BackendUnavailable, d).into();
         }
         Ok(Err(Failure::Protocol(d))) => {
             return Decision::deny(
                 DenyReason::BackendProtocolError,
                 crate::sanitize(req, &format!("{name}: {d}")),
-            );
+            )
+            .into();
         }
         Err(_) => {
             return Decision::deny(
@@ -132,7 +134,8 @@ pub(crate) async fn probe(
                     target.shown,
                     format_duration(timeout)
                 ),
-            );
+            )
+            .into();
         }
     };
     let session = (status == StatusCode::CREATED)
@@ -162,7 +165,7 @@ pub(crate) async fn probe(
     };
     // A session the server opened is taken down whatever the verdict (an oversized 201 too).
     let Some(session) = session else {
-        return if decision.is_allow() && status == StatusCode::CREATED {
+        let decision = if decision.is_allow() && status == StatusCode::CREATED {
             with_note(
                 decision,
                 "no Location on the server's own origin: session not deleted",
@@ -170,13 +173,22 @@ pub(crate) async fn probe(
         } else {
             decision
         };
+        return decision.into();
     };
     let delete = target.request(Method::DELETE, session, auth, None);
-    let deleted = tokio::time::timeout(CLEANUP_TIMEOUT, target.delete(conn, delete, linger)).await;
-    match deleted {
-        Ok(Ok(())) => decision,
-        Ok(Err(e)) => with_note(decision, &format!("session not deleted: {e}")),
-        Err(_) => with_note(decision, "session not deleted: no answer to DELETE in time"),
+    let close: Close = Box::pin(async move {
+        let deleted =
+            tokio::time::timeout(CLEANUP_TIMEOUT, target.delete(conn, delete, linger)).await;
+        let problem = match deleted {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(_) => "no answer to DELETE in time".to_owned(),
+        };
+        tracing::warn!("{name} session at {} not deleted: {problem}", target.shown);
+    });
+    Probed {
+        decision,
+        close: Some(close),
     }
 }
 

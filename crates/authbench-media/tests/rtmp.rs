@@ -501,11 +501,16 @@ fn probe_with(config: MediaConfig) -> Arc<dyn Authenticator> {
     Arc::new(MediaAuthenticator::new(config).expect("valid config"))
 }
 
-/// The decision, bounded so a hang fails the test.
+/// The decision, once the session has closed (as runners wait for it); bounded so a hang fails
+/// the test.
 async fn decide(auth: &Arc<dyn Authenticator>, req: &AuthRequest) -> Decision {
-    tokio::time::timeout(WAIT, auth.authenticate(req))
-        .await
-        .expect("a decision in bounded time")
+    tokio::time::timeout(WAIT, async {
+        let decision = auth.authenticate(req).await;
+        auth.settle().await;
+        decision
+    })
+    .await
+    .expect("a decision in bounded time")
 }
 
 fn deny(d: &Decision) -> (DenyReason, String) {

@@ -41,10 +41,12 @@ fn probe(addr: SocketAddr, present: Present, timeout: Duration) -> MediaAuthenti
     .expect("config")
 }
 
+/// The decision, once the session has closed (as runners wait for it).
 async fn ask(addr: SocketAddr, present: Present, req: &AuthRequest) -> Decision {
-    probe(addr, present, Duration::from_secs(5))
-        .authenticate(req)
-        .await
+    let probe = probe(addr, present, Duration::from_secs(5));
+    let decision = probe.authenticate(req).await;
+    probe.settle().await;
+    decision
 }
 
 fn deny(decision: &Decision) -> (DenyReason, &str) {

@@ -47,16 +47,30 @@ struct Seen {
 struct Double {
     base: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// Held shut, a DELETE is not answered until it opens.
+    deletes: Arc<tokio::sync::Semaphore>,
 }
 
 impl Double {
     async fn start(script: Script) -> Double {
+        let double = Double::gated(script).await;
+        double
+            .deletes
+            .add_permits(tokio::sync::Semaphore::MAX_PERMITS / 2);
+        double
+    }
+
+    /// A double whose DELETEs wait for [`Double::deletes`] to open.
+    async fn gated(script: Script) -> Double {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let deletes = Arc::new(tokio::sync::Semaphore::new(0));
         let record = seen.clone();
+        let gate = deletes.clone();
         let app = Router::new().fallback(
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let script = script.clone();
                 let record = record.clone();
+                let gate = gate.clone();
                 async move {
                     let text = |h| {
                         headers
@@ -71,6 +85,9 @@ impl Double {
                         content_type: text(header::CONTENT_TYPE),
                         body: String::from_utf8_lossy(&body).into_owned(),
                     });
+                    if method == Method::DELETE {
+                        let _ = gate.acquire().await;
+                    }
                     answer(&method, &script).await
                 }
             },
@@ -83,6 +100,7 @@ impl Double {
         Double {
             base: format!("http://{addr}"),
             seen,
+            deletes,
         }
     }
 
@@ -170,10 +188,15 @@ fn probe_with(config: MediaConfig) -> Arc<dyn Authenticator> {
     Arc::new(MediaAuthenticator::new(config).expect("valid config"))
 }
 
+/// Decides `req` and waits for the session to close, as runners do.
 async fn decide(auth: &Arc<dyn Authenticator>, req: &AuthRequest) -> Decision {
-    tokio::time::timeout(WAIT, auth.authenticate(req))
-        .await
-        .expect("a decision in bounded time")
+    tokio::time::timeout(WAIT, async {
+        let decision = auth.authenticate(req).await;
+        auth.settle().await;
+        decision
+    })
+    .await
+    .expect("a decision in bounded time")
 }
 
 fn deny(d: &Decision) -> (DenyReason, String) {
@@ -519,5 +542,149 @@ async fn a_201_whose_body_stalls_is_backend_timeout_and_the_session_is_deleted()
     assert_eq!(
         seen.last().map(|s| (s.method.clone(), s.path.clone())),
         Some((Method::DELETE, "/session/stalled".into()))
+    );
+}
+
+#[tokio::test]
+async fn the_decision_comes_at_the_verdict_and_settle_waits_for_the_delete() {
+    let double = Double::gated(Script::Created("/session/slow")).await;
+    let probe = MediaAuthenticator::new(
+        MediaConfig::new(Present::Token).with_whip(format!("{}/{{stream}}/whip", double.base)),
+    )
+    .expect("valid config");
+    let req = request(Transport::Whip, "live/cam1", token());
+    // The DELETE is held unanswered until after the decision: a probe that waited for it would
+    // give up after the cleanup timeout and note the session as not deleted.
+    let d = tokio::time::timeout(WAIT, probe.authenticate(&req))
+        .await
+        .expect("a decision");
+    let Decision::Allow(allow) = &d else {
+        panic!("expected an allow: {d:?}")
+    };
+    assert_eq!(allow.note, None);
+    let settled = tokio::spawn({
+        let probe = probe.clone();
+        async move { probe.settle().await }
+    });
+    double.deletes.add_permits(1);
+    tokio::time::timeout(WAIT, settled)
+        .await
+        .expect("settle in bounded time")
+        .expect("settle");
+    let methods: Vec<Method> = double.seen().into_iter().map(|s| s.method).collect();
+    assert_eq!(methods, [Method::POST, Method::DELETE]);
+}
+
+#[tokio::test]
+async fn joins_are_timed_per_verdict_and_made_again_at_the_reference_without_credentials() {
+    let server = Double::start(Script::Created("/session/1")).await;
+    let refusing = Double::start(Script::Status(401, "")).await;
+    let failing = Double::start(Script::Status(500, "")).await;
+    let open = Double::start(Script::Created("/session/open")).await;
+    let reference = authbench_media::Reference {
+        whip: Some(format!("{}/{{stream}}/whip", open.base)),
+        whep: Some(format!("{}/{{stream}}/whep", open.base)),
+        ..Default::default()
+    };
+    let probe_of = |double: &Double| {
+        MediaAuthenticator::new(
+            MediaConfig::new(Present::Token)
+                .with_whip(format!("{}/{{stream}}/whip", double.base))
+                .with_whep(format!("{}/{{stream}}/whep", double.base))
+                .with_reference(reference.clone()),
+        )
+        .expect("valid config")
+    };
+    let whip = request(Transport::Whip, "live/cam1", token());
+    let whep = request(Transport::Whep, "live/cam1", token());
+
+    let admitting = probe_of(&server);
+    for req in [&whip, &whip, &whep] {
+        assert!(admitting.authenticate(req).await.is_allow());
+        admitting.settle().await;
+    }
+    let times = admitting.join_times();
+    let summary: Vec<_> = times
+        .iter()
+        .map(|j| {
+            (
+                j.transport,
+                j.admitted.len(),
+                j.refused.len(),
+                j.open.len(),
+                j.open_failed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [(Transport::Whip, 2, 0, 2, 0), (Transport::Whep, 1, 0, 1, 0)]
+    );
+    // The reference saw the same joins, with no credentials.
+    let at_open: Vec<(Method, String, Option<String>)> = open
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == Method::POST)
+        .map(|s| (s.method, s.path, s.authorization))
+        .collect();
+    assert_eq!(
+        at_open,
+        [
+            (Method::POST, "/live/cam1/whip".to_owned(), None),
+            (Method::POST, "/live/cam1/whip".to_owned(), None),
+            (Method::POST, "/live/cam1/whep".to_owned(), None),
+        ]
+    );
+
+    let refused = probe_of(&refusing);
+    assert_eq!(
+        refused.authenticate(&whip).await.reason(),
+        Some(DenyReason::ServerRefused)
+    );
+    refused.settle().await;
+    let times = refused.join_times();
+    assert_eq!(times.len(), 1);
+    assert_eq!((times[0].admitted.len(), times[0].refused.len()), (0, 1));
+    assert_eq!(
+        times[0].open.len(),
+        1,
+        "a refused join is made at the reference too"
+    );
+
+    // A server that fails rather than decides measures no join and sends none to the reference.
+    let failed = probe_of(&failing);
+    assert_eq!(
+        failed.authenticate(&whip).await.reason(),
+        Some(DenyReason::BackendUnavailable)
+    );
+    failed.settle().await;
+    assert_eq!(failed.join_times(), []);
+}
+
+#[tokio::test]
+async fn a_reference_that_refuses_is_counted_with_its_words_not_timed() {
+    let server = Double::start(Script::Created("/session/1")).await;
+    let not_open = Double::start(Script::Status(403, "auth is on here")).await;
+    let probe = MediaAuthenticator::new(
+        MediaConfig::new(Present::Token)
+            .with_whip(format!("{}/{{stream}}/whip", server.base))
+            .with_reference(authbench_media::Reference {
+                whip: Some(format!("{}/{{stream}}/whip", not_open.base)),
+                ..Default::default()
+            }),
+    )
+    .expect("valid config");
+    let req = request(Transport::Whip, "live/cam1", token());
+    for _ in 0..2 {
+        assert!(probe.authenticate(&req).await.is_allow());
+        probe.settle().await;
+    }
+    let times = probe.join_times();
+    assert_eq!(times.len(), 1);
+    assert_eq!(times[0].admitted.len(), 2);
+    assert_eq!((times[0].open.len(), times[0].open_failed), (0, 2));
+    assert_eq!(
+        times[0].open_failure.as_deref(),
+        Some("deny(server_refused): whip: 403 Forbidden: auth is on here")
     );
 }

@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use authbench_core::Capability;
-use authbench_core::Mode;
-use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::outcome::{Actual, Expected, JoinTimes, ModeRun, ScenarioRun, StepOutcome};
+use authbench_core::{Capability, Mode, Transport};
 
 use crate::SCHEMA_VERSION;
 use crate::explain;
@@ -13,14 +12,16 @@ use crate::latency;
 use crate::machine::rfc3339;
 use crate::model::{
     ActualOutcome, BuildInfo, CapabilityRow, Column, Difference, DifferenceOutcome,
-    ExpectedOutcome, Machine, ModeLatency, ModeSupport, ModeTotals, Report, RunOptions,
-    ScenarioMode, ScenarioReport, StepReport, StepResult, Support, TargetReport, Totals,
+    ExpectedOutcome, JoinLatency, JoinSet, Machine, ModeLatency, ModeSupport, ModeTotals, Report,
+    RunOptions, ScenarioMode, ScenarioReport, StepReport, StepResult, Support, TargetReport,
+    Totals,
 };
 
 impl Report {
     /// Builds the report of a run: every scenario's steps side by side per column, the
     /// differences explained, the capability matrix, latency percentiles from every column's
-    /// samples, what was tested at each target, the machine and the time now.
+    /// samples, a media server's time to verdict per transport (from the runs' `joins`), what
+    /// was tested at each target, the machine and the time now.
     ///
     /// A column is a mode in one world: `roundtrip` (built-in) or `roundtrip @ staging` (the
     /// mode's run against the user's target named `staging`), so a run with both shows "our
@@ -49,6 +50,7 @@ impl Report {
             totals: totals(runs, &scenarios, &columns),
             capabilities: capability_matrix(runs, &columns),
             latency: columns.iter().map(|c| column_latency(runs, c)).collect(),
+            joins: columns.iter().flat_map(|c| column_joins(runs, c)).collect(),
             scenarios,
             differences,
             load: None,
@@ -384,5 +386,53 @@ fn column_latency(runs: &[ScenarioRun], column: &Column) -> ModeLatency {
         target: column.target.clone(),
         count: samples.len() as u64,
         summary: latency::summarise(&samples),
+    }
+}
+
+/// A column's time to verdict per transport, every scenario's joins merged: one entry per
+/// transport, in [`Transport::ALL`] order, that measured a join or had a reference join fail.
+fn column_joins(runs: &[ScenarioRun], column: &Column) -> Vec<JoinLatency> {
+    let mrs: Vec<&ModeRun> = runs.iter().flat_map(|r| mode_runs(r, column)).collect();
+    Transport::ALL
+        .into_iter()
+        .filter_map(|transport| {
+            let mut merged = JoinTimes::new(transport);
+            for joins in mrs.iter().flat_map(|m| m.joins.iter()) {
+                if joins.transport == transport {
+                    merged.merge(joins);
+                }
+            }
+            let measured = !merged.admitted.is_empty()
+                || !merged.refused.is_empty()
+                || !merged.open.is_empty()
+                || merged.open_failed > 0;
+            measured.then(|| join_latency(column, &merged))
+        })
+        .collect()
+}
+
+fn join_latency(column: &Column, joins: &JoinTimes) -> JoinLatency {
+    let set = |samples: &[Duration]| JoinSet {
+        count: samples.len() as u64,
+        summary: latency::summarise(samples),
+    };
+    let admitted = set(&joins.admitted);
+    let open = set(&joins.open);
+    // Compared only when both sides measured something and the open median can divide.
+    let both = admitted
+        .p50_us()
+        .zip(open.p50_us())
+        .filter(|&(_, open)| open > 0.0);
+    JoinLatency {
+        mode: column.mode,
+        target: column.target.clone(),
+        transport: joins.transport.as_str().to_owned(),
+        refused: set(&joins.refused),
+        open_failed: joins.open_failed,
+        open_failure: joins.open_failure.clone(),
+        auth_adds_p50_us: both.map(|(auth, open)| ((auth - open) * 1e3).round() / 1e3),
+        auth_ratio_p50: both.map(|(auth, open)| (auth / open * 100.0).round() / 100.0),
+        admitted,
+        open,
     }
 }

@@ -44,6 +44,10 @@
 //!   [`SweepPoint`], [`JoinStorm`]): `authbench bench --target` loads a user's service.
 //!   `2.2` added the optional `measured_by` of the load options ([`LoadOptions`]): a load run
 //!   by another tool (`authbench import locust`), whose latency runs from the send.
+//!   `2.3` added the optional `joins` section ([`JoinLatency`]): for a column whose
+//!   authenticator is a media server asked over the wire, the time from opening the connection
+//!   to the server's verdict per transport, for admitted and refused joins and for the same
+//!   joins at a reference with authentication off. A report without it reads as before.
 //!
 //! [`Report::from_json`] accepts any report whose major version is this crate's.
 
@@ -69,13 +73,13 @@ pub use load::{
 pub use machine::rfc3339;
 pub use model::{
     ActualOutcome, BuildInfo, CapabilityRow, Column, Difference, DifferenceOutcome,
-    ExpectedOutcome, LatencyStats, Machine, ModeLatency, ModeSupport, ModeTotals, PercentilePoint,
-    Report, RunOptions, ScenarioMode, ScenarioReport, StepReport, StepResult, Support,
-    TargetReport, Totals,
+    ExpectedOutcome, JoinLatency, JoinSet, LatencyStats, Machine, ModeLatency, ModeSupport,
+    ModeTotals, PercentilePoint, Report, RunOptions, ScenarioMode, ScenarioReport, StepReport,
+    StepResult, Support, TargetReport, Totals,
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "2.2";
+pub const SCHEMA_VERSION: &str = "2.3";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
     title = "authbench report",
     description = "The result of one `authbench run`: per scenario, step and mode, the expected and \
                    actual decision, where the modes differ and why, what each mode can express, \
-                   decision latency, and the machine it ran on; or of one `authbench bench`: \
+                   decision latency, a media server's time to verdict per transport, and the \
+                   machine it ran on; or of one `authbench bench`: \
                    latency and throughput under open-loop load (the `load` section)."
 )]
 pub struct Report {
@@ -47,6 +48,12 @@ pub struct Report {
     pub scenarios: Vec<ScenarioReport>,
     /// Every step where the modes' actual outcomes differ, with an explanation in words.
     pub differences: Vec<Difference>,
+    /// Time to verdict of the joins a media server decided, per column and transport, beside the
+    /// same joins at a reference with authentication off (since schema 2.3). Only columns whose
+    /// authenticator is a media server asked over the wire (`roundtrip @ lab`) have entries;
+    /// absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<JoinLatency>,
     /// Load-test results of `authbench bench` (since schema 1.1); absent from scenario runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<crate::load::LoadSection>,
@@ -256,6 +263,68 @@ pub struct ModeLatency {
     pub count: u64,
     /// Percentiles; `null` when nothing was measured.
     pub summary: Option<LatencyStats>,
+}
+
+/// How long a media server took to decide joins over one transport, for one column, all
+/// scenarios pooled (since schema 2.3).
+///
+/// Every time here runs from opening the connection to the server's verdict, as the client saw
+/// it: the publish or play admitted, or the refusal received. Closing the session afterwards is
+/// not included. The `open` joins are the same joins, made without credentials at the
+/// reference: the same server, or a twin of it, with authentication off. The difference between
+/// the two is what authentication adds to a join.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct JoinLatency {
+    /// The mode.
+    pub mode: Mode,
+    /// The target this column ran against (see the report's `targets`); absent for the built-in
+    /// world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The transport's code: `rtmp`, `rtsp`, `whip`, `whep` or `srt` (an open set, like the
+    /// reason codes).
+    pub transport: String,
+    /// Joins the server admitted: time from opening the connection to the server's admission.
+    pub admitted: JoinSet,
+    /// Joins the server refused: time from opening the connection to the refusal, as the client
+    /// received it (a rejected handshake, an error status, a closed connection).
+    pub refused: JoinSet,
+    /// The same joins without credentials at the reference (the server, or a twin of it, with
+    /// authentication off), that the reference admitted: time from opening the connection to
+    /// the admission. Count 0 when no reference was given for this transport.
+    pub open: JoinSet,
+    /// Reference joins that were not admitted; they measure no join and are not in `open`.
+    pub open_failed: u64,
+    /// The decision of the first reference join that was not admitted
+    /// (`deny(server_refused): …`); absent when none failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_failure: Option<String>,
+    /// What authentication adds to a join, in microseconds: the median of `admitted` minus the
+    /// median of `open` (negative when the authenticated joins were faster). `null` unless both
+    /// have samples and the open median is above zero.
+    pub auth_adds_p50_us: Option<f64>,
+    /// The median of `admitted` over the median of `open`, rounded to two decimals (`2.0`: an
+    /// admitted join took twice as long as the same join with authentication off). `null`
+    /// unless both have samples and the open median is above zero.
+    pub auth_ratio_p50: Option<f64>,
+}
+
+/// One kind of join (admitted, refused, or at the reference) over one transport: how many, and
+/// how long each took from opening the connection to the server's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct JoinSet {
+    /// Joins measured.
+    pub count: u64,
+    /// Time to verdict, from opening the connection to the server's verdict as the client saw
+    /// it (closing the session not included); `null` when no join was measured.
+    pub summary: Option<LatencyStats>,
+}
+
+impl JoinSet {
+    /// The median time to verdict in microseconds, when any join was measured.
+    pub fn p50_us(&self) -> Option<f64> {
+        self.summary.as_ref().map(|s| s.p50_us)
+    }
 }
 
 /// Latency figures in microseconds. Percentiles come from an HDR histogram with three significant
@@ -507,6 +576,7 @@ column_of!(
     ModeTotals,
     ModeSupport,
     ModeLatency,
+    JoinLatency,
     ScenarioMode,
     StepResult,
     DifferenceOutcome

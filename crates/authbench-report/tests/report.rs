@@ -191,6 +191,7 @@ fn percentiles_are_right_on_a_known_sample_set() {
             capabilities: common::caps(Mode::Jwt),
             steps: vec![],
             samples: (1..=100).map(Duration::from_micros).collect(),
+            joins: Vec::new(),
             error: None,
         }],
     };

@@ -107,6 +107,25 @@ fn a_target_report_validates() {
     );
 }
 
+/// A run that asked a media server over the wire carries the `joins` section (2.3): it fits the
+/// schema, which holds each kind of join to a count.
+#[test]
+fn a_media_report_validates() {
+    let report = Report::build(
+        &common::runs_with_media(common::lab_joins()),
+        &RunOptions::default(),
+    );
+    let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(v["joins"][0]["transport"], json!("rtmp"));
+    validate(&v).unwrap_or_else(|e| panic!("a media report does not match its schema: {e}"));
+    let mut broken = v.clone();
+    broken["joins"][0]["open"] = json!({"summary": null});
+    assert!(
+        validate(&broken).is_err(),
+        "the schema accepted a kind of join without its count"
+    );
+}
+
 #[test]
 fn the_schema_rejects_what_is_not_a_report() {
     let good = sample_json();

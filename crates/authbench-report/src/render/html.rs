@@ -8,7 +8,8 @@ use crate::render::escape::html as esc;
 use crate::render::load_html;
 use crate::render::svg::{behaviour_bars, latency_curves, mode_colour};
 use crate::render::{
-    column_list, expectation_counts, fmt_us, latency_of, machine_lines, result_of, support_label,
+    auth_adds, column_list, expectation_counts, fmt_us, join_cells, joins_intro, latency_of,
+    machine_lines, open_failures, result_of, support_label,
 };
 
 const CSS: &str = r#"
@@ -94,6 +95,7 @@ pub(crate) fn render(report: &Report) -> String {
         matrix(&mut out, report);
         capabilities(&mut out, report);
         latency(&mut out, report);
+        joins(&mut out, report);
     }
     if let Some(load) = &report.load {
         load_html::section(&mut out, load);
@@ -154,6 +156,9 @@ fn header(out: &mut String, r: &Report) {
          <a href=\"#matrix\">Matrix</a><a href=\"#capabilities\">Capabilities</a>\
          <a href=\"#latency\">Latency</a>",
     );
+    if !r.joins.is_empty() {
+        out.push_str("<a href=\"#joins\">Time to verdict</a>");
+    }
     if r.load.is_some() {
         out.push_str("<a href=\"#load\">Under load</a>");
     }
@@ -575,6 +580,61 @@ fn latency(out: &mut String, r: &Report) {
         out.push_str("</tr>");
     }
     out.push_str("</table></section>\n");
+}
+
+/// A media server's time to verdict per column and transport, beside the reference's; only when
+/// the run asked a media server over the wire.
+fn joins(out: &mut String, r: &Report) {
+    if r.joins.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<section id=\"joins\"><h2>Time to verdict at the media server</h2>\
+         <p class=\"note\">{}</p><table><tr><th rowspan=\"2\">column</th>\
+         <th rowspan=\"2\">transport</th><th colspan=\"3\">admitted</th>\
+         <th colspan=\"3\">refused</th><th colspan=\"3\">open reference</th>\
+         <th rowspan=\"2\">authentication adds</th></tr><tr>{}</tr>",
+        joins_intro(r, |key| format!("<code>{}</code>", esc(key))),
+        "<th class=\"num\">n</th><th class=\"num\">p50</th><th class=\"num\">p90</th>".repeat(3)
+    );
+    let mut failures = String::new();
+    for j in &r.joins {
+        let column = j.column();
+        let _ = write!(
+            out,
+            "<tr><td style=\"border-left:4px {} {}\">{}</td><td class=\"lab\">{}</td>",
+            if column.target.is_some() {
+                "dashed"
+            } else {
+                "solid"
+            },
+            mode_colour(column.mode),
+            esc(&column.label()),
+            esc(&j.transport)
+        );
+        for set in [&j.admitted, &j.refused, &j.open] {
+            for cell in join_cells(set) {
+                let _ = write!(out, "<td class=\"num\">{}</td>", esc(&cell));
+            }
+        }
+        let _ = write!(out, "<td>{}</td></tr>", esc(&auth_adds(j)));
+        if let Some((text, first)) = open_failures(j) {
+            let _ = write!(
+                failures,
+                "<p class=\"note\"><b>{}</b> {}: {}{}</p>",
+                esc(&column.label()),
+                esc(&j.transport),
+                esc(&text),
+                first
+                    .map(|f| format!("; the first: <code>{}</code>", esc(f)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    out.push_str("</table>");
+    out.push_str(&failures);
+    out.push_str("</section>\n");
 }
 
 fn machine(out: &mut String, r: &Report) {

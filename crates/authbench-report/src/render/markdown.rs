@@ -7,7 +7,8 @@ use crate::model::{Column, Report, ScenarioReport, StepReport, StepResult};
 use crate::render::escape::{code, markdown as md};
 use crate::render::load_md;
 use crate::render::{
-    column_list, expectation_counts, fmt_us, latency_of, machine_lines, result_of, support_label,
+    auth_adds, column_list, expectation_counts, fmt_us, join_cells, joins_intro, latency_of,
+    machine_lines, open_failures, result_of, support_label,
 };
 
 /// Lists longer than this are cut, pointing at report.json (job summaries are capped at 1 MiB).
@@ -39,6 +40,7 @@ pub(crate) fn render(report: &Report) -> String {
         differences(&mut out, report);
         capabilities(&mut out, report);
         latency(&mut out, report);
+        joins(&mut out, report);
     }
     if let Some(load) = &report.load {
         load_md::section(&mut out, load);
@@ -375,6 +377,45 @@ fn latency(out: &mut String, r: &Report) {
         }
     }
     out.push('\n');
+}
+
+/// A media server's time to verdict per column and transport, beside the reference's; only when
+/// the run asked a media server over the wire.
+fn joins(out: &mut String, r: &Report) {
+    if r.joins.is_empty() {
+        return;
+    }
+    out.push_str("## Time to verdict at the media server\n\n");
+    let _ = writeln!(out, "{}\n", joins_intro(r, code));
+    out.push_str(
+        "| column | transport | admitted | p50 | p90 | refused | p50 | p90 | open reference | p50 \
+         | p90 | authentication adds |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
+    );
+    let mut failures: Vec<String> = Vec::new();
+    for j in &r.joins {
+        let label = md(&j.column().label());
+        let _ = write!(out, "| {label} | {} |", md(&j.transport));
+        for set in [&j.admitted, &j.refused, &j.open] {
+            for cell in join_cells(set) {
+                let _ = write!(out, " {cell} |");
+            }
+        }
+        let _ = writeln!(out, " {} |", auth_adds(j));
+        if let Some((text, first)) = open_failures(j) {
+            failures.push(match first {
+                Some(first) => format!(
+                    "- **{label}** {}: {text}; the first: {}",
+                    md(&j.transport),
+                    code(first)
+                ),
+                None => format!("- **{label}** {}: {text}", md(&j.transport)),
+            });
+        }
+    }
+    out.push('\n');
+    if !failures.is_empty() {
+        list(out, &failures);
+    }
 }
 
 fn machine(out: &mut String, r: &Report) {

@@ -10,7 +10,9 @@ pub(crate) mod markdown;
 mod svg;
 pub(crate) mod text;
 
-use crate::model::{Column, ModeLatency, Report, StepResult, Support};
+use authbench_core::duration::format_micros;
+
+use crate::model::{Column, JoinLatency, JoinSet, ModeLatency, Report, StepResult, Support};
 
 /// Formats a latency figure in microseconds with a sensible number of digits.
 pub(crate) fn fmt_us(us: f64) -> String {
@@ -21,6 +23,72 @@ pub(crate) fn fmt_us(us: f64) -> String {
     } else {
         format!("{us:.2}")
     }
+}
+
+/// The sentence under the "Time to verdict at the media server" title: what is measured, and
+/// what the reference is (or that none was given, when no entry has one). `code` sets a config
+/// key as code in the output's markup; the rest is plain text that needs no escaping.
+pub(crate) fn joins_intro(report: &Report, code: fn(&str) -> String) -> String {
+    let measured = "Time from opening the connection to the media server's verdict (join \
+                    admitted or refused) as the client saw it, closing the session not included, \
+                    per column and transport over all scenarios";
+    let referenced = report
+        .joins
+        .iter()
+        .any(|j| j.open.count > 0 || j.open_failed > 0);
+    if referenced {
+        format!(
+            "{measured}; the open reference is the same join without credentials at the same \
+             server (or a twin of it) with authentication off, and “authentication adds” is the \
+             difference of the medians (× their ratio)."
+        )
+    } else {
+        format!(
+            "{measured}; no reference given ({} in the target file: the same server with \
+             authentication off), so what authentication adds is not measured.",
+            code("media.reference")
+        )
+    }
+}
+
+/// The figures of one kind of join: how many, their median and 90th percentile (`–` when none
+/// was measured). Join times are milliseconds more often than microseconds, so they carry their
+/// unit.
+pub(crate) fn join_cells(set: &JoinSet) -> [String; 3] {
+    let (p50, p90) = match &set.summary {
+        Some(s) => (format_micros(s.p50_us), format_micros(s.p90_us)),
+        None => ("–".to_owned(), "–".to_owned()),
+    };
+    [set.count.to_string(), p50, p90]
+}
+
+/// What authentication adds to a join: `+2.5 ms (×2.00)`; `no reference given` when there was
+/// no reference for the transport; `–` when a side measured nothing.
+pub(crate) fn auth_adds(j: &JoinLatency) -> String {
+    match (j.auth_adds_p50_us, j.auth_ratio_p50) {
+        (Some(adds), Some(ratio)) => {
+            let sign = if adds < 0.0 { "-" } else { "+" };
+            format!("{sign}{} (×{ratio:.2})", format_micros(adds.abs()))
+        }
+        _ if j.open.count == 0 && j.open_failed == 0 => "no reference given".to_owned(),
+        _ => "–".to_owned(),
+    }
+}
+
+/// The reference joins that failed, in words, and the first one's decision apart (to be set as
+/// code): `("1 reference join was not admitted (it measures no join)", Some("deny(…)"))`.
+pub(crate) fn open_failures(j: &JoinLatency) -> Option<(String, Option<&str>)> {
+    (j.open_failed > 0).then(|| {
+        let text = if j.open_failed == 1 {
+            "1 reference join was not admitted (it measures no join)".to_owned()
+        } else {
+            format!(
+                "{} reference joins were not admitted (they measure no join)",
+                j.open_failed
+            )
+        };
+        (text, j.open_failure.as_deref())
+    })
 }
 
 /// The latency entry of a column, if the report has one.

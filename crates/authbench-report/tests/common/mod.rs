@@ -7,8 +7,10 @@
 use std::time::Duration;
 
 use authbench_core::Mode;
-use authbench_core::outcome::{Actual, Expected, ModeRun, ScenarioRun, StepOutcome, TargetInfo};
-use authbench_core::{Capabilities, Capability, DenyReason};
+use authbench_core::outcome::{
+    Actual, Expected, JoinTimes, ModeRun, ScenarioRun, StepOutcome, TargetInfo,
+};
+use authbench_core::{Capabilities, Capability, DenyReason, Transport};
 
 /// What each mode can express in the sample configuration.
 pub fn caps(mode: Mode) -> Capabilities {
@@ -116,6 +118,7 @@ fn mode_run(mode: Mode, steps: Vec<StepOutcome>, seed: u64) -> ModeRun {
         target: None,
         capabilities: caps(mode),
         samples: samples(seed, 400, base, tail),
+        joins: Vec::new(),
         steps,
         error: None,
     }
@@ -447,6 +450,77 @@ pub fn runs_with_target() -> Vec<ScenarioRun> {
         ],
         33,
     ));
+    runs
+}
+
+/// What the sample media target's round-trip column tested.
+pub const LAB_TESTED: &str = "rtmp://127.0.0.1:1935, whep http://127.0.0.1:8889 (media server)";
+
+/// The decision of the sample's one reference join that was not admitted.
+pub const OPEN_FAILURE: &str = "deny(server_refused): the reference answered 404 \"no stream\"";
+
+fn ms(tenths: u64) -> Duration {
+    Duration::from_micros(tenths * 100)
+}
+
+/// A round-trip run against the media server of the user's target `lab`, asked over the wire,
+/// with the joins it timed.
+pub fn lab_run(steps: Vec<StepOutcome>, seed: u64, joins: Vec<JoinTimes>) -> ModeRun {
+    ModeRun {
+        target: Some(TargetInfo {
+            name: "lab".to_owned(),
+            tested: LAB_TESTED.to_owned(),
+        }),
+        samples: samples(seed, 20, 4000.0, 1.0),
+        joins,
+        ..mode_run(Mode::Roundtrip, steps, seed)
+    }
+}
+
+/// The joins of the sample media run, over two scenarios. RTMP, pooled: 10 admitted joins of 1 to
+/// 10 ms, 3 refused of 2, 3 and 4 ms, 10 reference joins of 0.5 to 5 ms and one reference join
+/// refused. WHEP: one admitted join of 3 ms and no reference. The first scenario lists WHEP
+/// before RTMP.
+pub fn lab_joins() -> [Vec<JoinTimes>; 2] {
+    let first = vec![
+        JoinTimes {
+            admitted: vec![ms(30)],
+            ..JoinTimes::new(Transport::Whep)
+        },
+        JoinTimes {
+            admitted: (1..=5).map(|n| ms(10 * n)).collect(),
+            refused: vec![ms(20), ms(40)],
+            open: (1..=5).map(|n| ms(5 * n)).collect(),
+            ..JoinTimes::new(Transport::Rtmp)
+        },
+    ];
+    let second = vec![JoinTimes {
+        admitted: (6..=10).map(|n| ms(10 * n)).collect(),
+        refused: vec![ms(30)],
+        open: (6..=10).map(|n| ms(5 * n)).collect(),
+        open_failed: 1,
+        open_failure: Some(OPEN_FAILURE.to_owned()),
+        ..JoinTimes::new(Transport::Rtmp)
+    }];
+    [first, second]
+}
+
+/// The first two scenarios of the sample with a `roundtrip @ lab` column beside the built-in
+/// ones: a media server asked over the wire, carrying `joins` (one list per scenario).
+pub fn runs_with_media(joins: [Vec<JoinTimes>; 2]) -> Vec<ScenarioRun> {
+    let mut runs = runs();
+    runs.truncate(2);
+    for ((run, joins), seed) in runs.iter_mut().zip(joins).zip(41..) {
+        let steps = vec![step(
+            0,
+            &run.modes[0].steps[0].name,
+            run.modes[0].steps[0].line,
+            Expected::Allow,
+            allow("lab-alice"),
+            4100,
+        )];
+        run.modes.push(lab_run(steps, seed, joins));
+    }
     runs
 }
 
