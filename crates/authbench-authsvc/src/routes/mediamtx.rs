@@ -21,9 +21,9 @@ use axum::extract::State;
 use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::{OwnedAsk, decide, error, parse, peer_ip};
+use super::{OwnedAsk, decide, error, parse, peer_ip, refused};
 use crate::decide::{Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
@@ -100,16 +100,12 @@ pub(super) async fn auth(
     }
 }
 
+/// `401`: MediaMTX refuses the client on any status but 2xx.
 fn deny(shared: &Shared, refusal: Refusal) -> Response {
-    shared.stats.deny(Endpoint::MediaMtx, refusal.reason);
-    tracing::debug!(reason = %refusal.reason, detail = %refusal.detail, "mediamtx auth denied");
-    let mut body = Map::new();
-    body.insert(
-        "error".into(),
-        Value::String("authentication failed".into()),
-    );
-    if shared.options.expose_reasons {
-        body.insert("reason".into(), Value::String(refusal.reason.code().into()));
-    }
-    (StatusCode::UNAUTHORIZED, Json(Value::Object(body))).into_response()
+    refused(
+        shared,
+        Endpoint::MediaMtx,
+        StatusCode::UNAUTHORIZED,
+        &refusal,
+    )
 }

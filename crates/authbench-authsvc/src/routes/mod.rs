@@ -25,6 +25,7 @@ use serde_json::json;
 use crate::decide::{Ask, Refusal, TransportInfo};
 use crate::password::PasswordScheme;
 use crate::state::Shared;
+use crate::stats::Endpoint;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
@@ -74,6 +75,24 @@ pub(crate) fn peer_ip(extensions: &Extensions) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| {
             p.0.ip().to_canonical()
         })
+}
+
+/// A refusal counted for `endpoint` and answered with `status` and
+/// `{"error": "authentication failed"}`, plus `"reason"` when the service exposes reasons (the
+/// media servers asking read only the status).
+pub(crate) fn refused(
+    shared: &Shared,
+    endpoint: Endpoint,
+    status: StatusCode,
+    refusal: &Refusal,
+) -> Response {
+    shared.stats.deny(endpoint, refusal.reason);
+    tracing::debug!(?endpoint, reason = %refusal.reason, detail = %refusal.detail, "refused");
+    let mut body = json!({ "error": "authentication failed" });
+    if shared.options.expose_reasons {
+        body["reason"] = refusal.reason.code().into();
+    }
+    (status, axum::Json(body)).into_response()
 }
 
 /// A JSON error answer `{"error": message}`.

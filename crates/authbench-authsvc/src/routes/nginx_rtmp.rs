@@ -36,9 +36,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Extensions, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::{OwnedAsk, decide, error, peer_ip};
+use super::{OwnedAsk, decide, error, peer_ip, refused};
 use crate::decide::{Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
@@ -208,17 +208,7 @@ pub(super) async fn notify(
 
 /// `403`: nginx-rtmp drops the client on any status but 2xx and 3xx.
 fn answer_deny(shared: &Shared, refusal: Refusal) -> Response {
-    shared.stats.deny(Endpoint::NginxRtmp, refusal.reason);
-    tracing::debug!(reason = %refusal.reason, detail = %refusal.detail, "nginx-rtmp notification refused");
-    let mut body = Map::new();
-    body.insert(
-        "error".into(),
-        Value::String("authentication failed".into()),
-    );
-    if shared.options.expose_reasons {
-        body.insert("reason".into(), Value::String(refusal.reason.code().into()));
-    }
-    (StatusCode::FORBIDDEN, Json(Value::Object(body))).into_response()
+    refused(shared, Endpoint::NginxRtmp, StatusCode::FORBIDDEN, &refusal)
 }
 
 #[cfg(test)]
