@@ -2,7 +2,9 @@
 //! `/mediamtx/auth`): after [`Lockout::max_failures`] wrong passwords or unknown user names for
 //! one (client address, user name) pair within [`Lockout::window`], further attempts for that pair
 //! are refused without checking the password until the window that began with the first of those
-//! failures is over. A correct password clears the pair's count.
+//! failures is over. A correct password clears the pair's count. An attempt is counted as a
+//! failure when it starts, in the same step as the lockout check, so concurrent guesses cannot
+//! outrun the count while their passwords are being checked.
 //!
 //! The client address is the TCP peer. Behind a media server that is the media server itself,
 //! so the lockout is then in effect per user name (MediaMTX's `ip` field is not used: anyone who
@@ -75,39 +77,26 @@ impl Attempts {
         now.saturating_sub(entry.since) < policy.window
     }
 
-    /// Whether attempts for this pair are refused now.
-    pub(crate) fn is_locked(&self, peer: IpAddr, user: &str, now: Duration) -> bool {
+    /// Starts a password attempt for this pair. `false`: the pair is locked out, refuse it
+    /// without checking the password. `true`: go on; the attempt is already counted as a
+    /// failure — in the same step as the check, so a burst of concurrent guesses cannot all pass
+    /// the check before any is counted — and a correct password clears the count
+    /// ([`Attempts::succeeded`]).
+    pub(crate) fn begin(&self, peer: IpAddr, user: &str, now: Duration) -> bool {
         let Some(policy) = &self.policy else {
-            return false;
+            return true;
         };
-        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        match table.get(&(peer, user.to_owned())) {
-            Some(e) => Self::live(policy, e, now) && e.failures >= policy.max_failures.get(),
-            // A full table of live lockouts cannot record this pair: refuse it (fail closed).
-            None => {
-                table.len() >= self.capacity
-                    && table.values().all(|e| {
-                        Self::live(policy, e, now) && e.failures >= policy.max_failures.get()
-                    })
-            }
-        }
-    }
-
-    /// Counts a wrong password or unknown user name for this pair.
-    pub(crate) fn failed(&self, peer: IpAddr, user: &str, now: Duration) {
-        let Some(policy) = &self.policy else {
-            return;
-        };
+        let max = policy.max_failures.get();
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (peer, user.to_owned());
         if !table.contains_key(&key) && table.len() >= self.capacity {
             table.retain(|_, e| Self::live(policy, e, now));
             if table.len() >= self.capacity {
-                let max = policy.max_failures.get();
                 table.retain(|_, e| e.failures >= max);
             }
             if table.len() >= self.capacity {
-                return;
+                // Every entry is a live lockout: this pair cannot be counted, so it is refused.
+                return false;
             }
         }
         let entry = table.entry(key).or_insert(Entry {
@@ -120,7 +109,11 @@ impl Attempts {
                 failures: 0,
             };
         }
-        entry.failures = entry.failures.saturating_add(1);
+        if entry.failures >= max {
+            return false;
+        }
+        entry.failures += 1;
+        true
     }
 
     /// A correct password: the pair starts afresh.
@@ -157,46 +150,60 @@ mod tests {
     fn locks_after_n_failures_per_pair_until_the_window_ends() {
         let a = Attempts::new(policy(3, 60));
         for t in 0..3 {
-            assert!(!a.is_locked(A, "alice", at(t)));
-            a.failed(A, "alice", at(t));
+            assert!(a.begin(A, "alice", at(t)), "attempt {t}");
         }
-        assert!(a.is_locked(A, "alice", at(3)));
-        assert!(!a.is_locked(B, "alice", at(3)), "another address");
-        assert!(!a.is_locked(A, "bob", at(3)), "another user");
-        assert!(a.is_locked(A, "alice", at(59)));
-        assert!(!a.is_locked(A, "alice", at(60)), "the window is over");
-        // A new window starts with the next failure.
-        a.failed(A, "alice", at(61));
-        assert!(!a.is_locked(A, "alice", at(61)));
+        assert!(!a.begin(A, "alice", at(3)));
+        assert!(a.begin(B, "alice", at(3)), "another address");
+        assert!(a.begin(A, "bob", at(3)), "another user");
+        assert!(!a.begin(A, "alice", at(59)));
+        // The window that began with the first failure is over: a new one starts.
+        assert!(a.begin(A, "alice", at(60)));
+        assert!(a.begin(A, "alice", at(61)));
     }
 
     #[test]
     fn success_clears_the_count_and_no_policy_never_locks() {
         let a = Attempts::new(policy(2, 60));
-        a.failed(A, "alice", at(0));
+        assert!(a.begin(A, "alice", at(0)));
         a.succeeded(A, "alice");
-        a.failed(A, "alice", at(1));
-        assert!(!a.is_locked(A, "alice", at(1)));
+        assert!(a.begin(A, "alice", at(1)));
+        assert!(a.begin(A, "alice", at(1)));
+        assert!(!a.begin(A, "alice", at(1)));
         let off = Attempts::new(None);
         for t in 0..100 {
-            off.failed(A, "alice", at(t));
+            assert!(off.begin(A, "alice", at(t)));
         }
-        assert!(!off.is_locked(A, "alice", at(100)));
+    }
+
+    #[test]
+    fn concurrent_attempts_cannot_pass_the_check_before_being_counted() {
+        let a = std::sync::Arc::new(Attempts::new(policy(10, 60)));
+        let admitted: usize = (0..8)
+            .map(|_| {
+                let a = a.clone();
+                std::thread::spawn(move || (0..50).filter(|_| a.begin(A, "alice", at(0))).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .sum();
+        assert_eq!(
+            admitted, 10,
+            "exactly max_failures guesses get a password check"
+        );
     }
 
     #[test]
     fn a_full_table_evicts_what_it_can_and_otherwise_fails_closed() {
         let a = Attempts::with_capacity(policy(1, 60), 2);
-        a.failed(A, "u1", at(0));
-        a.failed(A, "u2", at(0));
-        // Both live lockouts: a third pair cannot be recorded, so it is refused.
-        assert!(a.is_locked(A, "u3", at(1)));
-        a.failed(A, "u3", at(1));
-        assert!(a.is_locked(A, "u1", at(1)), "live lockouts are kept");
+        assert!(a.begin(A, "u1", at(0)));
+        assert!(a.begin(A, "u2", at(0)));
+        // Both live lockouts: a third pair cannot be counted, so it is refused.
+        assert!(!a.begin(A, "u3", at(1)));
+        assert!(!a.begin(A, "u1", at(1)), "live lockouts are kept");
         // Once the windows are over there is room again.
-        assert!(!a.is_locked(A, "u3", at(60)));
-        a.failed(A, "u3", at(60));
-        assert!(a.is_locked(A, "u3", at(60)));
-        assert!(!a.is_locked(A, "u1", at(60)));
+        assert!(a.begin(A, "u3", at(60)));
+        assert!(!a.begin(A, "u3", at(60)));
+        assert!(a.begin(A, "u1", at(60)));
     }
 }
