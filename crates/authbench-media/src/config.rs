@@ -28,6 +28,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
 /// The placeholder in a WHIP / WHEP URL template replaced by the request's stream path.
 pub const STREAM_PLACEHOLDER: &str = "{stream}";
+/// The placeholder in a WHIP / WHEP URL template replaced by the stream path up to its last
+/// segment (`live/room1` of `live/room1/cam1`; empty for a one-segment path).
+pub const APP_PLACEHOLDER: &str = "{app}";
+/// The placeholder in a WHIP / WHEP URL template replaced by the stream path's last segment
+/// (`cam1` of `live/room1/cam1`).
+pub const NAME_PLACEHOLDER: &str = "{name}";
+/// The placeholder in a WHIP / WHEP URL template's query replaced by the credential query
+/// (`username=u&password=p` or `token=t`, with the configured [`QueryNames`]; empty without
+/// credentials).
+pub const CREDENTIALS_PLACEHOLDER: &str = "{credentials}";
 
 /// What the clients of this media server present, and so what the probe sends for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,6 +75,58 @@ pub enum RtmpCredentials {
     Connect,
 }
 
+/// The query argument names the probe writes the credentials under: in the RTMP query (either
+/// placement), in the RTSP URL (`token` only) and in a WHIP / WHEP template's `{credentials}`.
+/// Each defaults to the name `authbench_core::connect` and authbench's hook services read.
+/// MediaMTX reads `user`, `pass` and (with its JWT method) `jwt`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct QueryNames {
+    /// The user name's argument (default `username`).
+    pub user: String,
+    /// The password's argument (default `password`).
+    pub password: String,
+    /// The token's argument (default `token`).
+    pub token: String,
+}
+
+impl Default for QueryNames {
+    fn default() -> Self {
+        QueryNames {
+            user: "username".into(),
+            password: "password".into(),
+            token: "token".into(),
+        }
+    }
+}
+
+/// The keys the probe writes the credentials under in an SRT access-control streamid
+/// (`#!::r=…,m=…,KEY=VALUE`). Each defaults to the key `authbench_core::connect::srt` reads.
+/// MediaMTX reads `u` for the user and `s` (the standard "session" key) for the password or
+/// token, and refuses a streamid with a key it does not know, such as `p`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamidKeys {
+    /// The user name's key (default `u`).
+    pub user: String,
+    /// The password's key (default `p`).
+    pub password: String,
+    /// The token's key (default `s`).
+    pub token: String,
+}
+
+impl Default for StreamidKeys {
+    fn default() -> Self {
+        StreamidKeys {
+            user: "u".into(),
+            password: "p".into(),
+            token: "s".into(),
+        }
+    }
+}
+
 /// The `media:` section. At least one transport endpoint must be given. `Debug` shows endpoints
 /// through [`authbench_core::redact::url`], so a credential written into one never reaches a log.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -95,6 +157,13 @@ pub struct MediaConfig {
     /// Where the RTMP probe puts the credential query (default `stream`, ffmpeg's habit).
     #[serde(default)]
     pub rtmp_credentials: RtmpCredentials,
+    /// The query argument names of the credentials (RTMP query, RTSP URL, WHIP / WHEP
+    /// `{credentials}`); default `username`, `password`, `token`.
+    #[serde(default)]
+    pub query_names: QueryNames,
+    /// The SRT streamid keys of the credentials; default `u`, `p`, `s`.
+    #[serde(default)]
+    pub streamid_keys: StreamidKeys,
     /// The same server, or a twin of it, with authentication off: each join decided is made
     /// again there without credentials, so a report shows what authentication adds to it.
     #[serde(default)]
@@ -164,6 +233,8 @@ impl fmt::Debug for MediaConfig {
             .field("present", &self.present)
             .field("timeout", &self.timeout)
             .field("rtmp_credentials", &self.rtmp_credentials)
+            .field("query_names", &self.query_names)
+            .field("streamid_keys", &self.streamid_keys)
             .field("reference", &self.reference)
             .finish()
     }
@@ -185,6 +256,14 @@ pub enum MediaConfigError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A credential name in `query_names` or `streamid_keys` cannot be written where it goes.
+    #[error("media.{key}: {problem}")]
+    BadName {
+        /// The config key (`query_names.user`, `streamid_keys.password`, …).
+        key: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The timeout is zero or longer than [`MAX_TIMEOUT`].
     #[error("media.timeout: must be more than 0s and at most 300s")]
     BadTimeout,
@@ -202,6 +281,8 @@ impl MediaConfig {
             present,
             timeout: None,
             rtmp_credentials: RtmpCredentials::default(),
+            query_names: QueryNames::default(),
+            streamid_keys: StreamidKeys::default(),
             reference: None,
         }
     }
@@ -248,6 +329,18 @@ impl MediaConfig {
         self
     }
 
+    /// Sets the query argument names of the credentials.
+    pub fn with_query_names(mut self, names: QueryNames) -> Self {
+        self.query_names = names;
+        self
+    }
+
+    /// Sets the SRT streamid keys of the credentials.
+    pub fn with_streamid_keys(mut self, keys: StreamidKeys) -> Self {
+        self.streamid_keys = keys;
+        self
+    }
+
     /// Sets the reference: the same server (or a twin) with authentication off.
     pub fn with_reference(mut self, reference: Reference) -> Self {
         self.reference = Some(reference);
@@ -284,6 +377,8 @@ impl MediaConfig {
         if timeout.is_zero() || timeout > MAX_TIMEOUT {
             return Err(MediaConfigError::BadTimeout);
         }
+        check_query_names(&self.query_names)?;
+        check_streamid_keys(&self.streamid_keys)?;
         for t in Transport::ALL {
             if let Some(endpoint) = self.endpoint(t) {
                 check_endpoint(t, endpoint).map_err(|problem| MediaConfigError::BadEndpoint {
@@ -334,6 +429,86 @@ fn reference_key(transport: Transport) -> &'static str {
     }
 }
 
+/// Checks the query argument names: non-empty, only unreserved URL characters (RFC 3986: letters,
+/// digits, `-` `.` `_` `~`, so a name is written as is), and the user's differs from the
+/// password's (a token may share the password's name: servers that take a token as a password).
+fn check_query_names(names: &QueryNames) -> Result<(), MediaConfigError> {
+    let bad = |key, problem: String| MediaConfigError::BadName { key, problem };
+    for (key, name) in [
+        ("query_names.user", &names.user),
+        ("query_names.password", &names.password),
+        ("query_names.token", &names.token),
+    ] {
+        if name.is_empty() {
+            return Err(bad(key, "empty".into()));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
+        {
+            return Err(bad(
+                key,
+                format!(
+                    "`{}` holds {c:?}: only letters, digits, `-`, `.`, `_` and `~` are written as is in a query",
+                    name.escape_debug()
+                ),
+            ));
+        }
+    }
+    if names.user == names.password {
+        return Err(bad(
+            "query_names.password",
+            format!("`{}` is also the user name's argument", names.password),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the streamid keys: non-empty, none of `,` `=` `#` `:`, whitespace or control
+/// characters (they would break the `#!::k=v,…` form), not `r` or `m` (the probe writes the
+/// path and mode there), and the user's differs from the password's (a token may share the
+/// password's key).
+fn check_streamid_keys(keys: &StreamidKeys) -> Result<(), MediaConfigError> {
+    let bad = |key, problem: String| MediaConfigError::BadName { key, problem };
+    for (key, name) in [
+        ("streamid_keys.user", &keys.user),
+        ("streamid_keys.password", &keys.password),
+        ("streamid_keys.token", &keys.token),
+    ] {
+        if name.is_empty() {
+            return Err(bad(key, "empty".into()));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| matches!(c, ',' | '=' | '#' | ':') || c.is_whitespace() || c.is_control())
+        {
+            return Err(bad(
+                key,
+                format!(
+                    "`{}` holds {c:?}, which an SRT access-control streamid (`#!::k=v,…`) cannot carry in a key",
+                    name.escape_debug()
+                ),
+            ));
+        }
+        if matches!(name.as_str(), "r" | "m") {
+            return Err(bad(
+                key,
+                format!(
+                    "`{name}` is the streamid's {} key",
+                    if name == "r" { "resource" } else { "mode" }
+                ),
+            ));
+        }
+    }
+    if keys.user == keys.password {
+        return Err(bad(
+            "streamid_keys.password",
+            format!("`{}` is also the user name's key", keys.password),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks one endpoint's shape: the scheme its transport speaks, a host, and for the stream-style
 /// endpoints nothing after `host:port` (the request's path is appended there).
 fn check_endpoint(transport: Transport, endpoint: &str) -> Result<(), String> {
@@ -361,9 +536,7 @@ fn check_endpoint(transport: Transport, endpoint: &str) -> Result<(), String> {
     }
     match transport {
         Transport::Whip | Transport::Whep => {
-            if !endpoint.contains(STREAM_PLACEHOLDER) {
-                return Err(format!("the template has no {STREAM_PLACEHOLDER}"));
-            }
+            crate::template::check(endpoint)?;
         }
         _ => {
             if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
@@ -491,6 +664,157 @@ mod tests {
         assert!(err.contains("present"), "{err}");
         let err = parse("rtmp: rtmp://h:1\npresent: token\ntimeout: soon\n").expect_err("duration");
         assert!(err.contains("soon"), "{err}");
+    }
+
+    #[test]
+    fn the_documented_names_parse_each_defaulting_on_its_own() {
+        let c = parse(
+            "rtmp: rtmp://127.0.0.1:1935\n\
+             present: password\n\
+             query_names: {user: user, password: pass, token: jwt}\n\
+             streamid_keys: {user: u, password: s, token: s}\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.query_names,
+            QueryNames {
+                user: "user".into(),
+                password: "pass".into(),
+                token: "jwt".into()
+            }
+        );
+        assert_eq!(
+            c.streamid_keys,
+            StreamidKeys {
+                user: "u".into(),
+                password: "s".into(),
+                token: "s".into()
+            }
+        );
+        assert_eq!(c.validate(), Ok(()));
+        let c =
+            parse("srt: srt://h:1\npresent: token\nstreamid_keys: {password: s}\n").expect("valid");
+        assert_eq!(
+            (
+                c.streamid_keys.user.as_str(),
+                c.streamid_keys.password.as_str()
+            ),
+            ("u", "s")
+        );
+        assert_eq!(c.streamid_keys.token, "s");
+        assert_eq!(c.query_names, QueryNames::default());
+        let err =
+            parse("rtmp: rtmp://h:1\npresent: token\nquery_names: {usr: x}\n").expect_err("typo");
+        assert!(err.contains("usr"), "{err}");
+    }
+
+    #[test]
+    fn names_are_checked_and_the_error_names_the_key() {
+        let with = |q: QueryNames, k: StreamidKeys| {
+            MediaConfig::new(Present::Password)
+                .with_rtmp("rtmp://127.0.0.1:1935")
+                .with_query_names(q)
+                .with_streamid_keys(k)
+                .validate()
+                .err()
+                .map(|e| e.to_string())
+        };
+        let q = |user: &str, password: &str, token: &str| QueryNames {
+            user: user.into(),
+            password: password.into(),
+            token: token.into(),
+        };
+        let k = |user: &str, password: &str, token: &str| StreamidKeys {
+            user: user.into(),
+            password: password.into(),
+            token: token.into(),
+        };
+        let dq = QueryNames::default;
+        let dk = StreamidKeys::default;
+        assert_eq!(with(q("user", "pass", "pass"), k("u", "s", "s")), None);
+        assert_eq!(
+            with(q("", "pass", "jwt"), dk()).as_deref(),
+            Some("media.query_names.user: empty")
+        );
+        assert_eq!(
+            with(q("user", "pa ss", "jwt"), dk()).as_deref(),
+            Some(
+                "media.query_names.password: `pa ss` holds ' ': only letters, digits, `-`, `.`, `_` and `~` are written as is in a query"
+            )
+        );
+        assert!(
+            with(q("user", "pass", "j&wt"), dk())
+                .is_some_and(|e| e.starts_with("media.query_names.token: `j&wt` holds '&'"))
+        );
+        assert_eq!(
+            with(q("id", "id", "t"), dk()).as_deref(),
+            Some("media.query_names.password: `id` is also the user name's argument")
+        );
+        assert_eq!(
+            with(dq(), k("u", "", "s")).as_deref(),
+            Some("media.streamid_keys.password: empty")
+        );
+        for bad in ["a,b", "a=b", "#", "a:b", "a b", "a\tb"] {
+            let e = with(dq(), k(bad, "s", "s")).expect("refused");
+            assert!(e.starts_with("media.streamid_keys.user: `"), "{bad}: {e}");
+        }
+        assert_eq!(
+            with(dq(), k("u", "s", "r")).as_deref(),
+            Some("media.streamid_keys.token: `r` is the streamid's resource key")
+        );
+        assert_eq!(
+            with(dq(), k("m", "s", "s")).as_deref(),
+            Some("media.streamid_keys.user: `m` is the streamid's mode key")
+        );
+        assert_eq!(
+            with(dq(), k("s", "s", "t")).as_deref(),
+            Some("media.streamid_keys.password: `s` is also the user name's key")
+        );
+    }
+
+    #[test]
+    fn whip_templates_take_app_name_and_credentials_and_refuse_unknown_placeholders() {
+        let check = |t: &str| {
+            MediaConfig::new(Present::Password)
+                .with_whip(t)
+                .validate()
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(check("https://h/{app}/whip/endpoint/{name}"), None);
+        assert_eq!(
+            check("http://h:1985/rtc/v1/whip/?app={app}&stream={name}&{credentials}"),
+            None
+        );
+        assert_eq!(
+            check("http://h/{app}/{nme}/whip").as_deref(),
+            Some(
+                "media.whip: unknown placeholder `{nme}` (known: {stream}, {app}, {name}, {credentials})"
+            )
+        );
+        assert_eq!(
+            check("http://h/{app}/whip").as_deref(),
+            Some("media.whip: the template has neither {stream} nor {name}")
+        );
+        assert_eq!(
+            check("http://h/{credentials}/{stream}").as_deref(),
+            Some("media.whip: {credentials} belongs in the query (after `?`), never in the path")
+        );
+        let reference = MediaConfig::new(Present::Password)
+            .with_whep("http://h/{stream}/whep")
+            .with_reference(Reference {
+                whep: Some("http://h2/{streem}/whep".into()),
+                ..Reference::default()
+            })
+            .validate()
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            reference.as_deref(),
+            Some(
+                "media.reference.whep: unknown placeholder `{streem}` (known: {stream}, {app}, {name}, {credentials})"
+            )
+        );
     }
 
     #[test]

@@ -58,6 +58,7 @@ mod config;
 mod rtmp;
 mod rtsp;
 mod srt;
+mod template;
 mod whip;
 
 use std::future::Future;
@@ -74,8 +75,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::task::JoinHandle;
 
 pub use config::{
-    DEFAULT_TIMEOUT, MAX_TIMEOUT, MediaConfig, MediaConfigError, Present, Reference,
-    RtmpCredentials, STREAM_PLACEHOLDER,
+    APP_PLACEHOLDER, CREDENTIALS_PLACEHOLDER, DEFAULT_TIMEOUT, MAX_TIMEOUT, MediaConfig,
+    MediaConfigError, NAME_PLACEHOLDER, Present, QueryNames, Reference, RtmpCredentials,
+    STREAM_PLACEHOLDER, StreamidKeys,
 };
 
 /// The mode name of the media probe.
@@ -192,21 +194,17 @@ impl MediaAuthenticator {
 
     async fn dispatch(&self, req: &AuthRequest, endpoint: &str) -> Probed {
         let timeout = self.timeout;
-        let present = self.config.present;
+        let c = &self.config;
+        let (present, names) = (c.present, &c.query_names);
         match req.transport {
             Transport::Rtmp => {
-                rtmp::probe(
-                    endpoint,
-                    req,
-                    present,
-                    self.config.rtmp_credentials,
-                    timeout,
-                )
-                .await
+                rtmp::probe(endpoint, req, present, c.rtmp_credentials, names, timeout).await
             }
-            Transport::Rtsp => rtsp::probe(endpoint, req, present, timeout).await,
-            Transport::Whip | Transport::Whep => whip::probe(endpoint, req, present, timeout).await,
-            Transport::Srt => srt::probe(endpoint, req, present, timeout).await,
+            Transport::Rtsp => rtsp::probe(endpoint, req, present, names, timeout).await,
+            Transport::Whip | Transport::Whep => {
+                whip::probe(endpoint, req, present, names, timeout).await
+            }
+            Transport::Srt => srt::probe(endpoint, req, present, &c.streamid_keys, timeout).await,
         }
     }
 
@@ -304,27 +302,28 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The credential query a client of this server sends (`username=u&password=p` or `token=t`,
-/// values percent-encoded; the names are the ones `authbench_core::connect` reads), or `None`
-/// when the request carries nothing of the `present` kind. Contains secrets: never log it.
-pub fn credential_query(req: &AuthRequest, present: Present) -> Option<String> {
+/// The credential query a client of this server sends (`username=u&password=p` or `token=t`
+/// under the default [`QueryNames`], the names `authbench_core::connect` reads; values
+/// percent-encoded), or `None` when the request carries nothing of the `present` kind. Contains
+/// secrets: never log it.
+pub fn credential_query(req: &AuthRequest, present: Present, names: &QueryNames) -> Option<String> {
     let enc = |v: &str| utf8_percent_encode(v, QUERY_VALUE).to_string();
     let c = &req.credentials;
     match present {
         Present::Password => {
             let mut pairs = Vec::new();
             if let Some(user) = &c.username {
-                pairs.push(format!("username={}", enc(user)));
+                pairs.push(format!("{}={}", names.user, enc(user)));
             }
             if let Some(password) = &c.password {
-                pairs.push(format!("password={}", enc(password.expose())));
+                pairs.push(format!("{}={}", names.password, enc(password.expose())));
             }
             (!pairs.is_empty()).then(|| pairs.join("&"))
         }
         Present::Token => c
             .token
             .as_ref()
-            .map(|t| format!("token={}", enc(t.expose()))),
+            .map(|t| format!("{}={}", names.token, enc(t.expose()))),
     }
 }
 
@@ -415,17 +414,38 @@ mod tests {
         let mut c = Credentials::user_password("al ice", "p&ss=1");
         c.token = Some("t.o.k".into());
         let r = req(c);
+        let names = QueryNames::default();
         assert_eq!(
-            credential_query(&r, Present::Password).as_deref(),
+            credential_query(&r, Present::Password, &names).as_deref(),
             Some("username=al%20ice&password=p%26ss%3D1")
         );
         assert_eq!(
-            credential_query(&r, Present::Token).as_deref(),
+            credential_query(&r, Present::Token, &names).as_deref(),
             Some("token=t.o.k")
         );
         assert_eq!(
-            credential_query(&req(Credentials::none()), Present::Token),
+            credential_query(&req(Credentials::none()), Present::Token, &names),
             None
+        );
+    }
+
+    #[test]
+    fn the_credential_query_uses_the_configured_names() {
+        let mut c = Credentials::user_password("alice", "pw");
+        c.token = Some("e.y.J".into());
+        let r = req(c);
+        let mediamtx = QueryNames {
+            user: "user".into(),
+            password: "pass".into(),
+            token: "jwt".into(),
+        };
+        assert_eq!(
+            credential_query(&r, Present::Password, &mediamtx).as_deref(),
+            Some("user=alice&pass=pw")
+        );
+        assert_eq!(
+            credential_query(&r, Present::Token, &mediamtx).as_deref(),
+            Some("jwt=e.y.J")
         );
     }
 

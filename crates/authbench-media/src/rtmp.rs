@@ -7,7 +7,9 @@
 //! connection closed after `connect` was sent. After an allow the stream is deleted
 //! (`FCUnpublish`, `deleteStream`) and the connection closed.
 //!
-//! Where the credentials go follows [`RtmpCredentials`]: ffmpeg's habit by default.
+//! Where the credentials go follows [`RtmpCredentials`]: ffmpeg's habit by default. The query's
+//! argument names are the config's [`QueryNames`] (`username`, `password`, `token` by default;
+//! `user`, `pass`, `jwt` for MediaMTX).
 
 mod chunk;
 
@@ -24,7 +26,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::Instant;
 
 use crate::amf0::{self, Value};
-use crate::{CLEANUP_TIMEOUT, Close, Present, Probed, RtmpCredentials};
+use crate::{CLEANUP_TIMEOUT, Close, Present, Probed, QueryNames, RtmpCredentials};
 use chunk::{ChunkError, ChunkReader, be_u32, encode_message, kind};
 
 /// The port RTMP servers listen on when the endpoint names none.
@@ -121,9 +123,10 @@ pub(crate) async fn probe(
     req: &AuthRequest,
     present: Present,
     place: RtmpCredentials,
+    names: &QueryNames,
     timeout: Duration,
 ) -> Probed {
-    let query = crate::credential_query(req, present);
+    let query = crate::credential_query(req, present, names);
     let params = match connect_params(endpoint, &req.path, query.as_deref(), place) {
         Ok(p) => p,
         Err(e) => return Decision::deny(DenyReason::BackendUnavailable, e).into(),

@@ -9,8 +9,9 @@
 //!   when both are offered; other schemes and algorithms are not spoken, and a challenge made
 //!   only of them is a `backend_protocol_error` (the probe could not present anything).
 //! * `present: password` answers with the request's user name and password.
-//! * `present: token`: the token goes in the request URL as `?token=…` (MediaMTX's documented form,
-//!   and a query key `authbench_core::connect` reads), and a challenge is answered with the token
+//! * `present: token`: the token goes in the request URL as `?token=…` (under the config's
+//!   `query_names.token`: `token`, a key `authbench_core::connect` reads, by default; `jwt` is
+//!   what MediaMTX's JWT method reads), and a challenge is answered with the token
 //!   as the password and the request's user name (or `token` when it has none), the form of
 //!   servers that take "a JWT as the password with any user".
 //!
@@ -36,7 +37,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
-use crate::{ANONYMOUS, CLEANUP_TIMEOUT, Close, Present, Probed, principal, refused, sanitize};
+use crate::{
+    ANONYMOUS, CLEANUP_TIMEOUT, Close, Present, Probed, QueryNames, principal, refused, sanitize,
+};
 
 /// Longest reply header block accepted (status line and headers), in bytes.
 pub(crate) const MAX_HEAD_LEN: usize = 16 * 1024;
@@ -86,10 +89,11 @@ pub(crate) async fn probe(
     endpoint: &str,
     req: &AuthRequest,
     present: Present,
+    names: &QueryNames,
     timeout: Duration,
 ) -> Probed {
     let deadline = Instant::now() + timeout;
-    match run(endpoint, req, present, timeout, deadline).await {
+    match run(endpoint, req, present, names, timeout, deadline).await {
         Ok(probed) => probed,
         Err(decision) => decision.into(),
     }
@@ -99,6 +103,7 @@ async fn run(
     endpoint: &str,
     req: &AuthRequest,
     present: Present,
+    names: &QueryNames,
     timeout: Duration,
     deadline: Instant,
 ) -> Result<Probed, Decision> {
@@ -115,7 +120,7 @@ async fn run(
     if present == Present::Token
         && let Some(token) = &req.credentials.token
     {
-        uri.push_str("?token=");
+        let _ = write!(uri, "?{}=", names.token);
         uri.extend(utf8_percent_encode(token.expose(), crate::QUERY_VALUE));
     }
     let fail = |f: Failure| f.decision(req, method, &target, timeout);

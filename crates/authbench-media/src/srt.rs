@@ -14,12 +14,14 @@
 //!    `server_refused` with the code and its name. After an allow the probe sends `SHUTDOWN`.
 //!
 //! The streamid is SRT's access-control form, built so that `authbench_core::connect::srt` reads
-//! back the request's path, action and credentials: `#!::r=PATH,m=publish|request` plus, with
-//! `present: password`, `u=USER,p=PASSWORD`, and with `present: token`, `s=TOKEN` (the key the
-//! SRT access-control document calls the session id). A value holding `,` cannot be written in
-//! that form, and a streamid over 512 bytes is more than SRT carries: both are
-//! `malformed_credentials`, and nothing is sent. MediaMTX reads the *password* from `s=` in this
-//! form (and takes a token as a password), so with MediaMTX `present: token` works as is.
+//! back the request's path, action and credentials by default: `#!::r=PATH,m=publish|request`
+//! plus, with `present: password`, `u=USER,p=PASSWORD`, and with `present: token`, `s=TOKEN` (the
+//! key the SRT access-control document calls the session id). The credential keys are the
+//! config's [`StreamidKeys`](crate::StreamidKeys): MediaMTX reads the user from `u` and the
+//! *password* from `s` (and takes a token as a password), and refuses a streamid with any key it
+//! does not know, such as `p`; so for MediaMTX `streamid_keys: {password: s}`. A value holding `,`
+//! cannot be written in that form, and a streamid over 512 bytes is more than SRT carries: both
+//! are `malformed_credentials`, and nothing is sent.
 //!
 //! UDP is lossy, so the current handshake packet is sent again every [`RETRANSMIT_INTERVAL`]
 //! until an answer or the deadline (as libsrt's caller does). Datagrams are read into a
@@ -41,7 +43,7 @@ use authbench_core::{Action, AuthRequest, Decision, DenyReason};
 use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
 
-use crate::{Present, Probed, principal, refused};
+use crate::{Present, Probed, StreamidKeys, principal, refused};
 
 /// How often an unanswered handshake packet is sent again.
 pub(crate) const RETRANSMIT_INTERVAL: Duration = Duration::from_millis(250);
@@ -79,12 +81,13 @@ pub(crate) async fn probe(
     endpoint: &str,
     req: &AuthRequest,
     present: Present,
+    keys: &StreamidKeys,
     timeout: Duration,
 ) -> Probed {
     let deadline = Instant::now() + timeout;
     // The one shutdown datagram after an allow is sent at once, never waited on: nothing to close
     // later.
-    match run(endpoint, req, present, timeout, deadline).await {
+    match run(endpoint, req, present, keys, timeout, deadline).await {
         Ok(decision) | Err(decision) => decision.into(),
     }
 }
@@ -93,10 +96,11 @@ async fn run(
     endpoint: &str,
     req: &AuthRequest,
     present: Present,
+    keys: &StreamidKeys,
     timeout: Duration,
     deadline: Instant,
 ) -> Result<Decision, Decision> {
-    let streamid = streamid(req, present)?;
+    let streamid = streamid(req, present, keys)?;
     let (host, port) = parse_endpoint(endpoint)?;
     let shown = if host.contains(':') {
         format!("[{host}]:{port}")
@@ -240,7 +244,11 @@ fn parse_endpoint(endpoint: &str) -> Result<(String, u16), Decision> {
 }
 
 /// The streamid for `req` (see the module docs). Contains secrets: never log it.
-pub(crate) fn streamid(req: &AuthRequest, present: Present) -> Result<String, Decision> {
+pub(crate) fn streamid(
+    req: &AuthRequest,
+    present: Present,
+    keys: &StreamidKeys,
+) -> Result<String, Decision> {
     let malformed = |what: &str| {
         Decision::deny(
             DenyReason::MalformedCredentials,
@@ -269,15 +277,15 @@ pub(crate) fn streamid(req: &AuthRequest, present: Present) -> Result<String, De
     match present {
         Present::Password => {
             if let Some(user) = &c.username {
-                add("u", user, "user name")?;
+                add(&keys.user, user, "user name")?;
             }
             if let Some(password) = &c.password {
-                add("p", password.expose(), "password")?;
+                add(&keys.password, password.expose(), "password")?;
             }
         }
         Present::Token => {
             if let Some(token) = &c.token {
-                add("s", token.expose(), "token")?;
+                add(&keys.token, token.expose(), "token")?;
             }
         }
     }

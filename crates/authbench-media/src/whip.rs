@@ -3,12 +3,16 @@
 //!
 //! The probe POSTs a minimal valid offer (`application/sdp`; audio and video, `sendonly` for
 //! WHIP and `recvonly` for WHEP, no ICE candidates, so no media packet is ever sent) to the
-//! endpoint template with `{stream}` replaced by the request's stream path. The offer's direction
-//! follows the transport: WHIP publishes and WHEP plays, whatever the request's action says.
+//! endpoint template filled in for the request (`{stream}`, `{app}`, `{name}`, `{credentials}`:
+//! see [`crate::template`]). The offer's direction follows the transport: WHIP publishes and
+//! WHEP plays, whatever the request's action says.
 //!
 //! Credentials: `present: token` sends `Authorization: Bearer <token>` (RFC 9725 §4.5);
 //! `present: password` sends `Authorization: Basic` with the user name and password (what
-//! MediaMTX and similar servers accept). A request with neither sends no `Authorization`.
+//! MediaMTX and similar servers accept). A request with neither sends no `Authorization`. A
+//! template with `{credentials}` also carries them in the URL's query (for servers whose hooks
+//! see only the URL, such as SRS); `Authorization` is sent all the same. The filled-in URL is
+//! never shown: details and logs name the endpoint's origin only.
 //!
 //! Verdicts:
 //!
@@ -40,7 +44,6 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue, LOCATION};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
@@ -49,41 +52,37 @@ use tokio_rustls::rustls::crypto::aws_lc_rs;
 use tokio_rustls::rustls::pki_types::ServerName;
 use url::{Host, Url};
 
-use crate::{CLEANUP_TIMEOUT, Close, Present, Probed};
+use crate::{CLEANUP_TIMEOUT, Close, Present, Probed, QueryNames};
 
 /// Longest answer body read (an SDP answer is a few KiB), and the bound on the header block.
 pub const MAX_BODY_LEN: usize = 64 * 1024;
 /// Most of a refusal's body shown in the detail.
 const SHOWN_BODY_LEN: usize = 160;
 
-/// Characters escaped in the stream path put into the template (path characters stay).
-const PATH: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
 /// Asks the WHIP or WHEP endpoint (`endpoint` is the template) whether `req` may publish or play.
 pub(crate) async fn probe(
     endpoint: &str,
     req: &AuthRequest,
     present: Present,
+    names: &QueryNames,
     timeout: Duration,
 ) -> Probed {
     let name = req.transport.as_str();
-    let path = utf8_percent_encode(req.path.as_str(), PATH).to_string();
-    let url = match Url::parse(&endpoint.replace(crate::STREAM_PLACEHOLDER, &path)) {
-        Ok(u) => u,
-        Err(e) => {
+    // Holds the credentials with `{credentials}`: only the parse error's kind is ever shown.
+    let filled = crate::template::expand(endpoint, req, present, names);
+    let url = match filled.map(|u| Url::parse(&u)) {
+        Ok(Ok(u)) => u,
+        Ok(Err(e)) => {
             return Decision::deny(
                 DenyReason::BackendUnavailable,
                 format!("bad {name} endpoint: {e}"),
+            )
+            .into();
+        }
+        Err(e) => {
+            return Decision::deny(
+                DenyReason::BackendUnavailable,
+                format!("bad {name} endpoint template: {e}"),
             )
             .into();
         }

@@ -9,7 +9,7 @@ use authbench_core::{
     Action, AuthRequest, Authenticator, Credentials, Decision, DenyReason, StreamPath, Transport,
 };
 use authbench_media::amf0::{self, Value};
-use authbench_media::{MediaAuthenticator, MediaConfig, Present, RtmpCredentials};
+use authbench_media::{MediaAuthenticator, MediaConfig, Present, QueryNames, RtmpCredentials};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -592,6 +592,58 @@ async fn connect_placement_puts_the_query_on_app_and_tc_url() {
     assert_eq!(
         rec.tc_url,
         Some(format!("{}/live/room1?{query}", double.endpoint))
+    );
+    assert_eq!(rec.stream.as_deref(), Some("cam1"));
+}
+
+/// MediaMTX's RTMP names: `user` / `pass`, and `jwt` for its JWT method.
+fn mediamtx_names() -> QueryNames {
+    QueryNames {
+        user: "user".into(),
+        password: "pass".into(),
+        token: "jwt".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_configured_query_names_go_on_the_stream_name() {
+    let mut double = Double::start(Script::Accept).await;
+    let auth = probe_with(
+        MediaConfig::new(Present::Password)
+            .with_rtmp(&double.endpoint)
+            .with_query_names(mediamtx_names()),
+    );
+    let d = decide(&auth, &request(Action::Publish, "live/room1/cam1", alice())).await;
+    assert!(d.is_allow(), "{d:?}");
+    let rec = double.record().await;
+    assert_eq!(rec.app.as_deref(), Some("live/room1"));
+    assert_eq!(
+        rec.stream.as_deref(),
+        Some("cam1?user=alice&pass=s3cret%261")
+    );
+}
+
+#[tokio::test]
+async fn the_configured_token_name_goes_on_app_and_tc_url_with_connect_placement() {
+    let mut double = Double::start(Script::Accept).await;
+    let auth = probe_with(
+        MediaConfig::new(Present::Token)
+            .with_rtmp(&double.endpoint)
+            .with_rtmp_credentials(RtmpCredentials::Connect)
+            .with_query_names(mediamtx_names()),
+    );
+    let req = request(
+        Action::Subscribe,
+        "live/room1/cam1",
+        Credentials::token("eyJ.tok.en"),
+    );
+    let d = decide(&auth, &req).await;
+    assert!(d.is_allow(), "{d:?}");
+    let rec = double.record().await;
+    assert_eq!(rec.app.as_deref(), Some("live/room1?jwt=eyJ.tok.en"));
+    assert_eq!(
+        rec.tc_url,
+        Some(format!("{}/live/room1?jwt=eyJ.tok.en", double.endpoint))
     );
     assert_eq!(rec.stream.as_deref(), Some("cam1"));
 }

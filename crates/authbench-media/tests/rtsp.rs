@@ -493,6 +493,29 @@ async fn a_token_goes_in_the_url_and_answers_a_challenge_as_the_password() {
 }
 
 #[tokio::test]
+async fn the_token_goes_in_the_url_under_the_configured_name() {
+    let (addr, log) = server(basic_server("token", "eyJ.t")).await;
+    let names = authbench_media::QueryNames {
+        token: "jwt".into(),
+        ..Default::default()
+    };
+    let probe = MediaAuthenticator::new(
+        MediaConfig::new(Present::Token)
+            .with_rtsp(format!("rtsp://{addr}"))
+            .with_query_names(names),
+    )
+    .expect("config");
+    let req = request(Action::Subscribe, Credentials::token("eyJ.t"));
+    assert!(probe.authenticate(&req).await.is_allow());
+    probe.settle().await;
+    let seen = requests(&log, 2).await;
+    assert_eq!(
+        seen[0].line(),
+        format!("DESCRIBE rtsp://{addr}/live/room1/cam1?jwt=eyJ.t RTSP/1.0")
+    );
+}
+
+#[tokio::test]
 async fn teardown_follows_an_allow_that_opened_a_session() {
     let (addr, log) = server(|seen: &Seen| {
         if seen.line().starts_with("TEARDOWN") {

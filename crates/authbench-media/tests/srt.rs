@@ -10,7 +10,7 @@ use authbench_core::connect;
 use authbench_core::{
     Action, AuthRequest, Authenticator, Credentials, Decision, DenyReason, StreamPath, Transport,
 };
-use authbench_media::{MediaAuthenticator, MediaConfig, Present};
+use authbench_media::{MediaAuthenticator, MediaConfig, Present, StreamidKeys};
 use tokio::net::UdpSocket;
 
 /// The listener double's socket id for the accepted connection.
@@ -249,6 +249,64 @@ async fn a_token_goes_in_the_streamid_as_s_and_round_trips() {
     let parsed = connect::srt(&streamid).expect("parses");
     assert_eq!(parsed.action, Action::Subscribe);
     assert_eq!(parsed.credentials, Credentials::token("eyJ.t0k.en"));
+}
+
+/// The streamid the caller sent in its conclusion.
+fn sent_streamid(log: &Arc<Mutex<Log>>) -> String {
+    log.lock()
+        .expect("log")
+        .handshakes
+        .iter()
+        .find_map(|h| h.streamid.clone())
+        .expect("streamid")
+}
+
+#[tokio::test]
+async fn the_configured_keys_carry_a_password_as_mediamtx_reads_it() {
+    let (addr, log) = listener(Behaviour::Handshake(Conclude::Accept)).await;
+    let mediamtx = StreamidKeys {
+        user: "u".into(),
+        password: "s".into(),
+        token: "s".into(),
+    };
+    let auth = MediaAuthenticator::new(
+        MediaConfig::new(Present::Password)
+            .with_srt(format!("srt://{addr}"))
+            .with_streamid_keys(mediamtx),
+    )
+    .expect("config");
+    let req = request(
+        Action::Publish,
+        Credentials::user_password("alice", "s3cret"),
+    );
+    let decision = auth.authenticate(&req).await;
+    assert_eq!(decision.principal(), Some("alice"), "{decision:?}");
+    // MediaMTX's `#!::` parser knows r, m, u, s (h, t) and refuses any other key.
+    assert_eq!(
+        sent_streamid(&log),
+        "#!::r=live/room1/cam1,m=publish,u=alice,s=s3cret"
+    );
+}
+
+#[tokio::test]
+async fn a_configured_token_key_is_used_for_a_token() {
+    let (addr, log) = listener(Behaviour::Handshake(Conclude::Accept)).await;
+    let keys = StreamidKeys {
+        token: "t0".into(),
+        ..StreamidKeys::default()
+    };
+    let auth = MediaAuthenticator::new(
+        MediaConfig::new(Present::Token)
+            .with_srt(format!("srt://{addr}"))
+            .with_streamid_keys(keys),
+    )
+    .expect("config");
+    let req = request(Action::Subscribe, Credentials::token("eyJ.t0k.en"));
+    assert!(auth.authenticate(&req).await.is_allow());
+    assert_eq!(
+        sent_streamid(&log),
+        "#!::r=live/room1/cam1,m=request,t0=eyJ.t0k.en"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use authbench_core::{
     Action, AuthRequest, Authenticator, Credentials, Decision, DenyReason, StreamPath, Transport,
 };
-use authbench_media::{MediaAuthenticator, MediaConfig, Present};
+use authbench_media::{MediaAuthenticator, MediaConfig, MediaConfigError, Present, QueryNames};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
@@ -687,4 +687,143 @@ async fn a_reference_that_refuses_is_counted_with_its_words_not_timed() {
         times[0].open_failure.as_deref(),
         Some("deny(server_refused): whip: 403 Forbidden: auth is on here")
     );
+}
+
+#[tokio::test]
+async fn a_red5_pro_template_splits_the_path_into_app_and_name() {
+    let double = Double::start(Script::Created("/live/room1/whip/endpoint/cam1/session")).await;
+    let auth = probe_with(
+        MediaConfig::new(Present::Password)
+            .with_whip(format!("{}/{{app}}/whip/endpoint/{{name}}", double.base)),
+    );
+    let creds = Credentials::user_password("alice", "s3cret");
+    let d = decide(&auth, &request(Transport::Whip, "live/room1/cam1", creds)).await;
+    assert_eq!(d.principal(), Some("alice"), "{d:?}");
+    let seen = double.seen();
+    assert_eq!(seen[0].path, "/live/room1/whip/endpoint/cam1");
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0")
+    );
+    assert_eq!(seen[1].method, Method::DELETE);
+}
+
+/// SRS's WHIP URL, credentials in the query for its `http_hooks` (which see it as `param`).
+fn srs(double: &Double) -> String {
+    format!(
+        "{}/rtc/v1/whip/?app={{app}}&stream={{name}}&{{credentials}}",
+        double.base
+    )
+}
+
+#[tokio::test]
+async fn an_srs_template_carries_app_stream_and_credentials_in_the_query_and_authorization_too() {
+    let double = Double::start(Script::Created(
+        "/rtc/v1/whip/?action=delete&token=7c&app=live&stream=cam1&session=s1",
+    ))
+    .await;
+    let auth = probe_with(MediaConfig::new(Present::Password).with_whip(srs(&double)));
+    let creds = Credentials::user_password("alice", "s3cr&t");
+    let d = decide(&auth, &request(Transport::Whip, "live/room1/cam1", creds)).await;
+    assert_eq!(d.principal(), Some("alice"), "{d:?}");
+    let seen = double.seen();
+    assert_eq!(
+        seen[0].path,
+        "/rtc/v1/whip/?app=live%2Froom1&stream=cam1&username=alice&password=s3cr%26t"
+    );
+    // base64("alice:s3cr&t")
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some("Basic YWxpY2U6czNjciZ0")
+    );
+    assert_eq!(
+        (seen[1].method.clone(), seen[1].path.as_str()),
+        (
+            Method::DELETE,
+            "/rtc/v1/whip/?action=delete&token=7c&app=live&stream=cam1&session=s1"
+        )
+    );
+}
+
+#[tokio::test]
+async fn credentials_in_the_query_use_the_configured_names_and_are_empty_without_any() {
+    let double = Double::start(Script::Status(401, "")).await;
+    let names = QueryNames {
+        token: "jwt".into(),
+        ..QueryNames::default()
+    };
+    let auth = probe_with(
+        MediaConfig::new(Present::Token)
+            .with_whep(srs(&double).replace("whip", "whep"))
+            .with_query_names(names),
+    );
+    decide(&auth, &request(Transport::Whep, "live/cam1", token())).await;
+    decide(
+        &auth,
+        &request(Transport::Whep, "live/cam1", Credentials::none()),
+    )
+    .await;
+    let seen = double.seen();
+    assert_eq!(
+        seen[0].path,
+        "/rtc/v1/whep/?app=live&stream=cam1&jwt=eyJhbGciOi.payload.sig"
+    );
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some("Bearer eyJhbGciOi.payload.sig")
+    );
+    assert_eq!(seen[1].path, "/rtc/v1/whep/?app=live&stream=cam1&");
+    assert_eq!(seen[1].authorization, None);
+}
+
+#[tokio::test]
+async fn a_template_with_an_unknown_placeholder_is_refused() {
+    let err = MediaAuthenticator::new(
+        MediaConfig::new(Present::Token)
+            .with_whip("http://127.0.0.1:1985/rtc/v1/whip/?app={app}&stream={stream_name}"),
+    )
+    .err();
+    assert_eq!(
+        err,
+        Some(MediaConfigError::BadEndpoint {
+            key: "whip",
+            problem: "unknown placeholder `{stream_name}` (known: {stream}, {app}, {name}, {credentials})"
+                .into()
+        })
+    );
+}
+
+#[tokio::test]
+async fn secrets_in_the_query_never_reach_a_deny_detail() {
+    // A server echoing the URL it was asked, credentials and all.
+    let echo = Double::start(Script::Status(
+        403,
+        "forbidden: /rtc/v1/whip/?app=live&stream=cam1&username=alice&password=s3cr%26t",
+    ))
+    .await;
+    let auth = probe_with(MediaConfig::new(Present::Password).with_whip(srs(&echo)));
+    let creds = || Credentials::user_password("alice", "s3cr&t");
+    let d = decide(&auth, &request(Transport::Whip, "live/cam1", creds())).await;
+    let (reason, detail) = deny(&d);
+    assert_eq!(reason, DenyReason::ServerRefused);
+    assert_eq!(
+        detail,
+        "whip: 403 Forbidden: forbidden: /rtc/v1/whip/?app=live&stream=cam1&username=alice&password=[redacted]"
+    );
+
+    // No answer in time: the detail names the origin only.
+    let stalled = Double::start(Script::Stall).await;
+    let auth = probe_with(
+        MediaConfig::new(Present::Token)
+            .with_whip(srs(&stalled))
+            .with_timeout(Duration::from_millis(300)),
+    );
+    let d = decide(&auth, &request(Transport::Whip, "live/cam1", token())).await;
+    let (reason, detail) = deny(&d);
+    assert_eq!(reason, DenyReason::BackendTimeout);
+    assert!(
+        !detail.contains("eyJ") && !detail.contains("rtc/v1"),
+        "{detail}"
+    );
+    assert!(detail.contains(&stalled.base), "{detail}");
 }
