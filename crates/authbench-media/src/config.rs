@@ -11,9 +11,20 @@
 //!   present: password                  # password | token: what clients of this server send
 //!   timeout: 5s                        # connect to verdict, per request (default 5s)
 //!   rtmp_credentials: stream           # stream (ffmpeg, default) | connect (OBS, Red5 Pro SDKs)
+//!   query_names: {user: username, password: password, token: token}  # the defaults
+//!   streamid_keys: {user: u, password: p, token: s}                    # the defaults
 //!   reference:                         # optional: the same server (or a twin) with auth off
 //!     rtmp: rtmp://127.0.0.1:1936
 //! ```
+//!
+//! A WHIP / WHEP template holds `{stream}` (the whole path, `live/room1/cam1`) or `{name}` (its
+//! last segment, `cam1`), and may hold `{app}` (the path up to the last segment, `live/room1`;
+//! empty for a one-segment path) and, in its query only, `{credentials}` (the credential query
+//! under `query_names`, empty without credentials): `https://HOST/{app}/whip/endpoint/{name}`
+//! for Red5 Pro, `http://HOST:1985/rtc/v1/whip/?app={app}&stream={name}&{credentials}` for SRS.
+//! `query_names` and `streamid_keys` name what the credentials go under; each of their three
+//! keys is optional. For MediaMTX: `query_names: {user: user, password: pass, token: jwt}` and
+//! `streamid_keys: {password: s}`.
 
 use std::fmt;
 use std::time::Duration;
@@ -139,10 +150,12 @@ pub struct MediaConfig {
     /// `rtsp://host:port`; the request's stream path is appended.
     #[serde(default)]
     pub rtsp: Option<String>,
-    /// WHIP endpoint template, `http(s)://…` with `{stream}` replaced by the stream path.
+    /// WHIP endpoint template, `http(s)://…` with `{stream}` (the stream path) or `{name}` (its
+    /// last segment), and optionally `{app}` (the path up to the last segment) and, in the query,
+    /// `{credentials}` (the credential query).
     #[serde(default)]
     pub whip: Option<String>,
-    /// WHEP endpoint template, `http(s)://…` with `{stream}` replaced by the stream path.
+    /// WHEP endpoint template, the same placeholders as `whip`.
     #[serde(default)]
     pub whep: Option<String>,
     /// `srt://host:port`.
@@ -184,10 +197,10 @@ pub struct Reference {
     /// `rtsp://host:port` of the open twin.
     #[serde(default)]
     pub rtsp: Option<String>,
-    /// WHIP endpoint template of the open twin (with `{stream}`).
+    /// WHIP endpoint template of the open twin (the placeholders of `media.whip`).
     #[serde(default)]
     pub whip: Option<String>,
-    /// WHEP endpoint template of the open twin (with `{stream}`).
+    /// WHEP endpoint template of the open twin (the placeholders of `media.whep`).
     #[serde(default)]
     pub whep: Option<String>,
     /// `srt://host:port` of the open twin.
@@ -299,13 +312,13 @@ impl MediaConfig {
         self
     }
 
-    /// Sets the WHIP URL template (with `{stream}`).
+    /// Sets the WHIP URL template (with `{stream}` or `{name}`; see [`MediaConfig::whip`]).
     pub fn with_whip(mut self, template: impl Into<String>) -> Self {
         self.whip = Some(template.into());
         self
     }
 
-    /// Sets the WHEP URL template (with `{stream}`).
+    /// Sets the WHEP URL template (with `{stream}` or `{name}`; see [`MediaConfig::whip`]).
     pub fn with_whep(mut self, template: impl Into<String>) -> Self {
         self.whep = Some(template.into());
         self

@@ -23,6 +23,10 @@
 //! * What the request carries of the configured kind ([`Present`]) is sent as a client of this
 //!   server would send it; nothing else is. A request with none is still sent, without
 //!   credentials, so the server decides (an open server admits it).
+//! * The names the credentials go under are the config's: [`QueryNames`] in the RTMP query, the
+//!   RTSP URL and a WHIP / WHEP template's `{credentials}`; [`StreamidKeys`] in the SRT streamid.
+//!   The defaults are the names `authbench_core::connect` reads; MediaMTX reads others (see
+//!   `docs/media-servers.md`).
 //!
 //! # Transport modules
 //!
@@ -37,7 +41,9 @@
 //! string for that transport, already checked by [`MediaConfig::validate`]. The probe must return
 //! the verdict within `timeout` (connect included), with the closing of the session it opened as
 //! a future (`Probed::close`) that [`MediaAuthenticator`] runs in the background: closing is
-//! bounded by [`CLEANUP_TIMEOUT`] and never changes the verdict. Helpers shared by the modules:
+//! bounded by [`CLEANUP_TIMEOUT`] and never changes the verdict. `rtmp::probe`, `rtsp::probe` and
+//! `whip::probe` take the config's [`QueryNames`] as well, `srt::probe` its [`StreamidKeys`];
+//! the `template` module fills in WHIP / WHEP URL templates. Helpers shared by the modules:
 //! [`credential_query`], [`refused`], [`principal`].
 //!
 //! # Time to verdict

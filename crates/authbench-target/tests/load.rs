@@ -358,6 +358,68 @@ fn a_media_section_is_the_probes_config_judged_as_a_mode() {
 }
 
 #[test]
+fn a_media_section_takes_the_credential_names_and_templates_of_the_docs() {
+    // The MediaMTX recipe of docs/media-servers.md.
+    let t = authbench_target::parse(
+        "name: t\n\
+         media:\n\
+         \x20 rtmp: rtmp://127.0.0.1:1935\n\
+         \x20 srt: srt://127.0.0.1:8890\n\
+         \x20 present: password\n\
+         \x20 query_names: {user: user, password: pass, token: jwt}\n\
+         \x20 streamid_keys: {user: u, password: s, token: s}\n",
+        Path::new("t.yaml"),
+    )
+    .unwrap();
+    let config = t.media_config().unwrap();
+    assert_eq!(
+        (
+            config.query_names.user.as_str(),
+            config.query_names.password.as_str(),
+            config.query_names.token.as_str()
+        ),
+        ("user", "pass", "jwt")
+    );
+    assert_eq!(config.streamid_keys.password, "s");
+
+    // Red5 Pro's and SRS's WHIP / WHEP templates.
+    let t = authbench_target::parse(
+        "name: t\nmedia:\n  whip: 'https://h/{app}/whip/endpoint/{name}'\n  \
+         whep: 'http://h:1985/rtc/v1/whep/?app={app}&stream={name}&{credentials}'\n  \
+         present: password\n",
+        Path::new("t.yaml"),
+    )
+    .unwrap();
+    assert!(
+        t.media_config()
+            .unwrap()
+            .whep
+            .unwrap()
+            .ends_with("&{credentials}")
+    );
+
+    let e = authbench_target::parse(
+        "name: t\nmedia: {srt: 'srt://h:1', present: password, streamid_keys: {password: r}}\n",
+        Path::new("t.yaml"),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("media.streamid_keys.password: `r` is the streamid's resource key"),
+        "{e}"
+    );
+    let e = authbench_target::parse(
+        "name: t\nmedia: {whip: 'http://h/{room}/{name}', present: token, as: roundtrip}\nroundtrip: {url: 'http://h/', protocol: mediamtx}\n",
+        Path::new("t.yaml"),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("unknown placeholder `{room}`"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_media_section_is_checked_key_by_key() {
     assert_error(
         "name: t\nmedia:\n  rtmp: rtmp://127.0.0.1:1935\n  presnt: password\n",
