@@ -2,9 +2,7 @@
 //! `/mediamtx/auth`): after [`Lockout::max_failures`] wrong passwords or unknown user names for
 //! one (client address, user name) pair within [`Lockout::window`], further attempts for that pair
 //! are refused without checking the password until the window that began with the first of those
-//! failures is over. A correct password clears the pair's count. An attempt is counted as a
-//! failure when it starts, in the same step as the lockout check, so concurrent guesses cannot
-//! outrun the count while their passwords are being checked.
+//! failures is over. A correct password clears the pair's count.
 //!
 //! The client address is the TCP peer. Behind a media server that is the media server itself,
 //! so the lockout is then in effect per user name (MediaMTX's `ip` field is not used: anyone who
@@ -77,26 +75,39 @@ impl Attempts {
         now.saturating_sub(entry.since) < policy.window
     }
 
-    /// Starts a password attempt for this pair. `false`: the pair is locked out, refuse it
-    /// without checking the password. `true`: go on; the attempt is already counted as a
-    /// failure — in the same step as the check, so a burst of concurrent guesses cannot all pass
-    /// the check before any is counted — and a correct password clears the count
-    /// ([`Attempts::succeeded`]).
-    pub(crate) fn begin(&self, peer: IpAddr, user: &str, now: Duration) -> bool {
+    /// Whether attempts for this pair are refused now.
+    pub(crate) fn is_locked(&self, peer: IpAddr, user: &str, now: Duration) -> bool {
         let Some(policy) = &self.policy else {
-            return true;
+            return false;
         };
-        let max = policy.max_failures.get();
+        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        match table.get(&(peer, user.to_owned())) {
+            Some(e) => Self::live(policy, e, now) && e.failures >= policy.max_failures.get(),
+            // A full table of live lockouts cannot record this pair: refuse it (fail closed).
+            None => {
+                table.len() >= self.capacity
+                    && table.values().all(|e| {
+                        Self::live(policy, e, now) && e.failures >= policy.max_failures.get()
+                    })
+            }
+        }
+    }
+
+    /// Counts a wrong password or unknown user name for this pair.
+    pub(crate) fn failed(&self, peer: IpAddr, user: &str, now: Duration) {
+        let Some(policy) = &self.policy else {
+            return;
+        };
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (peer, user.to_owned());
         if !table.contains_key(&key) && table.len() >= self.capacity {
             table.retain(|_, e| Self::live(policy, e, now));
             if table.len() >= self.capacity {
+                let max = policy.max_failures.get();
                 table.retain(|_, e| e.failures >= max);
             }
             if table.len() >= self.capacity {
-                // Every entry is a live lockout: this pair cannot be counted, so it is refused.
-                return false;
+                return;
             }
         }
         let entry = table.entry(key).or_insert(Entry {
@@ -109,11 +120,7 @@ impl Attempts {
                 failures: 0,
             };
         }
-        if entry.failures >= max {
-            return false;
-        }
-        entry.failures += 1;
-        true
+        entry.failures = entry.failures.saturating_add(1);
     }
 
     /// A correct password: the pair starts afresh.
@@ -150,60 +157,46 @@ mod tests {
     fn locks_after_n_failures_per_pair_until_the_window_ends() {
         let a = Attempts::new(policy(3, 60));
         for t in 0..3 {
-            assert!(a.begin(A, "alice", at(t)), "attempt {t}");
+            assert!(!a.is_locked(A, "alice", at(t)));
+            a.failed(A, "alice", at(t));
         }
-        assert!(!a.begin(A, "alice", at(3)));
-        assert!(a.begin(B, "alice", at(3)), "another address");
-        assert!(a.begin(A, "bob", at(3)), "another user");
-        assert!(!a.begin(A, "alice", at(59)));
-        // The window that began with the first failure is over: a new one starts.
-        assert!(a.begin(A, "alice", at(60)));
-        assert!(a.begin(A, "alice", at(61)));
+        assert!(a.is_locked(A, "alice", at(3)));
+        assert!(!a.is_locked(B, "alice", at(3)), "another address");
+        assert!(!a.is_locked(A, "bob", at(3)), "another user");
+        assert!(a.is_locked(A, "alice", at(59)));
+        assert!(!a.is_locked(A, "alice", at(60)), "the window is over");
+        // A new window starts with the next failure.
+        a.failed(A, "alice", at(61));
+        assert!(!a.is_locked(A, "alice", at(61)));
     }
 
     #[test]
     fn success_clears_the_count_and_no_policy_never_locks() {
         let a = Attempts::new(policy(2, 60));
-        assert!(a.begin(A, "alice", at(0)));
+        a.failed(A, "alice", at(0));
         a.succeeded(A, "alice");
-        assert!(a.begin(A, "alice", at(1)));
-        assert!(a.begin(A, "alice", at(1)));
-        assert!(!a.begin(A, "alice", at(1)));
+        a.failed(A, "alice", at(1));
+        assert!(!a.is_locked(A, "alice", at(1)));
         let off = Attempts::new(None);
         for t in 0..100 {
-            assert!(off.begin(A, "alice", at(t)));
+            off.failed(A, "alice", at(t));
         }
-    }
-
-    #[test]
-    fn concurrent_attempts_cannot_pass_the_check_before_being_counted() {
-        let a = std::sync::Arc::new(Attempts::new(policy(10, 60)));
-        let admitted: usize = (0..8)
-            .map(|_| {
-                let a = a.clone();
-                std::thread::spawn(move || (0..50).filter(|_| a.begin(A, "alice", at(0))).count())
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|t| t.join().expect("thread"))
-            .sum();
-        assert_eq!(
-            admitted, 10,
-            "exactly max_failures guesses get a password check"
-        );
+        assert!(!off.is_locked(A, "alice", at(100)));
     }
 
     #[test]
     fn a_full_table_evicts_what_it_can_and_otherwise_fails_closed() {
         let a = Attempts::with_capacity(policy(1, 60), 2);
-        assert!(a.begin(A, "u1", at(0)));
-        assert!(a.begin(A, "u2", at(0)));
-        // Both live lockouts: a third pair cannot be counted, so it is refused.
-        assert!(!a.begin(A, "u3", at(1)));
-        assert!(!a.begin(A, "u1", at(1)), "live lockouts are kept");
+        a.failed(A, "u1", at(0));
+        a.failed(A, "u2", at(0));
+        // Both live lockouts: a third pair cannot be recorded, so it is refused.
+        assert!(a.is_locked(A, "u3", at(1)));
+        a.failed(A, "u3", at(1));
+        assert!(a.is_locked(A, "u1", at(1)), "live lockouts are kept");
         // Once the windows are over there is room again.
-        assert!(a.begin(A, "u3", at(60)));
-        assert!(!a.begin(A, "u3", at(60)));
-        assert!(a.begin(A, "u1", at(60)));
+        assert!(!a.is_locked(A, "u3", at(60)));
+        a.failed(A, "u3", at(60));
+        assert!(a.is_locked(A, "u3", at(60)));
+        assert!(!a.is_locked(A, "u1", at(60)));
     }
 }

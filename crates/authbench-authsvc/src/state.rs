@@ -127,8 +127,7 @@ impl Shared {
         username: &str,
         password: &str,
     ) -> Result<Arc<UserRecord>, Refusal> {
-        // Counted as a failure from here on, unless the password turns out to be right.
-        if !self.attempts.begin(peer, username, self.now()) {
+        if self.attempts.is_locked(peer, username, self.now()) {
             return Err(refuse(
                 DenyReason::RateLimited,
                 "too many failed attempts; try again later",
@@ -139,11 +138,17 @@ impl Shared {
                 self.attempts.succeeded(peer, username);
                 Ok(r)
             }
-            Check::UnknownUser => Err(refuse(DenyReason::UnknownUser, "no such user")),
-            Check::BadPassword => Err(refuse(
-                DenyReason::BadPassword,
-                "the password does not match",
-            )),
+            Check::UnknownUser => {
+                self.attempts.failed(peer, username, self.now());
+                Err(refuse(DenyReason::UnknownUser, "no such user"))
+            }
+            Check::BadPassword => {
+                self.attempts.failed(peer, username, self.now());
+                Err(refuse(
+                    DenyReason::BadPassword,
+                    "the password does not match",
+                ))
+            }
         }
     }
 
