@@ -1,12 +1,20 @@
 //! Failed-attempt lockout for password checks (`/token`, `/validateCredentials`,
-//! `/mediamtx/auth`): after [`Lockout::max_failures`] wrong passwords or unknown user names for
-//! one (client address, user name) pair within [`Lockout::window`], further attempts for that pair
-//! are refused without checking the password until the window that began with the first of those
-//! failures is over. A correct password clears the pair's count.
+//! `/mediamtx/auth`, `/nginx-rtmp`, `/srs`): after [`Lockout::max_failures`] wrong passwords or
+//! unknown user names for one (client address, user name) pair within [`Lockout::window`],
+//! further attempts for that pair are refused without checking the password until the window
+//! that began with the first of those failures is over. A correct password clears the pair's
+//! count.
+//!
+//! A failure is counted when its check ends. Guesses checked at the same moment all pass the
+//! lockout check first, so a burst can get up to its size in checks beyond the limit; counting an
+//! attempt when it starts would close that gap but refuse correct passwords too whenever more
+//! than `max_failures` joins of one account are checked at once, which is common behind a media
+//! server.
 //!
 //! The client address is the TCP peer. Behind a media server that is the media server itself,
-//! so the lockout is then in effect per user name (MediaMTX's `ip` field is not used: anyone who
-//! can reach the service could set it to a fresh value on every guess).
+//! so the lockout is then in effect per user name (the address the server reports — MediaMTX's
+//! `ip`, nginx-rtmp's `addr`, SRS's `ip` — is not used: anyone who can reach the service could
+//! set it to a fresh value on every guess).
 //!
 //! Time comes from the service's injected clock. The table is bounded: when it is full, entries
 //! whose window is over go first, then entries that are not locked; if every entry is a live
