@@ -102,7 +102,8 @@ pub(crate) fn body(req: &AuthRequest, with_id: bool) -> Vec<u8> {
 }
 
 /// A redirect target as it may be shown: an `rtmp://` URL through [`redact::url`], a stream
-/// name without its query (either may carry credentials); `None` when unusable.
+/// name without its query and with any user info redacted (either may carry credentials);
+/// `None` when unusable.
 fn shown_location(location: &str) -> Option<String> {
     if location.is_empty()
         || location.len() > MAX_LOCATION_LEN
@@ -113,7 +114,7 @@ fn shown_location(location: &str) -> Option<String> {
     if is_rtmp(location) {
         Some(redact::url(location))
     } else {
-        Some(location.split('?').next().unwrap_or_default().to_owned())
+        Some(redact::url(location.split('?').next().unwrap_or_default()))
     }
 }
 
@@ -289,6 +290,12 @@ mod tests {
         assert!(relayed.contains("origin.test"), "{relayed}");
         assert!(!relayed.contains("SECRET"), "{relayed}");
         assert!(!relayed.contains("=K"), "{relayed}");
+        let other = note(302, Some("http://user:SECRET@relay.test/x?k=K"));
+        assert!(other.contains("relay.test/x"), "{other}");
+        assert!(
+            !other.contains("SECRET") && !other.contains("=K"),
+            "{other}"
+        );
         assert!(note(303, None).contains("continues unchanged"));
         assert!(note(307, Some("a\nb")).contains("cannot be shown"));
         let long = "x".repeat(300);
