@@ -99,7 +99,8 @@ pub(crate) fn red5_body(req: &AuthRequest, with_type: bool) -> Result<Vec<u8>, D
     })
 }
 
-/// MediaMTX's `protocol` for a transport (`webrtc` for both WHIP and WHEP).
+/// MediaMTX's `protocol` for a transport (`webrtc` for both WHIP and WHEP); also the `tcUrl`
+/// scheme SRS reports.
 pub(crate) fn mtx_protocol(t: Transport) -> &'static str {
     match t {
         Transport::Rtmp => "rtmp",

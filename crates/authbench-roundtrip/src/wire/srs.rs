@@ -49,16 +49,6 @@ struct SrsBody<'a> {
     stream_id: &'static str,
 }
 
-/// The `tcUrl` scheme SRS reports for a transport.
-fn scheme(t: Transport) -> &'static str {
-    match t {
-        Transport::Rtmp => "rtmp",
-        Transport::Rtsp => "rtsp",
-        Transport::Srt => "srt",
-        Transport::Whip | Transport::Whep => "webrtc",
-    }
-}
-
 /// The JSON body SRS posts for `req`. `with_id: false` leaves out the per-connection
 /// `client_id` (for cache keys).
 pub(crate) fn body(req: &AuthRequest, with_id: bool) -> Result<Vec<u8>, Deny> {
@@ -94,7 +84,8 @@ pub(crate) fn body(req: &AuthRequest, with_id: bool) -> Result<Vec<u8>, Deny> {
         ip: req.client_addr.map(|a| a.to_string()).unwrap_or_default(),
         vhost: DEFAULT_VHOST,
         app,
-        tc_url: format!("{}://localhost/{app}", scheme(req.transport)),
+        // SRS names the transports as MediaMTX does (`webrtc` for WHIP and WHEP).
+        tc_url: format!("{}://localhost/{app}", super::mtx_protocol(req.transport)),
         stream,
         param: if query.is_empty() {
             String::new()
