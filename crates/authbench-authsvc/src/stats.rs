@@ -55,6 +55,23 @@ impl Endpoint {
         }
     }
 
+    /// Whether a streaming server (or its auth plugin) calls this endpoint while deciding:
+    /// credential checks, tokens, keys and discovery; not health probes, the admin API or
+    /// unknown paths. A new endpoint has to be placed here.
+    fn decides(self) -> bool {
+        match self {
+            Endpoint::Validate
+            | Endpoint::Invalidate
+            | Endpoint::MediaMtx
+            | Endpoint::NginxRtmp
+            | Endpoint::Srs
+            | Endpoint::Token
+            | Endpoint::Jwks
+            | Endpoint::Discovery => true,
+            Endpoint::Health | Endpoint::Admin | Endpoint::Other => false,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Endpoint::Validate => "validate_credentials",
@@ -230,6 +247,17 @@ impl StatsSnapshot {
         self.requests.get(endpoint).copied().unwrap_or(0)
     }
 
+    /// Requests received on the endpoints a streaming server calls while deciding (validation,
+    /// invalidation, the MediaMTX, nginx-rtmp and SRS hooks, token, keys, discovery); health
+    /// probes, the admin API and unknown paths are not counted.
+    pub fn server_calls(&self) -> u64 {
+        Endpoint::ALL
+            .iter()
+            .filter(|e| e.decides())
+            .map(|e| self.requests_to(e.name()))
+            .sum()
+    }
+
     /// Denies with this reason (0 if none).
     pub fn denies_for(&self, reason: DenyReason) -> u64 {
         self.deny_reasons.get(reason.code()).copied().unwrap_or(0)
@@ -238,5 +266,32 @@ impl StatsSnapshot {
     /// Faults of this kind applied (0 if none).
     pub fn faults_of(&self, kind: &str) -> u64 {
         self.faults_applied.get(kind).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_calls_count_every_decision_endpoint_and_nothing_else() {
+        let stats = Stats::default();
+        for e in Endpoint::ALL {
+            stats.request(e);
+        }
+        stats.request(Endpoint::NginxRtmp);
+        stats.request(Endpoint::Srs);
+        let snapshot = stats.snapshot();
+        // Validate, invalidate, MediaMTX, nginx-rtmp (2), SRS (2), token, JWKS, discovery.
+        assert_eq!(snapshot.server_calls(), 10);
+        assert_eq!(snapshot.requests_to("healthz"), 1);
+        assert_eq!(snapshot.requests_to("admin"), 1);
+        assert_eq!(snapshot.requests_to("other"), 1);
+
+        let only_probes = Stats::default();
+        only_probes.request(Endpoint::Health);
+        only_probes.request(Endpoint::Admin);
+        only_probes.request(Endpoint::Other);
+        assert_eq!(only_probes.snapshot().server_calls(), 0);
     }
 }

@@ -396,20 +396,7 @@ impl World for BuiltinWorld {
     }
 
     fn service_calls(&self) -> Option<u64> {
-        let stats = self.service.handle().stats();
-        Some(
-            [
-                "validate_credentials",
-                "invalidate_credentials",
-                "mediamtx_auth",
-                "token",
-                "jwks",
-                "openid_configuration",
-            ]
-            .iter()
-            .map(|e| stats.requests_to(e))
-            .sum(),
-        )
+        Some(self.service.handle().stats().server_calls())
     }
 
     async fn shutdown(mut self: Box<Self>) {
