@@ -177,11 +177,18 @@ fn tamper(token: &str, how: Tamper) -> Result<String, WorldError> {
             "the step tampers with a JWT, and this token is not one".into(),
         ));
     };
+    // Three dot-separated parts that do not decode are an opaque token too; the step is
+    // skipped, and the reason never quotes the token.
     let decode = |part: &str| -> Result<Value, WorldError> {
+        let not_a_jwt = |what: &str| {
+            WorldError::Unavailable(format!(
+                "the step tampers with a JWT, and this token is not one (a part is not {what})"
+            ))
+        };
         let bytes = URL_SAFE_NO_PAD
             .decode(part)
-            .map_err(|e| WorldError::failed("token part is not base64url", e))?;
-        serde_json::from_slice(&bytes).map_err(|e| WorldError::failed("token part is not JSON", e))
+            .map_err(|_| not_a_jwt("base64url"))?;
+        serde_json::from_slice(&bytes).map_err(|_| not_a_jwt("JSON"))
     };
     let encode = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
     Ok(match how {
@@ -196,7 +203,7 @@ fn tamper(token: &str, how: Tamper) -> Result<String, WorldError> {
                 if let Some(exp) = map.get("exp").and_then(Value::as_u64) {
                     map.insert(
                         "exp".into(),
-                        Value::from(exp + Duration::from_secs(86_400).as_secs()),
+                        Value::from(exp.saturating_add(Duration::from_secs(86_400).as_secs())),
                     );
                 }
             }
@@ -266,5 +273,41 @@ mod tests {
         assert!(forged.ends_with(".c2ln"));
         assert_ne!(forged, token);
         assert!(tamper("not-a-jwt", Tamper::Signature).is_err());
+    }
+
+    #[test]
+    fn a_far_expiry_saturates_instead_of_overflowing() {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"a","exp":{}}}"#, u64::MAX - 5));
+        let forged = tamper(&format!("{header}.{payload}.c2ln"), Tamper::Payload).expect("tampers");
+        let claims = URL_SAFE_NO_PAD
+            .decode(forged.split('.').nth(1).expect("payload"))
+            .expect("b64");
+        let claims: Value = serde_json::from_slice(&claims).expect("json");
+        assert_eq!(claims["exp"].as_u64(), Some(u64::MAX));
+    }
+
+    #[test]
+    fn tampering_with_an_opaque_token_is_a_skip_not_a_failure() {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#);
+        let not_json = URL_SAFE_NO_PAD.encode("plain words");
+        for (token, how) in [
+            ("abc.de!f.ghi".to_owned(), Tamper::Payload),
+            ("ab$c.def.ghi".to_owned(), Tamper::AlgNone),
+            (format!("{header}.{not_json}.sig"), Tamper::Payload),
+            (format!("{not_json}.{header}.sig"), Tamper::AlgNone),
+        ] {
+            match tamper(&token, how) {
+                Err(WorldError::Unavailable(why)) => {
+                    assert!(why.contains("not one"), "{why}");
+                    assert!(!why.contains(&token), "{why}");
+                }
+                other => panic!("{token}: expected a skip, got {other:?}"),
+            }
+        }
+        match tamper("not-a-jwt", Tamper::Signature) {
+            Err(WorldError::Unavailable(_)) => {}
+            other => panic!("expected a skip, got {other:?}"),
+        }
     }
 }
