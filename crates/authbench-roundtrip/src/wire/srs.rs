@@ -20,7 +20,7 @@
 //! one (the reference service's extension) — because SRS refuses on it rather than failing. An
 //! answer over the size cap is still `backend_protocol_error` (it is never read whole).
 
-use authbench_core::{Action, AuthRequest, Deny, DenyReason, Transport};
+use authbench_core::{Action, AuthRequest, Deny, DenyReason};
 use serde::Serialize;
 use serde_json::Value;
 use url::form_urlencoded;
@@ -143,7 +143,7 @@ pub(crate) fn answer(status: u16, body: &[u8]) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use authbench_core::{Credentials, StreamPath};
+    use authbench_core::{Credentials, StreamPath, Transport};
     use serde_json::json;
 
     fn req(creds: Credentials, action: Action, transport: Transport, path: &str) -> AuthRequest {
