@@ -77,22 +77,31 @@ pub(crate) fn peer_ip(extensions: &Extensions) -> IpAddr {
         })
 }
 
-/// A refusal counted for `endpoint` and answered with `status` and
-/// `{"error": "authentication failed"}`, plus `"reason"` when the service exposes reasons (the
-/// media servers asking read only the status).
+/// A refusal counted for `endpoint` and answered with `status` and [`refusal_body`].
 pub(crate) fn refused(
     shared: &Shared,
     endpoint: Endpoint,
     status: StatusCode,
     refusal: &Refusal,
 ) -> Response {
+    (status, axum::Json(refusal_body(shared, endpoint, refusal))).into_response()
+}
+
+/// Counts a refusal for `endpoint` and gives its answer's body: `{"error": "authentication
+/// failed"}`, plus `"reason"` when the service exposes reasons (the media servers asking read
+/// only the status, or SRS its `code`).
+pub(crate) fn refusal_body(
+    shared: &Shared,
+    endpoint: Endpoint,
+    refusal: &Refusal,
+) -> serde_json::Value {
     shared.stats.deny(endpoint, refusal.reason);
     tracing::debug!(?endpoint, reason = %refusal.reason, detail = %refusal.detail, "refused");
     let mut body = json!({ "error": "authentication failed" });
     if shared.options.expose_reasons {
         body["reason"] = refusal.reason.code().into();
     }
-    (status, axum::Json(body)).into_response()
+    body
 }
 
 /// A JSON error answer `{"error": message}`.

@@ -31,9 +31,9 @@ use axum::extract::State;
 use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use super::{OwnedAsk, decide, error, peer_ip};
+use super::{OwnedAsk, decide, error, peer_ip, refusal_body};
 use crate::decide::{Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
@@ -188,24 +188,17 @@ pub(super) async fn hook(
     }
 }
 
+/// `200` with a non-zero `code`: SRS refuses the client on anything but `0`.
 fn answer_deny(shared: &Shared, refusal: Refusal) -> Response {
-    shared.stats.deny(Endpoint::Srs, refusal.reason);
-    tracing::debug!(reason = %refusal.reason, detail = %refusal.detail, "srs callback refused");
-    let mut body = Map::new();
-    body.insert("code".into(), Value::from(REFUSED_CODE));
-    body.insert(
-        "error".into(),
-        Value::String("authentication failed".into()),
-    );
-    if shared.options.expose_reasons {
-        body.insert("reason".into(), Value::String(refusal.reason.code().into()));
-    }
-    Json(Value::Object(body)).into_response()
+    let mut body = refusal_body(shared, Endpoint::Srs, &refusal);
+    body["code"] = REFUSED_CODE.into();
+    Json(body).into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn hook(json: Value) -> SrsHook {
         serde_json::from_value(json).expect("hook")
