@@ -422,7 +422,9 @@ struct TargetWorld {
     control: Arc<Control>,
     /// Passwords changed by `set_password` events, by identity.
     passwords: HashMap<String, Secret>,
-    /// The hooks that put back what the events changed, in the order the events came.
+    /// The hooks that put back what the events changed, in the order the events came: a
+    /// `restore` for an account revoked or removed in this run (dropped again when the run
+    /// restores it), the previous password for a `set_password`.
     undo: Vec<(ControlKind, Vars)>,
 }
 
@@ -441,6 +443,14 @@ impl TargetWorld {
                 "identity `{identity}` has no account in the target file (`identities.{identity}`)"
             ))),
         }
+    }
+
+    /// Where in the undo list the `restore` of `user` waits, when this run revoked or removed
+    /// that account and has not restored it yet.
+    fn pending_restore(&self, user: &str) -> Option<usize> {
+        self.undo.iter().position(|(kind, vars)| {
+            *kind == ControlKind::Restore && vars.user.as_deref() == Some(user)
+        })
     }
 
     fn hook_for(event: &Event) -> Result<ControlKind, WorldError> {
@@ -543,7 +553,8 @@ impl World for TargetWorld {
                     Event::Revoke(_) | Event::RemoveUser(_) => {
                         (vars.clone(), Some((ControlKind::Restore, vars)))
                     }
-                    Event::Restore(_) => (vars.clone(), Some((ControlKind::Revoke, vars))),
+                    // The account was active when the run found it, unless this run revoked
+                    // it: a restore is never undone by revoking (see `shutdown`).
                     _ => (vars, None),
                 }
             }
@@ -552,7 +563,16 @@ impl World for TargetWorld {
         hook.run(&vars)
             .await
             .map_err(|e| WorldError::failed(&format!("control.{}", kind.as_str()), e))?;
-        self.undo.extend(undo);
+        let pending = vars.user.as_deref().and_then(|u| self.pending_restore(u));
+        match (event, pending) {
+            // Restoring what this run revoked: the pair cancels out.
+            (Event::Restore(_), Some(i)) => {
+                self.undo.remove(i);
+            }
+            // Already revoked in this run: the restore waiting for it puts the account back.
+            (Event::Revoke(_) | Event::RemoveUser(_), Some(_)) => {}
+            _ => self.undo.extend(undo),
+        }
         if let Event::SetPassword(change) = event {
             self.passwords
                 .insert(change.user.clone(), change.password.clone());
@@ -577,10 +597,12 @@ impl World for TargetWorld {
             .unwrap_or_default()
     }
 
-    /// Leaves the deployment as the run found it: every revocation, restoration and password
-    /// change is undone through the control hooks, latest first, so the next mode (or the next
-    /// run) starts from the accounts the target file describes. A removed user comes back
-    /// through `control.restore`; where a hook is missing, nothing can be put back.
+    /// Leaves the deployment as the run found it, through the control hooks, latest first, so
+    /// the next mode (or the next run) starts from the accounts the target file describes: an
+    /// account revoked or removed in this run and not restored since comes back through
+    /// `control.restore`, and every password change is undone. A restore is never undone: the
+    /// run found the account active, or revoked it itself (then the restore cancelled that
+    /// revocation). Where a hook is missing, nothing can be put back.
     async fn shutdown(self: Box<Self>) {
         for (kind, vars) in self.undo.iter().rev() {
             if let Some(hook) = self.control.hook(*kind) {
@@ -643,6 +665,68 @@ mod tests {
             other => panic!("expected a request, got {other:?}"),
         }
         session.shutdown().await;
+    }
+
+    /// Media worlds whose control hooks write `kind user` lines to the returned log.
+    #[cfg(unix)]
+    fn recording_worlds(dir: &Path) -> (MediaWorlds, std::path::PathBuf) {
+        use std::os::unix::fs::PermissionsExt;
+
+        let log = dir.join("log");
+        let hook = dir.join("hook");
+        std::fs::write(
+            &hook,
+            format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.join("pw"), "a-pw").unwrap();
+        let target = authbench_target::parse(
+            "name: lab\n\
+             media: {rtmp: 'rtmp://127.0.0.1:1935', present: password}\n\
+             identities:\n  alice: {user: al, password: {file: pw}}\n  bob: {user: bo, password: {file: pw}}\n\
+             control:\n\
+             \x20 revoke: {command: [./hook, revoke, '{user}']}\n\
+             \x20 restore: {command: [./hook, restore, '{user}']}\n\
+             \x20 remove_user: {command: [./hook, remove_user, '{user}']}\n",
+            &dir.join("t.yaml"),
+        )
+        .unwrap();
+        (TargetWorlds::new(target).unwrap().media().unwrap(), log)
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn shutdown_undoes_only_what_the_run_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (media, log) = recording_worlds(dir.path());
+        let mut world = media.world().await.unwrap();
+        for event in [
+            // Never revoked in this run: restoring it must not end with it revoked.
+            Event::Restore("bob".into()),
+            // Revoked and restored: the pair cancels out.
+            Event::Revoke("alice".into()),
+            Event::Restore("alice".into()),
+            // Removed, then revoked again: one restore puts it back.
+            Event::RemoveUser("alice".into()),
+            Event::Revoke("alice".into()),
+        ] {
+            world.apply(&event).await.unwrap();
+        }
+        let applied = "restore bo\nrevoke al\nrestore al\nremove_user al\nrevoke al\n";
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), applied);
+        world.shutdown().await;
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            format!("{applied}restore al\n")
+        );
+
+        // A run that only restores leaves nothing to undo.
+        std::fs::remove_file(&log).unwrap();
+        let mut world = media.world().await.unwrap();
+        world.apply(&Event::Restore("alice".into())).await.unwrap();
+        world.shutdown().await;
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "restore al\n");
     }
 
     #[test]
