@@ -345,16 +345,29 @@ pub fn principal(req: &AuthRequest, present: Present) -> String {
     }
 }
 
-/// A `server_refused` deny carrying the server's own words, made safe for a detail: control
-/// characters replaced, at most 256 characters, and any secret of the request that the server
-/// echoed replaced by `[redacted]`.
+/// A `server_refused` deny carrying the server's own words, made safe for a detail: any secret of
+/// the request that the server echoed replaced by `[redacted]`, then control characters
+/// replaced and at most 256 characters kept. Pass the whole text: a caller that cut it first
+/// could leave part of a secret that no longer matches.
 pub fn refused(req: &AuthRequest, server_said: &str) -> Decision {
     Decision::deny(DenyReason::ServerRefused, sanitize(req, server_said))
 }
 
 /// `text` as a deny detail: every secret of `req` it contains (raw or percent-encoded) replaced
-/// by `[redacted]`, control characters replaced by spaces, at most 256 characters.
+/// by `[redacted]`, control characters replaced by spaces, at most 256 characters. The secrets
+/// are replaced before the text is cut, so a secret across the cut cannot survive in part.
 pub(crate) fn sanitize(req: &AuthRequest, text: &str) -> String {
+    redact(req, text)
+        .chars()
+        .take(MAX_DETAIL_LEN)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// `text` with every secret of `req` it contains (raw or percent-encoded) replaced by
+/// `[redacted]`, and nothing else changed. A module that shows less of the server's words than
+/// [`sanitize`] keeps cuts the result of this, never the raw text.
+pub(crate) fn redact(req: &AuthRequest, text: &str) -> String {
     let mut shown = text.to_owned();
     let c = &req.credentials;
     for secret in [&c.password, &c.token].into_iter().flatten() {
@@ -364,10 +377,6 @@ pub(crate) fn sanitize(req: &AuthRequest, text: &str) -> String {
         shown = redact_word(&shown, &encoded);
     }
     shown
-        .chars()
-        .take(MAX_DETAIL_LEN)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 /// `text` with each occurrence of `secret` that stands as a word replaced: where the secret

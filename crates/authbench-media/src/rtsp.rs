@@ -38,7 +38,8 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 use crate::{
-    ANONYMOUS, CLEANUP_TIMEOUT, Close, Present, Probed, QueryNames, principal, refused, sanitize,
+    ANONYMOUS, CLEANUP_TIMEOUT, Close, Present, Probed, QueryNames, principal, redact, refused,
+    sanitize,
 };
 
 /// Longest reply header block accepted (status line and headers), in bytes.
@@ -50,6 +51,9 @@ const DEFAULT_PORT: u16 = 554;
 /// The user name sent with a token when the request has none: servers that take a token as the
 /// password accept any user.
 const TOKEN_USER: &str = "token";
+/// Most of a status line quoted in a protocol error's detail, counted after the request's
+/// secrets are redacted from it.
+const SHOWN_STATUS_LINE_LEN: usize = 64;
 /// How much is read from the socket at a time.
 const READ_CHUNK: usize = 8 * 1024;
 
@@ -233,7 +237,31 @@ enum Failure {
     /// Another I/O error.
     Io(io::Error),
     /// What came back is not an acceptable RTSP reply.
-    Protocol(String),
+    Protocol(Problem),
+}
+
+/// Why a reply is not acceptable, with the server's status line when that is what is wrong. The
+/// line is kept whole here: its secrets are redacted before it is cut for a detail (a secret
+/// across the cut would survive in part).
+#[derive(Debug)]
+struct Problem {
+    what: String,
+    status_line: Option<String>,
+}
+
+impl From<String> for Problem {
+    fn from(what: String) -> Self {
+        Problem {
+            what,
+            status_line: None,
+        }
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(what: &str) -> Self {
+        what.to_owned().into()
+    }
 }
 
 impl Failure {
@@ -265,11 +293,20 @@ impl Failure {
                 DenyReason::BackendUnavailable,
                 format!("the connection to {target} failed ({})", e.kind()),
             ),
-            // `what` may quote the server's status line, which may echo a secret.
-            Failure::Protocol(what) => Decision::deny(
-                DenyReason::BackendProtocolError,
-                sanitize(req, &format!("{what} (answer to {method})")),
-            ),
+            // The server's status line may echo a secret: redacted, then cut.
+            Failure::Protocol(Problem { what, status_line }) => {
+                let quoted = status_line.map_or_else(String::new, |line| {
+                    let shown: String = redact(req, &line)
+                        .chars()
+                        .take(SHOWN_STATUS_LINE_LEN)
+                        .collect();
+                    format!(" (status line `{shown}`)")
+                });
+                Decision::deny(
+                    DenyReason::BackendProtocolError,
+                    sanitize(req, &format!("{what}{quoted} (answer to {method})")),
+                )
+            }
         }
     }
 }
@@ -382,16 +419,16 @@ impl Conn {
                 break found;
             }
             if self.buf.len() > MAX_HEAD_LEN {
-                return Err(Failure::Protocol(format!(
-                    "the reply's header block is longer than {MAX_HEAD_LEN} bytes"
-                )));
+                return Err(Failure::Protocol(
+                    format!("the reply's header block is longer than {MAX_HEAD_LEN} bytes").into(),
+                ));
             }
             self.fill(deadline).await?;
         };
         if head_len > MAX_HEAD_LEN {
-            return Err(Failure::Protocol(format!(
-                "the reply's header block is longer than {MAX_HEAD_LEN} bytes"
-            )));
+            return Err(Failure::Protocol(
+                format!("the reply's header block is longer than {MAX_HEAD_LEN} bytes").into(),
+            ));
         }
         let reply = parse_head(self.buf.get(..head_len).unwrap_or_default())?;
         let body_len = match reply.header("Content-Length") {
@@ -401,9 +438,10 @@ impl Conn {
             })?,
         };
         if body_len > MAX_BODY_LEN {
-            return Err(Failure::Protocol(format!(
-                "the reply's body ({body_len} bytes) is longer than {MAX_BODY_LEN} bytes"
-            )));
+            return Err(Failure::Protocol(
+                format!("the reply's body ({body_len} bytes) is longer than {MAX_BODY_LEN} bytes")
+                    .into(),
+            ));
         }
         while self.buf.len() < body_start + body_len {
             self.fill(deadline).await.map_err(|f| match f {
@@ -499,32 +537,24 @@ fn parse_head(head: &[u8]) -> Result<Reply, Failure> {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.lines();
     let status_line = lines.next().unwrap_or_default().trim_end();
-    let shown = || {
-        status_line
-            .chars()
-            .take(64)
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
+    // The whole line: it is redacted before it is cut to a detail's length.
+    let bad = |what: &str| {
+        Failure::Protocol(Problem {
+            what: what.to_owned(),
+            status_line: Some(status_line.to_owned()),
+        })
     };
     let mut parts = status_line.splitn(3, ' ');
     let version = parts.next().unwrap_or_default();
     let code = parts.next().unwrap_or_default();
     if !version.starts_with("RTSP/") || code.len() != 3 {
-        return Err(Failure::Protocol(format!(
-            "the reply is not RTSP (status line `{}`)",
-            shown()
-        )));
+        return Err(bad("the reply is not RTSP"));
     }
     let status = code
         .parse::<u16>()
         .ok()
         .filter(|s| (100..=599).contains(s))
-        .ok_or_else(|| {
-            Failure::Protocol(format!(
-                "the reply's status code is not a number (status line `{}`)",
-                shown()
-            ))
-        })?;
+        .ok_or_else(|| bad("the reply's status code is not a number"))?;
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in lines {
         if line.starts_with([' ', '\t']) {

@@ -56,7 +56,8 @@ use crate::{CLEANUP_TIMEOUT, Close, Present, Probed, QueryNames};
 
 /// Longest answer body read (an SDP answer is a few KiB), and the bound on the header block.
 pub const MAX_BODY_LEN: usize = 64 * 1024;
-/// Most of a refusal's body shown in the detail.
+/// Most of a refusal's body shown in the detail, counted after the request's secrets are
+/// redacted from it.
 const SHOWN_BODY_LEN: usize = 160;
 
 /// Asks the WHIP or WHEP endpoint (`endpoint` is the template) whether `req` may publish or play.
@@ -201,8 +202,8 @@ fn judge(
 ) -> Decision {
     let reason = status.canonical_reason().unwrap_or("");
     let said = || {
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
+        // Secrets out first, then the cut: a secret across the cut would survive in part.
+        let text = crate::redact(req, String::from_utf8_lossy(body).trim());
         let shown: String = text.chars().take(SHOWN_BODY_LEN).collect();
         match (shown.is_empty(), shown.len() < text.len()) {
             (true, _) => format!("{name}: {} {reason}", status.as_u16()),

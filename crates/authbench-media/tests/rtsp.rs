@@ -870,3 +870,33 @@ mod gstreamer {
         let _ = child.kill().await;
     }
 }
+
+#[tokio::test]
+async fn a_token_echoed_across_the_shown_status_line_is_redacted_before_the_cut() {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let token: String = (0..100)
+        .map(|i| char::from(ALPHABET[(i * 7 + 3) % ALPHABET.len()]))
+        .collect();
+    // Not RTSP, and the token starts well before the 64 characters of the line that are shown.
+    let line = format!("ICY {} {token}\r\n\r\n", "x".repeat(30));
+    let (addr, _log) = server(move |_: &Seen| Reply::Send(line.clone())).await;
+    let decision = ask(
+        addr,
+        Present::Token,
+        &request(Action::Subscribe, Credentials::token(token.as_str())),
+    )
+    .await;
+    let (reason, detail) = deny(&decision);
+    assert_eq!(reason, DenyReason::BackendProtocolError);
+    let chars: Vec<char> = token.chars().collect();
+    for piece in chars.windows(20).map(|w| w.iter().collect::<String>()) {
+        assert!(!detail.contains(piece.as_str()), "{piece} in {detail}");
+    }
+    assert_eq!(
+        detail,
+        format!(
+            "the reply is not RTSP (status line `ICY {} [redacted]`) (answer to DESCRIBE)",
+            "x".repeat(30)
+        )
+    );
+}

@@ -827,3 +827,43 @@ async fn secrets_in_the_query_never_reach_a_deny_detail() {
     );
     assert!(detail.contains(&stalled.base), "{detail}");
 }
+
+/// A 100-character token that passes as a header value.
+fn long_token() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..100)
+        .map(|i| char::from(ALPHABET[(i * 7 + 3) % ALPHABET.len()]))
+        .collect()
+}
+
+/// The 20-character pieces of `secret` that `detail` holds.
+fn pieces_of(secret: &str, detail: &str) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .windows(20)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|piece| detail.contains(piece.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_token_echoed_across_the_shown_length_is_redacted_before_the_cut() {
+    let token = long_token();
+    // 140 characters, then the token: the shown part of the body (160 characters) ends inside it.
+    let body = format!("{} {token}", "a".repeat(139));
+    let double = Double::start(Script::Status(403, Box::leak(body.into_boxed_str()))).await;
+    let auth = probe(&double, Present::Token);
+    let d = decide(
+        &auth,
+        &request(
+            Transport::Whip,
+            "live/cam1",
+            Credentials::token(token.as_str()),
+        ),
+    )
+    .await;
+    let (reason, detail) = deny(&d);
+    assert_eq!(reason, DenyReason::ServerRefused);
+    assert_eq!(pieces_of(&token, &detail), Vec::<String>::new(), "{detail}");
+    assert!(detail.ends_with(" [redacted]"), "{detail}");
+}
