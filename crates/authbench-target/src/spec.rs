@@ -339,7 +339,9 @@ pub struct LoadedTarget {
     spec: TargetFile,
 }
 
-/// What a report says was tested: never a path, a query or a secret of the target's URLs.
+/// What a report says was tested: never a secret of the target's URLs. The service and the key
+/// hosts are shown as origins (no path or query); the JWT issuer, an identifier that often has a
+/// path, as written with its user info and query values redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetDescription {
     /// The target's name.
@@ -347,11 +349,11 @@ pub struct TargetDescription {
     /// The round-trip service: `scheme://host:port`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roundtrip_service: Option<String>,
-    /// The round-trip protocol (`red5pro`, `mediamtx`).
+    /// The round-trip protocol (`red5pro`, `mediamtx`, `nginx-rtmp`, `srs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roundtrip_protocol: Option<String>,
-    /// The JWT issuer (first of `issuers`), else the discovery or JWKS host
-    /// (`scheme://host:port`).
+    /// The JWT issuer (first of `issuers`, redacted: `https://idp.example/realms/qa`), else the
+    /// discovery or JWKS host (`scheme://host:port`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_issuer: Option<String>,
     /// The token source (`oauth2`, `http`, `command`, `static`).

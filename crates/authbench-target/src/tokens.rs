@@ -104,8 +104,8 @@ const OAUTH2_OWN_PARAMS: [&str; 6] = [
     "scope",
 ];
 
-/// `tokens: {oauth2: …}`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+/// `tokens: {oauth2: …}`. `Debug` shows `token_url` through [`redact::url`].
+#[derive(Clone, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth2Spec {
     /// The grant: `client_credentials` or `password`.
@@ -126,6 +126,19 @@ pub struct OAuth2Spec {
     /// Extra form parameters (`audience`, `resource`, …); not the ones the grant sets.
     #[serde(default)]
     pub params: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for OAuth2Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2Spec")
+            .field("grant", &self.grant)
+            .field("token_url", &self.token_url.as_deref().map(redact::url))
+            .field("scope", &self.scope)
+            .field("auth", &self.auth)
+            .field("use_token", &self.use_token)
+            .field("params", &self.params)
+            .finish()
+    }
 }
 
 /// `tokens: {http: …}`.

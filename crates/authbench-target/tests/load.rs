@@ -441,3 +441,28 @@ fn a_media_section_is_checked_key_by_key() {
         "t.yaml: media: judged as jwt, but there is no `jwt:` section saying how clients get their tokens"
     );
 }
+
+#[test]
+fn debug_and_the_description_show_the_identity_provider_urls_without_secrets() {
+    let t = authbench_target::parse(
+        &format!(
+            "name: t\n{JWT}  issuers: ['https://idp.example/realms/qa?k=issuer-s3cret']\n  tokens:\n    oauth2:\n      \
+             grant: client_credentials\n      token_url: 'https://cli:pw-s3cret@idp.example/token?api_key=url-s3cret'\n"
+        ),
+        Path::new("t.yaml"),
+    )
+    .unwrap();
+    let debug = format!("{t:?}");
+    for secret in ["pw-s3cret", "url-s3cret", "cli:"] {
+        assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+    }
+    assert!(
+        debug.contains("https://[redacted]@idp.example/token?api_key=[redacted]"),
+        "{debug}"
+    );
+    // The issuer is an identifier with a path: shown with it, its query values redacted.
+    assert_eq!(
+        t.describe().jwt_issuer.as_deref(),
+        Some("https://idp.example/realms/qa?k=[redacted]")
+    );
+}
