@@ -120,7 +120,7 @@ pub enum CallError {
     /// The command could not be started.
     #[error("cannot start {program}: {source}")]
     Spawn {
-        /// The program as resolved.
+        /// The program as written (placeholders not filled in), resolved.
         program: PathBuf,
         /// The operating system's error.
         #[source]
@@ -129,7 +129,7 @@ pub enum CallError {
     /// The command's output could not be read, or it could not be waited for.
     #[error("{program}: {source}")]
     Io {
-        /// The program as resolved.
+        /// The program as written (placeholders not filled in), resolved.
         program: PathBuf,
         /// The I/O error.
         #[source]
@@ -138,7 +138,7 @@ pub enum CallError {
     /// The command exited with a non-zero code (its stderr is not shown).
     #[error("{program} exited with code {code}")]
     Exit {
-        /// The program as resolved.
+        /// The program as written (placeholders not filled in), resolved.
         program: PathBuf,
         /// The exit code.
         code: i32,
@@ -146,7 +146,7 @@ pub enum CallError {
     /// The command was ended by a signal.
     #[error("{program} was ended by a signal")]
     Signal {
-        /// The program as resolved.
+        /// The program as written (placeholders not filled in), resolved.
         program: PathBuf,
     },
 }
@@ -501,8 +501,9 @@ impl Argv {
                 source: std::io::ErrorKind::NotFound.into(),
             });
         };
-        let program = resolve_program(base_dir, first);
-        let mut command = tokio::process::Command::new(&program);
+        // Messages name the program as written: a placeholder in it may be filled with a secret.
+        let program = resolve_program(base_dir, self.program());
+        let mut command = tokio::process::Command::new(resolve_program(base_dir, first));
         command
             .args(rest)
             .stdin(Stdio::null())

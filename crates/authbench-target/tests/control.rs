@@ -217,3 +217,70 @@ async fn hooks_past_their_timeout_fail() {
         assert!(e.to_string().ends_with("no answer within 300ms"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn a_command_hook_names_its_program_as_written_never_with_a_filled_in_secret() {
+    const SECRET: &str = "pw-s3cret";
+    let dir = Dir::new();
+    // One program exists once filled in (and fails), the other never does.
+    dir.script(&format!("exits-{SECRET}"), "exit 3");
+    let t = target(
+        &dir,
+        "  set_password: {command: [\"./exits-{password}\"]}\n  \
+         restore: {command: [\"./missing-{password}\"]}",
+    );
+    let control = control(&t);
+    let with_secret = vars().with_password(Secret::new(SECRET));
+
+    let e = control
+        .hook(ControlKind::SetPassword)
+        .unwrap()
+        .run(&with_secret)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            ControlError::Call {
+                source: CallError::Exit { code: 3, .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "control.set_password: {} exited with code 3",
+            dir.path().join("exits-{password}").display()
+        )
+    );
+    assert!(!format!("{e:?}").contains(SECRET), "{e:?}");
+
+    let e = control
+        .hook(ControlKind::Restore)
+        .unwrap()
+        .run(&with_secret)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            ControlError::Call {
+                source: CallError::Spawn { .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().starts_with(&format!(
+            "control.restore: cannot start {}",
+            dir.path().join("missing-{password}").display()
+        )),
+        "{e}"
+    );
+    for shown in [e.to_string(), format!("{e:?}")] {
+        assert!(!shown.contains(SECRET), "{shown}");
+    }
+}
