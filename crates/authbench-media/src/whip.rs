@@ -10,6 +10,8 @@
 //! Credentials: `present: token` sends `Authorization: Bearer <token>` (RFC 9725 §4.5);
 //! `present: password` sends `Authorization: Basic` with the user name and password (what
 //! MediaMTX and similar servers accept). A request with neither sends no `Authorization`. A
+//! token that no header can carry (a control character) is `malformed_credentials`
+//! and nothing is sent: the probe never asks without the credentials it was given. A
 //! template with `{credentials}` also carries them in the URL's query (for servers whose hooks
 //! see only the URL, such as SRS); `Authorization` is sent all the same. The filled-in URL is
 //! never shown: details and logs name the endpoint's origin only.
@@ -92,7 +94,10 @@ pub(crate) async fn probe(
         Ok(t) => t,
         Err(e) => return Decision::deny(DenyReason::BackendUnavailable, e).into(),
     };
-    let auth = authorization(req, present);
+    let auth = match authorization(req, present) {
+        Ok(auth) => auth,
+        Err(decision) => return decision.into(),
+    };
     let deadline = Instant::now() + timeout;
     // The connection task outlives the answer only as long as cleanup may take.
     let linger = deadline + CLEANUP_TIMEOUT;
@@ -243,16 +248,22 @@ fn with_note(decision: Decision, note: &str) -> Decision {
     }
 }
 
-/// The `Authorization` value for what the clients of this server present, marked sensitive.
-fn authorization(req: &AuthRequest, present: Present) -> Option<HeaderValue> {
+/// The `Authorization` value for what the clients of this server present, marked sensitive:
+/// `None` when the request carries nothing of that kind, a `malformed_credentials` deny when what
+/// it carries cannot be written in a header (a token with a control character).
+/// Never a request without the credentials instead: an open server would let that in.
+fn authorization(req: &AuthRequest, present: Present) -> Result<Option<HeaderValue>, Decision> {
     let c = &req.credentials;
     let text = match present {
-        Present::Token => format!("Bearer {}", c.token.as_ref()?.expose()),
+        Present::Token => match &c.token {
+            Some(token) => format!("Bearer {}", token.expose()),
+            None => return Ok(None),
+        },
         Present::Password => {
             let user = c.username.as_deref().unwrap_or_default();
             let password = c.password.as_ref().map(|p| p.expose()).unwrap_or_default();
             if c.username.is_none() && c.password.is_none() {
-                return None;
+                return Ok(None);
             }
             let pair = format!("{user}:{password}");
             format!(
@@ -261,11 +272,18 @@ fn authorization(req: &AuthRequest, present: Present) -> Option<HeaderValue> {
             )
         }
     };
-    // A token with characters no header may carry is sent as nothing: the server then decides
-    // on no credentials, as it would for a client that could not send them either.
-    let mut value = HeaderValue::from_str(&text).ok()?;
+    // Basic is base64 and always fits; a Bearer token is written as it is.
+    let mut value = HeaderValue::from_str(&text).map_err(|_| {
+        Decision::deny(
+            DenyReason::MalformedCredentials,
+            format!(
+                "the {} holds a control character, which an HTTP Authorization header cannot carry",
+                present.as_str()
+            ),
+        )
+    })?;
     value.set_sensitive(true);
-    Some(value)
+    Ok(Some(value))
 }
 
 /// A minimal SDP offer a WebRTC server accepts: one H.264 video and one Opus audio section,
@@ -550,19 +568,44 @@ mod tests {
         let mut c = Credentials::user_password("alice", "pw");
         c.token = Some("tok".into());
         let r = req(c);
-        let bearer = authorization(&r, Present::Token).expect("bearer");
+        let bearer = authorization(&r, Present::Token)
+            .ok()
+            .flatten()
+            .expect("bearer");
         assert_eq!(bearer.to_str().ok(), Some("Bearer tok"));
         assert!(bearer.is_sensitive());
-        let basic = authorization(&r, Present::Password).expect("basic");
+        let basic = authorization(&r, Present::Password)
+            .ok()
+            .flatten()
+            .expect("basic");
         assert_eq!(basic.to_str().ok(), Some("Basic YWxpY2U6cHc="));
         assert_eq!(
             authorization(&req(Credentials::none()), Present::Token),
-            None
+            Ok(None)
         );
         assert_eq!(
             authorization(&req(Credentials::none()), Present::Password),
-            None
+            Ok(None)
         );
+    }
+
+    #[test]
+    fn a_token_no_header_can_carry_is_malformed_never_dropped() {
+        for bad in ["a\r\nX-Injected: 1", "tok\u{0}"] {
+            let decision =
+                authorization(&req(Credentials::token(bad)), Present::Token).expect_err("refused");
+            assert_eq!(
+                decision.reason(),
+                Some(DenyReason::MalformedCredentials),
+                "{bad:?}"
+            );
+        }
+        // Basic is base64: any user name and password fit.
+        let basic = authorization(
+            &req(Credentials::user_password("al\u{1}ice", "pä\nss")),
+            Present::Password,
+        );
+        assert!(matches!(basic, Ok(Some(_))), "{basic:?}");
     }
 
     #[test]

@@ -867,3 +867,24 @@ async fn a_token_echoed_across_the_shown_length_is_redacted_before_the_cut() {
     assert_eq!(pieces_of(&token, &detail), Vec::<String>::new(), "{detail}");
     assert!(detail.ends_with(" [redacted]"), "{detail}");
 }
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_malformed_and_nothing_is_sent() {
+    // An open server: a probe that dropped the credentials would be let in.
+    let double = Double::start(Script::Created("/session/abc")).await;
+    let auth = probe(&double, Present::Token);
+    for bad in ["s3cr\net", "s3cr\u{7f}et"] {
+        let d = decide(
+            &auth,
+            &request(Transport::Whip, "live/cam1", Credentials::token(bad)),
+        )
+        .await;
+        let (reason, detail) = deny(&d);
+        assert_eq!(
+            reason,
+            DenyReason::MalformedCredentials,
+            "{bad:?}: {detail}"
+        );
+        assert!(!detail.contains("s3cr"), "{detail}");
+    }
+    assert!(double.seen().is_empty(), "{:?}", double.seen());
+}
