@@ -138,14 +138,6 @@ impl SecretRef {
             }
         }
     }
-
-    /// Where the secret comes from, for messages: `env QA_ALICE_PW` or `file secrets/alice`.
-    pub fn origin(&self) -> String {
-        match self {
-            SecretRef::Env(name) => format!("env {name}"),
-            SecretRef::File(path) => format!("file {}", path.display()),
-        }
-    }
 }
 
 impl<'de> Deserialize<'de> for SecretRef {
