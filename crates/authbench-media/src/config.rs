@@ -522,8 +522,9 @@ fn check_streamid_keys(keys: &StreamidKeys) -> Result<(), MediaConfigError> {
     Ok(())
 }
 
-/// Checks one endpoint's shape: the scheme its transport speaks, a host, and for the stream-style
-/// endpoints nothing after `host:port` (the request's path is appended there).
+/// Checks one endpoint's shape: the scheme its transport speaks, a host, a port for SRT (which has
+/// no default one), and for the stream-style endpoints nothing after `host:port` (the request's
+/// path is appended there).
 fn check_endpoint(transport: Transport, endpoint: &str) -> Result<(), String> {
     let parsed = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
     let schemes: &[&str] = match transport {
@@ -546,6 +547,9 @@ fn check_endpoint(transport: Transport, endpoint: &str) -> Result<(), String> {
         return Err(
             "credentials do not belong in the endpoint; they come from each request".into(),
         );
+    }
+    if transport == Transport::Srt && parsed.port().is_none() {
+        return Err("no port: SRT has no default port (srt://host:port)".into());
     }
     match transport {
         Transport::Whip | Transport::Whep => {
@@ -593,6 +597,32 @@ mod tests {
                 .with_timeout(Duration::ZERO)),
             Some(MediaConfigError::BadTimeout)
         );
+    }
+
+    #[test]
+    fn an_srt_endpoint_needs_a_port_and_so_does_its_reference() {
+        let srt = |url: &str| MediaConfig::new(Present::Token).with_srt(url);
+        assert_eq!(srt("srt://127.0.0.1:8890").validate(), Ok(()));
+        for url in ["srt://127.0.0.1", "srt://srt.example/", "srt://[::1]"] {
+            assert_eq!(
+                srt(url).validate().map_err(|e| e.to_string()),
+                Err("media.srt: no port: SRT has no default port (srt://host:port)".into()),
+                "{url}"
+            );
+        }
+        let reference = srt("srt://127.0.0.1:8890").with_reference(Reference {
+            srt: Some("srt://127.0.0.1".into()),
+            ..Reference::default()
+        });
+        assert_eq!(
+            reference.validate().map_err(|e| e.to_string()),
+            Err("media.reference.srt: no port: SRT has no default port (srt://host:port)".into())
+        );
+        // RTMP and RTSP have default ports.
+        let defaults = MediaConfig::new(Present::Token)
+            .with_rtmp("rtmp://127.0.0.1")
+            .with_rtsp("rtsp://127.0.0.1");
+        assert_eq!(defaults.validate(), Ok(()));
     }
 
     #[test]
