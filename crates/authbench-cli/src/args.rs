@@ -95,7 +95,8 @@ pub struct ExportLocustArgs {
     #[arg(value_name = "PATH", requires = "target")]
     pub paths: Vec<PathBuf>,
     /// Load your round-trip service as this target file describes it, with its mapped accounts
-    /// (valid publishes and subscribes, a wrong password and an unknown user per account).
+    /// (valid publishes and subscribes and an unknown user per account; never a wrong password,
+    /// which a lockout would count against the account).
     #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
     /// Load `authbench serve` at this base URL with `bench`'s generated users and request cases;

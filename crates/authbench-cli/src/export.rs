@@ -91,7 +91,7 @@ async fn locust(args: ExportLocustArgs) -> Result<u8, CliError> {
                 let about = About {
                     target: Some(target.name().to_owned()),
                     workload: format!(
-                        "target {}: {n} account{}, 4 request cases (6 of 8 requests with valid credentials)",
+                        "target {}: {n} account{}, 3 request cases (7 of 8 requests with valid credentials)",
                         target.describe(),
                         if n == 1 { "" } else { "s" }
                     ),
