@@ -104,7 +104,7 @@ const OAUTH2_OWN_PARAMS: [&str; 6] = [
     "scope",
 ];
 
-/// `tokens: {oauth2: …}`. `Debug` shows `token_url` through [`redact::url`].
+/// `tokens: {oauth2: …}`.
 #[derive(Clone, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OAuth2Spec {
@@ -128,6 +128,7 @@ pub struct OAuth2Spec {
     pub params: BTreeMap<String, String>,
 }
 
+/// Shows `token_url` through [`redact::url`]: an endpoint may carry a credential.
 impl fmt::Debug for OAuth2Spec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuth2Spec")
