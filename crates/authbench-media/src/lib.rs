@@ -67,10 +67,12 @@ mod srt;
 mod template;
 mod whip;
 
+use std::collections::hash_map::RandomState;
 use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use authbench_core::outcome::JoinTimes;
 use authbench_core::{
@@ -379,6 +381,27 @@ pub(crate) fn redact(req: &AuthRequest, text: &str) -> String {
     shown
 }
 
+/// `N` bytes nobody can predict, for protocol fields that only have to differ between sessions
+/// and be unguessable to the server: the RTMP handshake's random field, the SDP offer's ICE
+/// values and fingerprint, the RTSP Digest cnonce, the SRT socket id and initial sequence
+/// number. Never a key or a secret: the bytes come from std's randomly keyed hasher (keys drawn
+/// from the OS, a fresh one for each call) fed the time and a counter.
+pub(crate) fn random<const N: usize>() -> [u8; N] {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let mut out = [0u8; N];
+    for (i, piece) in out.chunks_mut(8).enumerate() {
+        h.write_usize(i);
+        let v = h.finish().to_le_bytes();
+        piece.copy_from_slice(&v[..piece.len()]);
+    }
+    out
+}
+
 /// `text` with each occurrence of `secret` that stands as a word replaced: where the secret
 /// starts (ends) with a letter or digit, the character before (after) it must not be one, so a
 /// short secret such as `t` does not eat the `t`s of `NetStream`.
@@ -501,6 +524,16 @@ mod tests {
             MediaAuthenticator::new(MediaConfig::new(Present::Token)).err(),
             Some(MediaConfigError::NoEndpoint)
         );
+    }
+
+    #[test]
+    fn random_bytes_differ_from_call_to_call_and_fill_odd_lengths() {
+        let (a, b): ([u8; 32], [u8; 32]) = (random(), random());
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 32]);
+        let odd: [u8; 13] = random();
+        // The last, partial word is filled too (13 zero bytes: a 2^-104 chance).
+        assert_ne!(odd, [0; 13]);
     }
 
     #[test]

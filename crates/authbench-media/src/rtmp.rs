@@ -13,8 +13,6 @@
 
 mod chunk;
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::time::Duration;
 
@@ -420,7 +418,8 @@ impl Session {
         // C1: time 0, four zero bytes (the simple handshake), then random bytes.
         let mut c0c1 = vec![0u8; 1 + HANDSHAKE_LEN];
         c0c1[0] = RTMP_VERSION;
-        fill_random(&mut c0c1[9..]);
+        let random: [u8; HANDSHAKE_LEN - 8] = crate::random();
+        c0c1[9..].copy_from_slice(&random);
         self.write(&c0c1).await?;
         let mut s0 = [0u8; 1];
         if let Err(e) = self.reader.read_exact(&mut s0).await {
@@ -648,17 +647,6 @@ fn decode_command(payload: &[u8]) -> Result<Command, Failure> {
         txn,
         args: it.collect(),
     })
-}
-
-/// Fills `buf` with bytes no one can predict across runs (the handshake's random field is not
-/// security-relevant, so the std hasher's random keys are enough).
-fn fill_random(buf: &mut [u8]) {
-    let mut h = RandomState::new().build_hasher();
-    for (i, piece) in buf.chunks_mut(8).enumerate() {
-        h.write_usize(i);
-        let v = h.finish().to_le_bytes();
-        piece.copy_from_slice(&v[..piece.len()]);
-    }
 }
 
 #[cfg(test)]

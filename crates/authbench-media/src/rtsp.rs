@@ -25,7 +25,6 @@
 //! connection is `backend_unavailable`.
 
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::time::Duration;
 
@@ -791,16 +790,10 @@ fn md5_hex(data: &str) -> String {
     out
 }
 
-/// A client nonce: 64 bits from a randomly keyed hasher (std seeds it from the OS per process,
-/// and the time makes each one differ). It only has to be unpredictable to the server.
+/// A client nonce: 64 random bits ([`crate::random`]). It only has to be unpredictable to the
+/// server.
 fn cnonce() -> String {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    format!("{:016x}", h.finish())
+    format!("{:016x}", u64::from_le_bytes(crate::random()))
 }
 
 /// The Digest answer (RFC 2617 §3.2.2; MD5, `qop=auth` when the server offers it).

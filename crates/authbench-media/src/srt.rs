@@ -33,7 +33,6 @@
 //! (nothing listens) is `backend_unavailable`.
 
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -387,13 +386,7 @@ struct Caller {
 
 impl Caller {
     fn new(peer: IpAddr, streamid: String) -> Self {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        let random = h.finish();
+        let random = u64::from_le_bytes(crate::random());
         Caller {
             // Non-zero (0 addresses a listener) and positive as a C int, as libsrt's ids are.
             socket_id: ((random >> 32) as u32 & 0x3FFF_FFFF) | 1,

@@ -31,9 +31,7 @@
 //! * No connection is `backend_unavailable`; no complete answer within the timeout is
 //!   `backend_timeout`.
 
-use std::collections::hash_map::RandomState;
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -293,22 +291,15 @@ pub(crate) fn sdp_offer(transport: Transport) -> Bytes {
         Transport::Whep => "recvonly",
         _ => "sendonly",
     };
-    let mut random = RandomState::new().build_hasher();
-    let mut next = |i: u64| {
-        random.write_u64(i);
-        random.finish()
-    };
-    let session = next(0) >> 2;
-    let ufrag = format!("{:08x}", next(1) as u32);
-    let pwd = format!("{:016x}{:016x}", next(2), next(3));
+    let session = u64::from_le_bytes(crate::random()) >> 2;
+    let ufrag = format!("{:08x}", u32::from_le_bytes(crate::random()));
+    let pwd = format!("{:032x}", u128::from_le_bytes(crate::random()));
     let mut fingerprint = String::new();
-    for i in 0..4 {
-        for b in next(10 + i).to_be_bytes() {
-            if !fingerprint.is_empty() {
-                fingerprint.push(':');
-            }
-            let _ = write!(fingerprint, "{b:02X}");
+    for b in crate::random::<32>() {
+        if !fingerprint.is_empty() {
+            fingerprint.push(':');
         }
+        let _ = write!(fingerprint, "{b:02X}");
     }
     let common = |mid: u8| {
         format!(
