@@ -31,6 +31,7 @@ use authbench_media::{MediaAuthenticator, MediaConfig};
 use authbench_roundtrip::RoundTripAuthenticator;
 use authbench_scenario::load::LoadedScenario;
 use authbench_scenario::spec::{Event, Scenario};
+use authbench_target::spec::origin;
 use authbench_target::{Control, ControlKind, LoadedTarget, TokenSource, Vars};
 
 use crate::runner::Worlds;
@@ -295,6 +296,7 @@ impl MediaWorlds {
         let endpoints: Vec<String> = Transport::ALL
             .into_iter()
             .filter_map(|t| self.config.endpoint(t))
+            // Origins only: a WHIP / WHEP template's `{stream}` is in its path.
             .map(|e| origin(e).unwrap_or_else(|| "(not a URL)".into()))
             .collect();
         TargetInfo {
@@ -319,16 +321,6 @@ impl Worlds for MediaWorlds {
 
     fn target(&self, mode: Mode) -> Option<TargetInfo> {
         (mode == self.mode).then(|| self.info())
-    }
-}
-
-/// `scheme://host:port` of an endpoint (a WHIP / WHEP template's `{stream}` is in its path).
-fn origin(endpoint: &str) -> Option<String> {
-    let url = url::Url::parse(endpoint).ok()?;
-    let host = url.host_str()?;
-    match url.port_or_known_default() {
-        Some(port) => Some(format!("{}://{host}:{port}", url.scheme())),
-        None => Some(format!("{}://{host}", url.scheme())),
     }
 }
 

@@ -387,12 +387,28 @@ impl fmt::Display for TargetDescription {
     }
 }
 
-/// `scheme://host:port` of a URL, or `None` when it does not parse.
-fn origin(text: &str) -> Option<String> {
+/// `scheme://host:port` of a URL, for reports: no user info, path, query or fragment. A scheme
+/// with no known default port and no port given (`rtmp://host/live`) is `scheme://host`. `None`
+/// when the text is not a URL with a host.
+///
+/// ```
+/// use authbench_target::spec::origin;
+///
+/// assert_eq!(
+///     origin("https://u:p@auth.example/check?key=k").as_deref(),
+///     Some("https://auth.example:443")
+/// );
+/// assert_eq!(origin("rtmp://media.example/live").as_deref(), Some("rtmp://media.example"));
+/// assert_eq!(origin("srt://media.example:8890").as_deref(), Some("srt://media.example:8890"));
+/// assert_eq!(origin("not a url"), None);
+/// ```
+pub fn origin(text: &str) -> Option<String> {
     let url = url::Url::parse(text).ok()?;
     let host = url.host_str()?;
-    let port = url.port_or_known_default()?;
-    Some(format!("{}://{host}:{port}", url.scheme()))
+    match url.port_or_known_default() {
+        Some(port) => Some(format!("{}://{host}:{port}", url.scheme())),
+        None => Some(format!("{}://{host}", url.scheme())),
+    }
 }
 
 /// Loads and checks a target file. Syntax and shape errors carry `file:line:column`.
