@@ -233,8 +233,9 @@ fn parse_decide_mode(s: &str) -> Result<DecideMode, String> {
 /// Arguments of `authbench validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Scenario files and target files, or folders of them (a file without top-level `steps:`
-    /// or `description:` is checked as a target file).
+    /// Scenario files, target files and deployment configs, or folders of them (a file with
+    /// top-level `steps:` or `description:` is checked as a scenario, one with `name:` as a
+    /// target file, any other as a deployment config).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }

@@ -276,7 +276,8 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
         };
         let count = stats.count(row, "Request Count")?;
         if outcome.starts_with("error(") {
-            error_count += stats.count(row, "Failure Count")?;
+            // Saturating: a crafted file's counts must not overflow (and then fail the check below).
+            error_count = error_count.saturating_add(stats.count(row, "Failure Count")?);
         }
         if count > 0 {
             case.outcomes.push(OutcomeCount { outcome, count });
@@ -309,7 +310,7 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
                 format!("a failure named `{name}`: only error:KIND requests fail"),
             ));
         }
-        failed += failures.count(row, "Occurrences")?;
+        failed = u64::saturating_add(failed, failures.count(row, "Occurrences")?);
     }
     if failed != error_count {
         return Err(ImportError::malformed(
