@@ -5,8 +5,9 @@
 //!
 //! * the **built-in** world ([`crate::builtin::BuiltinWorld`]): an injected clock, the reference
 //!   auth service on loopback, generated files and keys — everything the scenario describes;
-//! * a **target** world (the `authbench-target` crate): the user's own auth service, identity
-//!   provider and credential files, reached as a media server would reach them.
+//! * a **target** world ([`crate::target::TargetWorlds`], from a target file read by the
+//!   `authbench-target` crate): the user's own auth service, identity provider and credential
+//!   files, reached as a media server would reach them.
 
 use std::sync::Arc;
 use std::time::Duration;
