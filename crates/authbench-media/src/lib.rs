@@ -74,6 +74,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use authbench_core::duration::format_duration;
 use authbench_core::outcome::JoinTimes;
 use authbench_core::{
     AuthRequest, Authenticator, Capabilities, Credentials, Decision, DenyReason, Transport,
@@ -194,7 +195,11 @@ impl MediaAuthenticator {
             Ok(probed) => probed,
             Err(_) => Probed::from(Decision::deny(
                 DenyReason::BackendTimeout,
-                format!("no {} verdict within {:?}", req.transport, self.timeout),
+                format!(
+                    "no {} verdict within {}",
+                    req.transport,
+                    format_duration(self.timeout)
+                ),
             )),
         };
         (probed, started.elapsed())

@@ -28,6 +28,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::time::Duration;
 
+use authbench_core::duration::format_duration;
 use authbench_core::{Action, AuthRequest, Decision, DenyReason};
 use base64::Engine as _;
 use md5::{Digest, Md5};
@@ -282,7 +283,10 @@ impl Failure {
             ),
             Failure::Timeout => Decision::deny(
                 DenyReason::BackendTimeout,
-                format!("no RTSP answer to {method} from {target} within {timeout:?}"),
+                format!(
+                    "no RTSP answer to {method} from {target} within {}",
+                    format_duration(timeout)
+                ),
             ),
             Failure::Closed => refused(
                 req,
@@ -896,6 +900,30 @@ mod tests {
              nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", \
              response=\"6629fae49393a05397450978507c4ef1\", qop=auth, nc=00000001, \
              cnonce=\"0a4f113b\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""
+        );
+    }
+
+    #[test]
+    fn a_timeout_is_written_as_the_config_writes_it() {
+        let req = AuthRequest::new(
+            Action::Subscribe,
+            authbench_core::Transport::Rtsp,
+            authbench_core::StreamPath::new("live/cam1").expect("path"),
+            authbench_core::Credentials::none(),
+        );
+        let target = Target {
+            host: "127.0.0.1".into(),
+            port: DEFAULT_PORT,
+        };
+        let decision =
+            Failure::Timeout.decision(&req, "DESCRIBE", &target, Duration::from_millis(1500));
+        let Decision::Deny(deny) = decision else {
+            panic!("deny expected")
+        };
+        assert_eq!(deny.reason, DenyReason::BackendTimeout);
+        assert_eq!(
+            deny.detail,
+            "no RTSP answer to DESCRIBE from 127.0.0.1:554 within 1500ms"
         );
     }
 

@@ -38,6 +38,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use authbench_core::connect::MAX_STREAMID_LEN;
+use authbench_core::duration::format_duration;
 use authbench_core::{Action, AuthRequest, Decision, DenyReason};
 use tokio::net::UdpSocket;
 use tokio::time::{Instant, timeout_at};
@@ -112,7 +113,10 @@ async fn run(
         .map_err(|_| {
             Decision::deny(
                 DenyReason::BackendTimeout,
-                format!("{shown} did not resolve within {timeout:?}"),
+                format!(
+                    "{shown} did not resolve within {}",
+                    format_duration(timeout)
+                ),
             )
         })?
         .map_err(|e| unavailable(format!("{shown} does not resolve ({})", e.kind())))?
@@ -140,7 +144,10 @@ async fn run(
     let started = Instant::now();
     let mut ignored = 0usize;
     let no_answer = |phase: &str, ignored: usize| {
-        let mut detail = format!("no SRT {phase} answer from {shown} within {timeout:?}");
+        let mut detail = format!(
+            "no SRT {phase} answer from {shown} within {}",
+            format_duration(timeout)
+        );
         if ignored > 0 {
             let _ = write!(
                 detail,

@@ -158,7 +158,8 @@ pub(crate) fn expand(
     names: &QueryNames,
 ) -> Result<String, String> {
     let path = req.path.as_str();
-    let (app, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let app = path.rsplit_once('/').map_or("", |(app, _)| app);
+    let name = req.path.stream();
     let mut out = String::with_capacity(template.len() + path.len());
     for piece in parse(template)? {
         let (slot, in_query) = match piece {
