@@ -277,7 +277,7 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
         let count = stats.count(row, "Request Count")?;
         if outcome.starts_with("error(") {
             // Saturating: a crafted file's counts must not overflow (and then fail the check below).
-            error_count = error_count.saturating_add(stats.count(row, "Failure Count")?);
+            error_count = u64::saturating_add(error_count, stats.count(row, "Failure Count")?);
         }
         if count > 0 {
             case.outcomes.push(OutcomeCount { outcome, count });
