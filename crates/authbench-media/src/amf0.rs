@@ -5,8 +5,6 @@
 //! error, counts in the input never size an allocation, and nothing panics on hostile bytes.
 //! `AVM+` (the switch to AMF3) and unknown markers are errors.
 
-use std::fmt;
-
 /// Deepest nesting of objects and arrays accepted when decoding.
 pub const MAX_DEPTH: usize = 32;
 
@@ -370,46 +368,6 @@ impl<'a> Reader<'a> {
             }
             _ => return Err(DecodeError::UnknownMarker(m)),
         })
-    }
-}
-
-impl fmt::Display for Value {
-    /// A short human rendering (strings quoted, objects as `{k: v}`), for deny details.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Number(n) => write!(f, "{n}"),
-            Value::Boolean(b) => write!(f, "{b}"),
-            Value::String(s) | Value::LongString(s) | Value::XmlDocument(s) => write!(f, "{s:?}"),
-            Value::Null => f.write_str("null"),
-            Value::Undefined => f.write_str("undefined"),
-            Value::Unsupported => f.write_str("unsupported"),
-            Value::Reference(i) => write!(f, "ref {i}"),
-            Value::Date { millis, .. } => write!(f, "date {millis}"),
-            Value::Object(props)
-            | Value::EcmaArray(props)
-            | Value::TypedObject {
-                properties: props, ..
-            } => {
-                f.write_str("{")?;
-                for (i, (k, v)) in props.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{k}: {v}")?;
-                }
-                f.write_str("}")
-            }
-            Value::StrictArray(items) => {
-                f.write_str("[")?;
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-        }
     }
 }
 

@@ -278,7 +278,7 @@ pub enum MediaConfigError {
         problem: String,
     },
     /// The timeout is zero or longer than [`MAX_TIMEOUT`].
-    #[error("media.timeout: must be more than 0s and at most 300s")]
+    #[error("media.timeout: must be more than 0s and at most {}s", MAX_TIMEOUT.as_secs())]
     BadTimeout,
 }
 
@@ -361,7 +361,7 @@ impl MediaConfig {
     }
 
     /// The reference endpoint for `transport`, if any.
-    pub fn reference_endpoint(&self, transport: Transport) -> Option<&str> {
+    pub(crate) fn reference_endpoint(&self, transport: Transport) -> Option<&str> {
         self.reference.as_ref()?.endpoint(transport)
     }
 
@@ -376,8 +376,8 @@ impl MediaConfig {
         }
     }
 
-    /// The effective timeout.
-    pub fn effective_timeout(&self) -> Duration {
+    /// The effective timeout: the configured one, or [`DEFAULT_TIMEOUT`].
+    pub(crate) fn effective_timeout(&self) -> Duration {
         self.timeout.unwrap_or(DEFAULT_TIMEOUT)
     }
 
@@ -597,6 +597,25 @@ mod tests {
                 .with_timeout(Duration::ZERO)),
             Some(MediaConfigError::BadTimeout)
         );
+    }
+
+    #[test]
+    fn the_timeout_error_names_the_longest_accepted_timeout() {
+        let too_long = MediaConfig::new(Present::Token)
+            .with_srt("srt://127.0.0.1:8890")
+            .with_timeout(MAX_TIMEOUT + Duration::from_secs(1));
+        assert_eq!(too_long.validate(), Err(MediaConfigError::BadTimeout));
+        assert_eq!(
+            MediaConfigError::BadTimeout.to_string(),
+            format!(
+                "media.timeout: must be more than 0s and at most {}s",
+                MAX_TIMEOUT.as_secs()
+            )
+        );
+        let longest = MediaConfig::new(Present::Token)
+            .with_srt("srt://127.0.0.1:8890")
+            .with_timeout(MAX_TIMEOUT);
+        assert_eq!(longest.validate(), Ok(()));
     }
 
     #[test]

@@ -43,8 +43,8 @@
 //! a future (`Probed::close`) that [`MediaAuthenticator`] runs in the background: closing is
 //! bounded by [`CLEANUP_TIMEOUT`] and never changes the verdict. `rtmp::probe`, `rtsp::probe` and
 //! `whip::probe` take the config's [`QueryNames`] as well, `srt::probe` its [`StreamidKeys`];
-//! the `template` module fills in WHIP / WHEP URL templates. Helpers shared by the modules:
-//! [`credential_query`], [`refused`], [`principal`].
+//! the `template` module fills in WHIP / WHEP URL templates. Helpers shared by the modules
+//! (crate-private): `credential_query`, `refused`, `principal`, `sanitize`, `random`.
 //!
 //! # Time to verdict
 //!
@@ -319,7 +319,11 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// under the default [`QueryNames`], the names `authbench_core::connect` reads; values
 /// percent-encoded), or `None` when the request carries nothing of the `present` kind. Contains
 /// secrets: never log it.
-pub fn credential_query(req: &AuthRequest, present: Present, names: &QueryNames) -> Option<String> {
+pub(crate) fn credential_query(
+    req: &AuthRequest,
+    present: Present,
+    names: &QueryNames,
+) -> Option<String> {
     let enc = |v: &str| utf8_percent_encode(v, QUERY_VALUE).to_string();
     let c = &req.credentials;
     match present {
@@ -342,7 +346,7 @@ pub fn credential_query(req: &AuthRequest, present: Present, names: &QueryNames)
 
 /// Who an allow names: the user name when it was sent with a password (what the server checked),
 /// otherwise [`ANONYMOUS`] (a token's subject is the server's knowledge, not the probe's).
-pub fn principal(req: &AuthRequest, present: Present) -> String {
+pub(crate) fn principal(req: &AuthRequest, present: Present) -> String {
     let c = &req.credentials;
     match (present, &c.username, &c.password) {
         (Present::Password, Some(user), Some(p)) if !user.is_empty() && !p.is_empty() => {
@@ -356,7 +360,7 @@ pub fn principal(req: &AuthRequest, present: Present) -> String {
 /// the request that the server echoed replaced by `[redacted]`, then control characters
 /// replaced and at most 256 characters kept. Pass the whole text: a caller that cut it first
 /// could leave part of a secret that no longer matches.
-pub fn refused(req: &AuthRequest, server_said: &str) -> Decision {
+pub(crate) fn refused(req: &AuthRequest, server_said: &str) -> Decision {
     Decision::deny(DenyReason::ServerRefused, sanitize(req, server_said))
 }
 
