@@ -17,7 +17,7 @@ use std::io;
 use std::time::Duration;
 
 use authbench_core::duration::format_duration;
-use authbench_core::{Action, AuthRequest, Decision, DenyReason, StreamPath};
+use authbench_core::{Action, AuthRequest, Decision, DenyReason, StreamPath, redact};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -47,8 +47,9 @@ const UC_PING_RESPONSE: u16 = 7;
 const FLASHVER_PUBLISH: &str = "FMLE/3.0 (compatible; FMSc/1.0)";
 const FLASHVER_PLAY: &str = "LNX 9,0,124,2";
 
-/// What the probe sends in `connect` and `publish` / `play`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the probe sends in `connect` and `publish` / `play`. `app`, `tc_url` and `stream` may
+/// carry the credential query: `Debug` shows the query's names with the values redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ConnectParams {
     /// `host:port` to connect to.
     pub addr: String,
@@ -58,6 +59,17 @@ pub(crate) struct ConnectParams {
     pub tc_url: String,
     /// The name published or played.
     pub stream: String,
+}
+
+impl std::fmt::Debug for ConnectParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectParams")
+            .field("addr", &self.addr)
+            .field("app", &redact::url(&self.app))
+            .field("tc_url", &redact::url(&self.tc_url))
+            .field("stream", &redact::url(&self.stream))
+            .finish()
+    }
 }
 
 /// Splits the request's path as the client would.
@@ -698,6 +710,27 @@ mod tests {
                 stream: "cam1".into(),
             }
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_credential_query() {
+        for place in [RtmpCredentials::Stream, RtmpCredentials::Connect] {
+            let p = params(
+                "live/room1/cam1",
+                Some("username=alice&password=hunter2&token=eyJ.x.y"),
+                place,
+            );
+            let shown = format!("{p:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("eyJ"),
+                "{shown}"
+            );
+            assert!(shown.contains("password=[redacted]"), "{shown}");
+            assert!(
+                shown.contains("cam1") && shown.contains("live/room1"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
