@@ -51,13 +51,30 @@ pub const NAME_PLACEHOLDER: &str = "{name}";
 pub const CREDENTIALS_PLACEHOLDER: &str = "{credentials}";
 
 /// What the clients of this media server present, and so what the probe sends for them.
+// The variants' `schemars(description)` keep the text of the committed target schema
+// (targets/target.schema.json, checked by authbench-target's schema test): their docs here say
+// more than a one-line schema description needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Present {
-    /// A user name and password (`username` / `password` query arguments, Basic authorization).
+    /// A user name and password: query arguments under [`QueryNames`]' `user` and `password`
+    /// (`username` / `password` by default), the answer to an RTSP challenge, `Authorization:
+    /// Basic` on WHIP / WHEP, and [`StreamidKeys`]' `user` / `password` keys in the SRT streamid.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            description = "A user name and password (`username` / `password` query arguments, Basic authorization)."
+        )
+    )]
     Password,
-    /// A token (`token` query argument, `Authorization: Bearer`).
+    /// A token: the query argument under [`QueryNames`]' `token` (`token` by default),
+    /// `Authorization: Bearer` on WHIP / WHEP, and [`StreamidKeys`]' `token` key in the SRT
+    /// streamid.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(description = "A token (`token` query argument, `Authorization: Bearer`).")
+    )]
     Token,
 }
 
@@ -381,7 +398,14 @@ impl MediaConfig {
         self.timeout.unwrap_or(DEFAULT_TIMEOUT)
     }
 
-    /// Checks every given endpoint and the timeout.
+    /// Checks the section: at least one endpoint; the timeout (more than zero, at most
+    /// [`MAX_TIMEOUT`]); the `query_names` (non-empty, unreserved URL characters only, the user's
+    /// differing from the password's) and `streamid_keys` (non-empty, nothing that breaks the
+    /// `#!::k=v,…` form, not `r` or `m`, the user's differing from the password's); each endpoint's
+    /// shape for its transport (scheme, host, no credentials, a port for SRT, nothing after
+    /// `host:port` for RTMP / RTSP / SRT, a valid template for WHIP / WHEP); and the `reference`,
+    /// when given: at least one endpoint, each with a counterpart in the section and the same
+    /// shape checks.
     pub fn validate(&self) -> Result<(), MediaConfigError> {
         if Transport::ALL.iter().all(|t| self.endpoint(*t).is_none()) {
             return Err(MediaConfigError::NoEndpoint);

@@ -31,20 +31,28 @@
 //! # Transport modules
 //!
 //! Each transport lives in its own module exposing one function, called by
-//! [`MediaAuthenticator`]'s dispatch:
+//! [`MediaAuthenticator`]'s dispatch (`whip::probe` serves WHEP as well):
 //!
 //! ```text
-//! pub(crate) async fn probe(endpoint: &str, req: &AuthRequest, present: Present, timeout: Duration) -> Decision
+//! rtmp::probe(endpoint: &str, req: &AuthRequest, present: Present, place: RtmpCredentials,
+//!             names: &QueryNames, timeout: Duration) -> Probed
+//! rtsp::probe(endpoint: &str, req: &AuthRequest, present: Present, names: &QueryNames,
+//!             timeout: Duration) -> Probed
+//! whip::probe(endpoint: &str, req: &AuthRequest, present: Present, names: &QueryNames,
+//!             timeout: Duration) -> Probed
+//! srt::probe(endpoint: &str, req: &AuthRequest, present: Present, keys: &StreamidKeys,
+//!            timeout: Duration) -> Probed
 //! ```
 //!
-//! (`rtmp::probe` takes the [`RtmpCredentials`] placement as well.) `endpoint` is the config's
-//! string for that transport, already checked by [`MediaConfig::validate`]. The probe must return
-//! the verdict within `timeout` (connect included), with the closing of the session it opened as
-//! a future (`Probed::close`) that [`MediaAuthenticator`] runs in the background: closing is
-//! bounded by [`CLEANUP_TIMEOUT`] and never changes the verdict. `rtmp::probe`, `rtsp::probe` and
-//! `whip::probe` take the config's [`QueryNames`] as well, `srt::probe` its [`StreamidKeys`];
-//! the `template` module fills in WHIP / WHEP URL templates. Helpers shared by the modules
-//! (crate-private): `credential_query`, `refused`, `principal`, `sanitize`, `random`.
+//! (each `pub(crate) async fn`). `endpoint` is the config's string for that transport, already
+//! checked by [`MediaConfig::validate`]; `place` is the config's [`RtmpCredentials`], `names` its
+//! [`QueryNames`], `keys` its [`StreamidKeys`]. The probe must return the verdict within
+//! `timeout` (connect included), with the closing of the session it opened as a future
+//! (`Probed::close`) that [`MediaAuthenticator`] runs in the background: closing is bounded by
+//! [`CLEANUP_TIMEOUT`] and never changes the verdict. The `template` module fills in WHIP / WHEP
+//! URL templates. Helpers shared by the modules (crate-private): `credential_query`, `refused`,
+//! `principal`, `sanitize` / `redact` (a module that cuts the server's words shorter than a
+//! detail cuts redacted text) and `random`.
 //!
 //! # Time to verdict
 //!
