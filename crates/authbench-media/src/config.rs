@@ -51,30 +51,16 @@ pub const NAME_PLACEHOLDER: &str = "{name}";
 pub const CREDENTIALS_PLACEHOLDER: &str = "{credentials}";
 
 /// What the clients of this media server present, and so what the probe sends for them.
-// The variants' `schemars(description)` keep the text of the committed target schema
-// (targets/target.schema.json, checked by authbench-target's schema test): their docs here say
-// more than a one-line schema description needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Present {
-    /// A user name and password: query arguments under [`QueryNames`]' `user` and `password`
-    /// (`username` / `password` by default), the answer to an RTSP challenge, `Authorization:
-    /// Basic` on WHIP / WHEP, and [`StreamidKeys`]' `user` / `password` keys in the SRT streamid.
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(
-            description = "A user name and password (`username` / `password` query arguments, Basic authorization)."
-        )
-    )]
+    /// A user name and password: query arguments named by `query_names` (`username` /
+    /// `password` by default), the answer to an RTSP challenge, Basic authorization on WHIP /
+    /// WHEP, the `streamid_keys` keys in an SRT streamid.
     Password,
-    /// A token: the query argument under [`QueryNames`]' `token` (`token` by default),
-    /// `Authorization: Bearer` on WHIP / WHEP, and [`StreamidKeys`]' `token` key in the SRT
-    /// streamid.
-    #[cfg_attr(
-        feature = "schemars",
-        schemars(description = "A token (`token` query argument, `Authorization: Bearer`).")
-    )]
+    /// A token: the query argument named by `query_names` (`token` by default), `Authorization:
+    /// Bearer` on WHIP / WHEP, the `streamid_keys` token key in an SRT streamid.
     Token,
 }
 
