@@ -263,6 +263,13 @@ fn authorization(req: &AuthRequest, present: Present) -> Result<Option<HeaderVal
             if c.username.is_none() && c.password.is_none() {
                 return Ok(None);
             }
+            // The server splits at the first `:`: such a name would reach it cut short.
+            if user.contains(':') {
+                return Err(Decision::deny(
+                    DenyReason::MalformedCredentials,
+                    "a user name with `:` cannot be sent with Basic authentication",
+                ));
+            }
             let pair = format!("{user}:{password}");
             format!(
                 "Basic {}",
@@ -591,12 +598,19 @@ mod tests {
                 "{bad:?}"
             );
         }
-        // Basic is base64: any user name and password fit.
+        // Basic is base64: any characters fit ...
         let basic = authorization(
             &req(Credentials::user_password("al\u{1}ice", "pä\nss")),
             Present::Password,
         );
         assert!(matches!(basic, Ok(Some(_))), "{basic:?}");
+        // ... but a user name with `:`, which the server would split wrongly, is refused.
+        let colon = authorization(
+            &req(Credentials::user_password("al:ice", "pw")),
+            Present::Password,
+        )
+        .expect_err("refused");
+        assert_eq!(colon.reason(), Some(DenyReason::MalformedCredentials));
     }
 
     #[test]
