@@ -53,12 +53,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use authbench_core::{DenyReason, Secret};
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -66,9 +66,9 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
-use super::{parse_exact, peer_ip};
+use super::admin::PeerAddr;
+use super::{off_thread, parse_exact, peer_ip};
 use crate::decide::{Refusal, refuse};
-use crate::password::PasswordScheme;
 use crate::state::{IssuedToken, Shared};
 use crate::stats::Endpoint;
 
@@ -109,10 +109,10 @@ struct TokenRequest {
 pub(super) async fn token(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    extensions: Extensions,
+    peer: Option<Extension<PeerAddr>>,
     body: Bytes,
 ) -> Response {
-    let peer = peer_ip(&extensions);
+    let peer = peer_ip(peer);
     let answer = match body_format(&headers) {
         Ok(BodyFormat::Json) => json_token(&shared, peer, &body).await,
         Ok(BodyFormat::Form) => oauth_token(&shared, peer, &headers, &body).await,
@@ -226,22 +226,6 @@ async fn oauth_token(
     match outcome {
         Ok(t) => issued_answer(shared, &t),
         Err(e) => oauth_error(shared, e),
-    }
-}
-
-/// Runs `f`, on a blocking thread when the password scheme is deliberately slow; `None` when
-/// that thread failed.
-async fn off_thread<T, F>(shared: &Arc<Shared>, f: F) -> Option<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&Shared) -> T + Send + 'static,
-{
-    match shared.options.password_scheme {
-        PasswordScheme::HmacSha256 => Some(f(shared)),
-        PasswordScheme::Pbkdf2Sha256 { .. } => {
-            let s = shared.clone();
-            tokio::task::spawn_blocking(move || f(&s)).await.ok()
-        }
     }
 }
 

@@ -15,16 +15,17 @@
 use std::sync::Arc;
 
 use authbench_core::{DenyReason, Role, Secret, StreamPath, Transport};
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Extensions, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{OwnedAsk, decide, error, parse, peer_ip, refused};
-use crate::decide::{Refusal, TransportInfo, refuse};
+use super::admin::PeerAddr;
+use super::{decide, error, parse, peer_ip, refused};
+use crate::decide::{Ask, Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
 
@@ -58,7 +59,7 @@ fn transport(protocol: &str, role: Role) -> TransportInfo {
 
 pub(super) async fn auth(
     State(shared): State<Arc<Shared>>,
-    extensions: Extensions,
+    peer: Option<Extension<PeerAddr>>,
     body: Bytes,
 ) -> Response {
     let req: MtxRequest = match parse(&body) {
@@ -82,14 +83,14 @@ pub(super) async fn auth(
     let Some(path) = req.path.as_deref().and_then(|p| StreamPath::new(p).ok()) else {
         return error(StatusCode::BAD_REQUEST, "path is not a stream path");
     };
-    let ask = OwnedAsk {
-        username: req.user.unwrap_or_default(),
-        password: req.password.unwrap_or_default(),
-        token: req.token.unwrap_or_default(),
+    let ask = Ask {
+        username: req.user.as_deref().unwrap_or_default(),
+        password: req.password.as_ref().map_or("", Secret::expose),
+        token: req.token.as_ref().map_or("", Secret::expose),
         role,
         transport: transport(req.protocol.as_deref().unwrap_or_default(), role),
-        path,
-        peer: peer_ip(&extensions),
+        path: &path,
+        peer: peer_ip(peer),
     };
     match decide(&shared, ask).await {
         Ok(principal) => {

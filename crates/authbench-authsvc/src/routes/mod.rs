@@ -13,11 +13,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use authbench_core::{Role, Secret, StreamPath};
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Extensions, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
@@ -68,13 +68,12 @@ async fn method_not_allowed() -> Response {
 }
 
 /// The client's address as the server put it on the request; the unspecified address when it
-/// is missing (requests that did not come through the listener).
-pub(crate) fn peer_ip(extensions: &Extensions) -> IpAddr {
-    extensions
-        .get::<admin::PeerAddr>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| {
-            p.0.ip().to_canonical()
-        })
+/// is missing (requests that did not come through the listener). Taken as an optional
+/// `Extension` rather than from `Extensions`, which would clone the request's extension map.
+pub(crate) fn peer_ip(peer: Option<Extension<admin::PeerAddr>>) -> IpAddr {
+    peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |Extension(p)| {
+        p.0.ip().to_canonical()
+    })
 }
 
 /// A refusal counted for `endpoint` and answered with `status` and [`refusal_body`].
@@ -207,17 +206,29 @@ impl<'de> Deserialize<'de> for Keys {
 }
 
 /// An [`Ask`] that owns its data, so a slow password check can move to a blocking thread.
-pub(crate) struct OwnedAsk {
-    pub(crate) username: String,
-    pub(crate) password: Secret,
-    pub(crate) token: Secret,
-    pub(crate) role: Role,
-    pub(crate) transport: TransportInfo,
-    pub(crate) path: StreamPath,
-    pub(crate) peer: IpAddr,
+struct OwnedAsk {
+    username: String,
+    password: Secret,
+    token: Secret,
+    role: Role,
+    transport: TransportInfo,
+    path: StreamPath,
+    peer: IpAddr,
 }
 
 impl OwnedAsk {
+    fn new(ask: &Ask<'_>) -> Self {
+        OwnedAsk {
+            username: ask.username.to_owned(),
+            password: ask.password.into(),
+            token: ask.token.into(),
+            role: ask.role,
+            transport: ask.transport.clone(),
+            path: ask.path.clone(),
+            peer: ask.peer,
+        }
+    }
+
     fn as_ask(&self) -> Ask<'_> {
         Ask {
             username: &self.username,
@@ -231,20 +242,35 @@ impl OwnedAsk {
     }
 }
 
-/// Decides `ask`, on a blocking thread when the password scheme is deliberately slow.
-pub(crate) async fn decide(shared: &Arc<Shared>, ask: OwnedAsk) -> Result<String, Refusal> {
+/// Decides `ask`: in place, on the borrowed request, with the fast password hash; with a
+/// deliberately slow one on a blocking thread, from an owned copy.
+pub(crate) async fn decide(shared: &Arc<Shared>, ask: Ask<'_>) -> Result<String, Refusal> {
+    if matches!(shared.options.password_scheme, PasswordScheme::HmacSha256) {
+        return shared.decide(&ask);
+    }
+    let owned = OwnedAsk::new(&ask);
+    off_thread(shared, move |s| s.decide(&owned.as_ask()))
+        .await
+        .unwrap_or_else(|| {
+            Err(crate::decide::refuse(
+                authbench_core::DenyReason::BackendUnavailable,
+                "the decision task failed",
+            ))
+        })
+}
+
+/// Runs `f`, on a blocking thread when the password scheme is deliberately slow; `None` when
+/// that thread failed.
+pub(crate) async fn off_thread<T, F>(shared: &Arc<Shared>, f: F) -> Option<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Shared) -> T + Send + 'static,
+{
     match shared.options.password_scheme {
-        PasswordScheme::HmacSha256 => shared.decide(&ask.as_ask()),
+        PasswordScheme::HmacSha256 => Some(f(shared)),
         PasswordScheme::Pbkdf2Sha256 { .. } => {
-            let shared = shared.clone();
-            tokio::task::spawn_blocking(move || shared.decide(&ask.as_ask()))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(crate::decide::refuse(
-                        authbench_core::DenyReason::BackendUnavailable,
-                        "the decision task failed",
-                    ))
-                })
+            let s = shared.clone();
+            tokio::task::spawn_blocking(move || f(&s)).await.ok()
         }
     }
 }

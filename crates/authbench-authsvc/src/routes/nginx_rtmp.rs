@@ -30,16 +30,17 @@
 
 use std::sync::Arc;
 
-use authbench_core::{Action, AuthRequest, Deny, DenyReason, Role, Transport, connect};
-use axum::Json;
+use authbench_core::{Action, AuthRequest, Deny, DenyReason, Role, Secret, Transport, connect};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Extensions, Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::json;
 
-use super::{OwnedAsk, decide, error, peer_ip, refused};
-use crate::decide::{Refusal, TransportInfo, refuse};
+use super::admin::PeerAddr;
+use super::{decide, error, peer_ip, refused};
+use crate::decide::{Ask, Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
 
@@ -162,7 +163,7 @@ pub(super) async fn notify(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
-    extensions: Extensions,
+    peer: Option<Extension<PeerAddr>>,
     body: Bytes,
 ) -> Response {
     // `notify_method get` puts the fields in the query; a POST carries them in the body (the
@@ -187,15 +188,15 @@ pub(super) async fn notify(
         Action::Publish => Role::Publisher,
         Action::Subscribe => Role::Subscriber,
     };
-    let c = req.credentials;
-    let ask = OwnedAsk {
-        username: c.username.unwrap_or_default(),
-        password: c.password.unwrap_or_default(),
-        token: c.token.unwrap_or_default(),
+    let c = &req.credentials;
+    let ask = Ask {
+        username: c.username.as_deref().unwrap_or_default(),
+        password: c.password.as_ref().map_or("", Secret::expose),
+        token: c.token.as_ref().map_or("", Secret::expose),
         role,
         transport: TransportInfo::Known(Transport::Rtmp),
-        path: req.path,
-        peer: peer_ip(&extensions),
+        path: &req.path,
+        peer: peer_ip(peer),
     };
     match decide(&shared, ask).await {
         Ok(principal) => {

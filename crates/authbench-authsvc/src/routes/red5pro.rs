@@ -28,9 +28,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::admin::PeerAddr;
-use super::{OwnedAsk, decide, error, parse};
+use super::{decide, error, parse, peer_ip};
 use crate::decide::{Ask, TransportInfo};
-use crate::password::PasswordScheme;
 use crate::state::{Invalidation, Shared};
 use crate::stats::Endpoint;
 
@@ -120,11 +119,6 @@ pub(super) async fn validate(
             "streamID (and scope) do not form a stream path",
         );
     };
-    // As `peer_ip`: the unspecified address for a request that did not come through the
-    // listener.
-    let peer = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |Extension(p)| {
-        p.0.ip().to_canonical()
-    });
     let ask = Ask {
         username: text(&req.username).unwrap_or_default(),
         password: text(&req.password).unwrap_or_default(),
@@ -132,25 +126,9 @@ pub(super) async fn validate(
         role,
         transport: TransportInfo::NotSent,
         path: &path,
-        peer,
+        peer: peer_ip(peer),
     };
-    // The fast hash is checked in place on the borrowed request; only a deliberately slow one
-    // moves an owned copy to a blocking thread.
-    let decided = match shared.options.password_scheme {
-        PasswordScheme::HmacSha256 => shared.decide(&ask),
-        PasswordScheme::Pbkdf2Sha256 { .. } => {
-            let owned = OwnedAsk {
-                username: ask.username.to_owned(),
-                password: ask.password.into(),
-                token: ask.token.into(),
-                role,
-                transport: TransportInfo::NotSent,
-                path: path.clone(),
-                peer,
-            };
-            decide(&shared, owned).await
-        }
-    };
+    let decided = decide(&shared, ask).await;
     match decided {
         Ok(principal) => {
             shared.stats.allow(Endpoint::Validate);

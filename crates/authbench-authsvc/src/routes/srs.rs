@@ -24,17 +24,18 @@
 
 use std::sync::Arc;
 
-use authbench_core::{Action, AuthRequest, Deny, DenyReason, Role, Transport, connect};
-use axum::Json;
+use authbench_core::{Action, AuthRequest, Deny, DenyReason, Role, Secret, Transport, connect};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Extensions, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{OwnedAsk, decide, error, peer_ip, refusal_body};
-use crate::decide::{Refusal, TransportInfo, refuse};
+use super::admin::PeerAddr;
+use super::{decide, error, peer_ip, refusal_body};
+use crate::decide::{Ask, Refusal, TransportInfo, refuse};
 use crate::state::Shared;
 use crate::stats::Endpoint;
 
@@ -150,7 +151,7 @@ pub fn srs_request(body: &[u8]) -> Result<AuthRequest, Deny> {
 
 pub(super) async fn hook(
     State(shared): State<Arc<Shared>>,
-    extensions: Extensions,
+    peer: Option<Extension<PeerAddr>>,
     body: Bytes,
 ) -> Response {
     let hook: SrsHook = match super::parse(&body) {
@@ -166,18 +167,18 @@ pub(super) async fn hook(
             return answer_deny(&shared, refuse(deny.reason, deny.detail));
         }
     };
-    let c = req.credentials;
-    let ask = OwnedAsk {
-        username: c.username.unwrap_or_default(),
-        password: c.password.unwrap_or_default(),
-        token: c.token.unwrap_or_default(),
+    let c = &req.credentials;
+    let ask = Ask {
+        username: c.username.as_deref().unwrap_or_default(),
+        password: c.password.as_ref().map_or("", Secret::expose),
+        token: c.token.as_ref().map_or("", Secret::expose),
         role: match req.action {
             Action::Publish => Role::Publisher,
             Action::Subscribe => Role::Subscriber,
         },
         transport,
-        path: req.path,
-        peer: peer_ip(&extensions),
+        path: &req.path,
+        peer: peer_ip(peer),
     };
     match decide(&shared, ask).await {
         Ok(principal) => {
