@@ -263,71 +263,86 @@ impl Values<'_> {
     }
 }
 
-/// A JSON body template: every string in it (not the keys) is a [`Template`].
+/// A JSON body template: every string in it (not the keys) is a [`Template`], parsed once when
+/// the file is loaded.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JsonTemplate(serde_json::Value);
+pub struct JsonTemplate(Node);
+
+/// A JSON value whose strings are parsed templates.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    String(Template),
+    Array(Vec<Node>),
+    /// Keys in the order written.
+    Object(Vec<(String, Node)>),
+    /// `null`, a boolean or a number, sent as written.
+    Other(serde_json::Value),
+}
+
+impl Node {
+    fn parse(v: serde_json::Value) -> Result<Node, UnknownPlaceholder> {
+        Ok(match v {
+            serde_json::Value::String(s) => Node::String(Template::parse(&s)?),
+            serde_json::Value::Array(items) => Node::Array(
+                items
+                    .into_iter()
+                    .map(Node::parse)
+                    .collect::<Result<_, _>>()?,
+            ),
+            serde_json::Value::Object(map) => Node::Object(
+                map.into_iter()
+                    .map(|(k, v)| Ok((k, Node::parse(v)?)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => Node::Other(other),
+        })
+    }
+
+    fn placeholders(&self, out: &mut Vec<Placeholder>) {
+        match self {
+            Node::String(t) => out.extend(t.placeholders()),
+            Node::Array(items) => items.iter().for_each(|i| i.placeholders(out)),
+            Node::Object(entries) => entries.iter().for_each(|(_, i)| i.placeholders(out)),
+            Node::Other(_) => {}
+        }
+    }
+
+    fn render(&self, values: &Values<'_>) -> Result<serde_json::Value, MissingValue> {
+        Ok(match self {
+            Node::String(t) => serde_json::Value::String(t.render(values)?),
+            Node::Array(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|i| i.render(values))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::Object(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, i)| Ok((k.clone(), i.render(values)?)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Node::Other(v) => v.clone(),
+        })
+    }
+}
 
 impl JsonTemplate {
-    /// Checks every string of `value`.
+    /// Parses every string of `value`.
     pub fn new(value: serde_json::Value) -> Result<Self, UnknownPlaceholder> {
-        fn check(v: &serde_json::Value) -> Result<(), UnknownPlaceholder> {
-            match v {
-                serde_json::Value::String(s) => Template::parse(s).map(drop),
-                serde_json::Value::Array(items) => items.iter().try_for_each(check),
-                serde_json::Value::Object(map) => map.values().try_for_each(check),
-                _ => Ok(()),
-            }
-        }
-        check(&value)?;
-        Ok(JsonTemplate(value))
+        Node::parse(value).map(JsonTemplate)
     }
 
     /// The placeholders used.
     pub fn placeholders(&self) -> Vec<Placeholder> {
-        fn walk(v: &serde_json::Value, out: &mut Vec<Placeholder>) {
-            match v {
-                serde_json::Value::String(s) => {
-                    if let Ok(t) = Template::parse(s) {
-                        out.extend(t.placeholders());
-                    }
-                }
-                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-                serde_json::Value::Object(map) => map.values().for_each(|i| walk(i, out)),
-                _ => {}
-            }
-        }
         let mut out = Vec::new();
-        walk(&self.0, &mut out);
+        self.0.placeholders(&mut out);
         out
     }
 
     /// The JSON value with the values put into its strings.
     pub fn render(&self, values: &Values<'_>) -> Result<serde_json::Value, MissingValue> {
-        fn fill(
-            v: &serde_json::Value,
-            values: &Values<'_>,
-        ) -> Result<serde_json::Value, MissingValue> {
-            Ok(match v {
-                serde_json::Value::String(s) => match Template::parse(s) {
-                    Ok(t) => serde_json::Value::String(t.render(values)?),
-                    // Checked in `new`.
-                    Err(_) => v.clone(),
-                },
-                serde_json::Value::Array(items) => serde_json::Value::Array(
-                    items
-                        .iter()
-                        .map(|i| fill(i, values))
-                        .collect::<Result<_, _>>()?,
-                ),
-                serde_json::Value::Object(map) => serde_json::Value::Object(
-                    map.iter()
-                        .map(|(k, i)| Ok((k.clone(), fill(i, values)?)))
-                        .collect::<Result<_, _>>()?,
-                ),
-                other => other.clone(),
-            })
-        }
-        fill(&self.0, values)
+        self.0.render(values)
     }
 }
 
@@ -420,5 +435,17 @@ mod tests {
         );
         let e = JsonTemplate::new(serde_json::json!({"a": ["{nope}"]})).expect_err("unknown");
         assert_eq!(e.name, "nope");
+    }
+
+    #[test]
+    fn a_json_template_without_placeholders_renders_as_written() {
+        let body = serde_json::json!({"z": [null, 1.5, {"y": false, "x": "{ }"}], "a": "t"});
+        let t = JsonTemplate::new(body.clone()).expect("valid");
+        assert!(t.placeholders().is_empty());
+        let pw = Secret::new("p");
+        let rendered = t.render(&values(&pw)).expect("renders");
+        assert_eq!(rendered, body);
+        // Keys keep their order.
+        assert_eq!(rendered.to_string(), body.to_string());
     }
 }
