@@ -63,14 +63,9 @@ impl ControlKind {
         }
     }
 
+    /// Its place in [`ALL`](Self::ALL): the variants are fieldless and declared in that order.
     fn index(self) -> usize {
-        match self {
-            ControlKind::Revoke => 0,
-            ControlKind::Restore => 1,
-            ControlKind::SetPassword => 2,
-            ControlKind::RemoveUser => 3,
-            ControlKind::RotateKeys => 4,
-        }
+        self as usize
     }
 }
 
@@ -428,5 +423,18 @@ impl Control {
         ControlKind::ALL
             .into_iter()
             .filter(|k| self.hook(*k).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_slot() {
+        for (i, kind) in ControlKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind}");
+        }
+        assert_eq!(ControlKind::ALL.len(), Control::default().hooks.len());
     }
 }
