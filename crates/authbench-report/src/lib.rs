@@ -48,6 +48,11 @@
 //!   authenticator is a media server asked over the wire, the time from opening the connection
 //!   to the server's verdict per transport, for admitted and refused joins and for the same
 //!   joins at a reference with authentication off. A report without it reads as before.
+//!   `2.4` added typed twins of facts the load section gave only in words: the capacity
+//!   search's `service` ([`LoadedService`]: the reference service or a target's) and `max_rate`
+//!   (the `--max-rate` ceiling it ran under), and a steady entry's `workers` ([`ModeLoad`]: the
+//!   worker processes of the tool in `measured_by`). The words stay, for people; a report
+//!   without the new fields reads as before.
 //!
 //! [`Report::from_json`] accepts any report whose major version is this crate's.
 
@@ -68,7 +73,8 @@ use std::path::Path;
 pub use latency::summarise_histogram;
 pub use load::{
     BatchStats, Capacity, CapacityStep, CaseBehaviour, JoinStorm, LoadOptions, LoadSection,
-    ModeLoad, Noise, OutcomeCount, ReferenceLoad, SelfCheck, StormBucket, SweepPoint,
+    LoadedService, ModeLoad, Noise, OutcomeCount, ReferenceLoad, SelfCheck, StormBucket,
+    SweepPoint,
 };
 pub use machine::rfc3339;
 pub use model::{
@@ -79,7 +85,7 @@ pub use model::{
 };
 
 /// The schema version this crate writes (see the crate docs for the rules).
-pub const SCHEMA_VERSION: &str = "2.3";
+pub const SCHEMA_VERSION: &str = "2.4";
 
 /// Why a report could not be read back.
 #[derive(Debug, thiserror::Error)]

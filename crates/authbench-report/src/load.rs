@@ -1,5 +1,7 @@
-//! The optional `load` section of a report (schema 1.1; `target` on its entries since 2.1): what `authbench bench` measured under
-//! open-loop load. Every type here is part of the versioned schema.
+//! The optional `load` section of a report (schema 1.1; `target` on its entries since 2.1; the
+//! steady entries' `workers` and the capacity search's `service` and `max_rate` since 2.4): what
+//! `authbench bench` measured under open-loop load. Every type here is part of the versioned
+//! schema.
 //!
 //! Latency under load is measured from each request's *intended* start time (the schedule of a
 //! constant arrival rate), so time spent queued behind a slow request counts (no coordinated
@@ -92,6 +94,12 @@ pub struct ModeLoad {
     pub reference: Option<ReferenceLoad>,
     /// What each request case was decided, and how often: the behaviour the gate compares.
     pub behaviour: Vec<CaseBehaviour>,
+    /// The worker processes of the tool named in the options' `measured_by` that sent these
+    /// requests (Locust's `--expect-workers`); `0` when its users ran in one process without
+    /// workers. Absent for `authbench bench`'s own engine (one process), and in reports written
+    /// before schema 2.4. Since schema 2.4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u32>,
 }
 
 /// Figures of one batch of a steady run.
@@ -216,9 +224,20 @@ pub struct StormBucket {
 /// The capacity search: the highest arrival rate whose p99 stays under a budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Capacity {
-    /// What was loaded (`reference auth service POST /validateCredentials`, or a target's
-    /// service as `scheme://host:port`).
+    /// What was loaded, in words for people (`reference auth service POST
+    /// /validateCredentials`, or a target's service as `scheme://host:port`, and the ceiling when
+    /// the search was capped). Programs read `service` and `max_rate` instead.
     pub target: String,
+    /// Which service was loaded: the built-in reference auth service or a target's. Absent in
+    /// reports written before schema 2.4. Since schema 2.4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<LoadedService>,
+    /// The ceiling the search ran under (`--max-rate`), in requests per second: no rate above it
+    /// was tried and the burst was paced at it, so the service may hold more than `rate`.
+    /// Absent when the search was not capped (and in reports written before schema 2.4, whose
+    /// `target` says it in words). Since schema 2.4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rate: Option<f64>,
     /// The p99 budget, in microseconds.
     pub budget_p99_us: f64,
     /// Connections used.
@@ -234,6 +253,20 @@ pub struct Capacity {
     pub closed_loop_throughput: f64,
     /// Every rate tried, in order.
     pub steps: Vec<CapacityStep>,
+}
+
+/// The service a capacity search loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LoadedService {
+    /// authbench's built-in reference auth service (`authbench bench --capacity`), on the
+    /// measuring machine.
+    Reference,
+    /// A target's service (`authbench bench --target FILE --capacity`).
+    Target {
+        /// The target's name, as in the report's `roundtrip @ NAME` columns.
+        name: String,
+    },
 }
 
 /// One rate tried by the capacity search.
@@ -340,5 +373,44 @@ mod tests {
             label(Mode::Roundtrip, Some("staging"), Some("roles")),
             "roundtrip @ staging · roles"
         );
+    }
+
+    #[test]
+    fn the_typed_capacity_and_worker_fields_are_optional_and_tagged() {
+        let steps = r#""budget_p99_us": 10000.0, "connections": 64, "rate": 900.0,
+            "throughput": 900.0, "sustained_rate": 1000.0, "closed_loop_throughput": 1000.0,
+            "steps": []"#;
+        // Written before schema 2.4: neither field.
+        let old: Capacity =
+            serde_json::from_str(&format!(r#"{{"target": "http://vm:8080", {steps}}}"#))
+                .expect("reads");
+        assert_eq!((old.service, old.max_rate), (None, None));
+
+        let new: Capacity = serde_json::from_str(&format!(
+            r#"{{"target": "vm", "service": {{"kind": "target", "name": "vm"}},
+                "max_rate": 1000.0, {steps}}}"#
+        ))
+        .expect("reads");
+        assert_eq!(
+            new.service,
+            Some(LoadedService::Target { name: "vm".into() })
+        );
+        assert_eq!(new.max_rate, Some(1000.0));
+        let back = serde_json::to_value(&new).expect("writes");
+        assert_eq!(
+            back["service"],
+            serde_json::json!({"kind": "target", "name": "vm"})
+        );
+        assert_eq!(
+            serde_json::to_value(LoadedService::Reference).expect("writes"),
+            serde_json::json!({"kind": "reference"})
+        );
+        // Not capped: no `max_rate` written at all.
+        let uncapped = Capacity {
+            max_rate: None,
+            ..new
+        };
+        let back = serde_json::to_value(&uncapped).expect("writes");
+        assert!(back.get("max_rate").is_none(), "{back}");
     }
 }

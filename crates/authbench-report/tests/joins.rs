@@ -105,7 +105,7 @@ fn report_json_holds_the_joins_and_reads_back() {
     let r = media();
     let text = r.to_json();
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["schema_version"], json!("2.3"));
+    assert_eq!(v["schema_version"], json!("2.4"));
     let rtmp = &v["joins"][0];
     assert_eq!(rtmp["mode"], json!("roundtrip"));
     assert_eq!(rtmp["target"], json!("lab"));

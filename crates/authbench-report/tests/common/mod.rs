@@ -584,6 +584,7 @@ pub fn load_section() -> authbench_report::LoadSection {
                 &[("deny(bad_password)", 99), ("deny(backend_timeout)", 1)],
             ),
         ],
+        workers: None,
     };
     LoadSection {
         options: LoadOptions {
@@ -645,6 +646,8 @@ pub fn load_section() -> authbench_report::LoadSection {
         }],
         capacity: Some(Capacity {
             target: "reference auth service POST /validateCredentials".into(),
+            service: Some(LoadedService::Reference),
+            max_rate: None,
             budget_p99_us: 5000.0,
             connections: 64,
             rate: 41_000.0,
