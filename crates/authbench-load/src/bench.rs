@@ -472,6 +472,8 @@ pub fn steady(env: &Env, setup: &ModeSetup, opts: &BenchOptions) -> Result<ModeL
         behaviour: run.behaviour(&setup.workload.cases),
         latency,
         reference,
+        // Sent by this process, not by another tool's workers.
+        workers: None,
     })
 }
 

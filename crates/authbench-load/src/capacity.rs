@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authbench_report::{Capacity, CapacityStep};
+use authbench_report::{Capacity, CapacityStep, LoadedService};
 use authbench_scenario::Mode;
 
 use crate::LoadError;
@@ -88,6 +88,7 @@ pub fn search(
     search_target(
         env,
         Arc::new(target(env, addr)?),
+        LoadedService::Reference,
         format!(
             "reference auth service POST {} (Red5 Pro body, hyper client)",
             authbench_authsvc::PATH_VALIDATE
@@ -97,7 +98,8 @@ pub fn search(
     )
 }
 
-/// Searches the highest rate `target` sustains within budget; `what` names it in the report.
+/// Searches the highest rate `target` sustains within budget. `service` says which service it
+/// is, for programs; `what` names it in the report's words, for people.
 ///
 /// # Errors
 ///
@@ -105,6 +107,7 @@ pub fn search(
 pub fn search_target<T: AsyncTarget>(
     env: &Env,
     target: Arc<T>,
+    service: LoadedService,
     what: String,
     opts: &CapacityOptions,
     style: ProgressStyle,
@@ -179,6 +182,8 @@ pub fn search_target<T: AsyncTarget>(
             Some(rate) => format!("{what}; capped at {rate:.0}/s, the burst paced there"),
             None => what,
         },
+        service: Some(service),
+        max_rate: cap,
         budget_p99_us: budget_us,
         connections: opts.connections,
         rate: rate.round(),

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use authbench_core::{
     Action, AuthRequest, Credentials, Secret, StreamPath, SystemClock, Transport,
 };
-use authbench_report::{LoadOptions, LoadSection};
+use authbench_report::{LoadOptions, LoadSection, LoadedService};
 use authbench_roundtrip::{Protocol, RoundTripAuthenticator, RoundTripConfig};
 use authbench_scenario::Mode;
 use hyper::header::{HeaderName, HeaderValue};
@@ -481,10 +481,14 @@ pub fn run(
             target.service,
             protocol.as_str()
         );
+        let service = LoadedService::Target {
+            name: target.name.clone(),
+        };
         section.capacity = Some(match raw_post(target, &publishes) {
             Ok(raw) => capacity::search_target(
                 &env,
                 Arc::new(raw),
+                service.clone(),
                 format!("{what}, hyper client)"),
                 c,
                 opts.progress,
@@ -492,6 +496,7 @@ pub fn run(
             Err(_) => capacity::search_target(
                 &env,
                 Arc::new(AuthTarget::new(auth, publishes)),
+                service,
                 format!("{what}, round-trip mode's client)"),
                 c,
                 opts.progress,

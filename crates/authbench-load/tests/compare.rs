@@ -54,6 +54,7 @@ fn mode(m: Mode, p50: f64, p99: f64, noise: f64, outcome: &str) -> ModeLoad {
                 count: 18_000,
             }],
         }],
+        workers: None,
     }
 }
 

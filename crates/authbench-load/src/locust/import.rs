@@ -356,7 +356,7 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
         p50_rel: rel_sd(batches.iter().map(|b| b.p50_us)),
         p99_rel: rel_sd(batches.iter().map(|b| b.p99_us)),
     };
-    let workers = match plan.workers {
+    let worker_words = match plan.workers {
         0 => "one process".to_owned(),
         1 => "1 worker".to_owned(),
         n => format!("{n} workers"),
@@ -379,6 +379,7 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
         noise,
         reference: None,
         behaviour,
+        workers: Some(plan.workers),
     };
     Ok(LoadSection {
         options: LoadOptions {
@@ -388,7 +389,7 @@ pub fn import(dir: &Path) -> Result<LoadSection, ImportError> {
             workload: plan.workload.clone(),
             injected: Vec::new(),
             measured_by: Some(format!(
-                "Locust {} ({workers}, {} users): each user is a closed loop paced by \
+                "Locust {} ({worker_words}, {} users): each user is a closed loop paced by \
                  constant_throughput, latency runs from the send (not from an intended start: \
                  queueing before the send is not counted), percentiles come from Locust's \
                  buckets (whole milliseconds below 100 ms); comparable with other Locust runs, \
@@ -510,6 +511,8 @@ mod tests {
             by.starts_with("Locust 2.47.0 (2 workers, 100 users): each user is a closed loop"),
             "{by}"
         );
+        // The count, typed, for programs (the words above are for people).
+        assert_eq!(m.workers, Some(2));
     }
 
     #[test]
