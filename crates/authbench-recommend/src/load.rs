@@ -2,7 +2,7 @@
 //! [`LoadPoint`]s: steady open-loop runs per mode, and the auth service's capacity search (the
 //! cost side of round-trip mode).
 
-use authbench_report::Report;
+use authbench_report::{Capacity, LoadedService, Report};
 use authbench_scenario::Mode;
 
 use crate::measurements::{GeneratorRate, KEEPS_UP, LoadPoint, fmt_rate};
@@ -58,12 +58,39 @@ pub fn points(report: &Report) -> Vec<(Mode, LoadPoint)> {
 }
 
 /// The capacity search's answer, when it ran and found a rate within its budget or not.
-pub fn capacity(report: &Report) -> Option<&authbench_report::Capacity> {
+pub fn capacity(report: &Report) -> Option<&Capacity> {
     let load = report.load.as_ref()?;
     if !load.options.injected.is_empty() {
         return None;
     }
     load.capacity.as_ref()
+}
+
+/// Whether the capacity search loaded authbench's built-in reference service rather than a
+/// target's: the report's `service`.
+pub fn of_reference_service(c: &Capacity) -> bool {
+    match &c.service {
+        Some(service) => *service == LoadedService::Reference,
+        // Only for a report written before schema 2.4, which says it in words alone: the words
+        // authbench-load's `capacity::search` gave the reference service then (a target's
+        // service was named by its URL). A newer report always has `service`.
+        None => c.target.starts_with("reference auth service"),
+    }
+}
+
+/// The `--max-rate` ceiling the capacity search ran under, per second: the report's
+/// `max_rate`. `None` when the search was not capped.
+pub fn max_rate(c: &Capacity) -> Option<f64> {
+    if c.service.is_some() {
+        return c.max_rate;
+    }
+    // Only for a report written before schema 2.4 (no `service`, so no `max_rate` either): the
+    // ceiling was said in words alone, as authbench-load's `capacity::search_target` then wrote
+    // it after what it loaded (`…; capped at 1000/s, the burst paced there`).
+    c.max_rate.or_else(|| {
+        let (number, _) = c.target.split_once("; capped at ")?.1.split_once("/s")?;
+        number.trim().parse::<f64>().ok().filter(|r| r.is_finite())
+    })
 }
 
 /// The round-trip rate one load generator completed, with where it was measured: the highest
@@ -77,12 +104,18 @@ pub fn generator_rate(report: &Report, name: &str) -> Option<GeneratorRate> {
     }
     let rate_ok = |r: f64| r.is_finite() && r > 0.0;
     if let Some(by) = &load.options.measured_by {
-        let workers = locust_workers(by)?;
         let run = load
             .modes
             .iter()
             .filter(|m| m.mode == Mode::Roundtrip && rate_ok(m.throughput))
             .max_by(|a, b| a.throughput.total_cmp(&b.throughput))?;
+        let workers = match run.workers {
+            // 0: the tool's users ran in one process, without workers.
+            Some(n) => u64::from(n.max(1)),
+            // Only for a report written before schema 2.4, which gave the count in words alone
+            // (an import now always writes `workers`).
+            None => locust_workers(by)?,
+        };
         let per_worker = run.throughput / workers as f64;
         return Some(GeneratorRate {
             rate_per_s: per_worker,
@@ -130,9 +163,10 @@ pub fn generator_rate(report: &Report, name: &str) -> Option<GeneratorRate> {
     })
 }
 
-/// The worker processes of an imported Locust run, from the `measured_by` the import writes
-/// (`Locust 2.47.0 (2 workers, 8 users): …`; `one process` for a run without workers). `None`
-/// for any other tool, or a text that does not say.
+/// The worker processes of an imported Locust run in a report written before schema 2.4, from
+/// the `measured_by` the import wrote then (`Locust 2.47.0 (2 workers, 8 users): …`; `one
+/// process` for a run without workers). `None` for any other tool, or a text that does not say.
+/// Newer reports carry the count in the entry's `workers`.
 fn locust_workers(measured_by: &str) -> Option<u64> {
     let rest = measured_by.strip_prefix("Locust ")?;
     let inside = rest.split_once('(')?.1;

@@ -89,8 +89,14 @@ pub struct ServiceCapacity {
     pub rate_per_s: f64,
     /// The p99 budget of the search, in microseconds.
     pub budget_p99_us: f64,
-    /// What was loaded (the report's `capacity.target`).
+    /// What was loaded, in words (the report's `capacity.target`).
     pub of: String,
+    /// Whether the search loaded authbench's built-in reference service rather than a target's
+    /// (the report's `capacity.service`).
+    pub reference: bool,
+    /// The `--max-rate` ceiling the search ran under, per second (the report's
+    /// `capacity.max_rate`); `None` when it was not capped.
+    pub max_rate_per_s: Option<f64>,
     /// Where the figure comes from, in words.
     pub source: String,
 }
@@ -98,15 +104,12 @@ pub struct ServiceCapacity {
 impl ServiceCapacity {
     /// Whether the search loaded the built-in reference service rather than a target.
     pub fn of_reference_service(&self) -> bool {
-        // The wording `authbench bench --capacity` gives its own service (authbench-load's
-        // `capacity::search`); a target's service is named by its URL.
-        self.of.starts_with("reference auth service")
+        self.reference
     }
 
     /// Whether `--max-rate` capped the search, so that the service may hold more than found.
     pub fn capped(&self) -> bool {
-        // authbench-load's `capacity::search_target` appends this to what it loaded.
-        self.of.contains("; capped at ")
+        self.max_rate_per_s.is_some()
     }
 }
 
@@ -230,6 +233,8 @@ impl Measurements {
             rate_per_s: c.rate,
             budget_p99_us: c.budget_p99_us,
             of: c.target.clone(),
+            reference: crate::load::of_reference_service(c),
+            max_rate_per_s: crate::load::max_rate(c),
             source: format!(
                 "`capacity.rate` in {name}: the highest rate whose p99 stayed within {} in the \
                  capacity search of {}",

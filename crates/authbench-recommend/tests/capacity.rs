@@ -424,3 +424,151 @@ fn a_search_capped_by_max_rate_is_said_to_be_a_floor() {
         ]
     );
 }
+
+/// `capacity(…)` with the typed fields a report of schema 2.4 or later carries.
+fn typed_capacity(
+    target: &str,
+    service: Value,
+    max_rate: Option<f64>,
+    budget_us: f64,
+    rate: f64,
+    steps: &[(f64, f64, u64)],
+) -> Value {
+    let mut c = capacity(target, budget_us, rate, steps);
+    c["service"] = service;
+    if let Some(m) = max_rate {
+        c["max_rate"] = json!(m);
+    }
+    c
+}
+
+#[test]
+fn a_capped_search_is_read_from_the_typed_fields_whatever_the_words() {
+    // The search of `a_search_capped_by_max_rate_is_said_to_be_a_floor`, its words reworded:
+    // `service` and `max_rate` say what the words used to.
+    let r = with_load(
+        &[steady("roundtrip", 1_000.0, 700.0, 3_000.0)],
+        "capacity",
+        typed_capacity(
+            "the service at http://10.0.0.5:8080, never above 1 000 requests a second",
+            json!({"kind": "target", "name": "vm"}),
+            Some(1_000.0),
+            10_000.0,
+            1_000.0,
+            &[(1_000.0, 990.0, 0)],
+        ),
+    );
+    let m = figures(&r);
+    let c = m.capacity.as_ref().unwrap();
+    assert_eq!((c.reference, c.max_rate_per_s), (false, Some(1_000.0)));
+    let answer = recommend(&inline(PLATFORM), &m);
+    let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+    assert_eq!(rt.instances.count(), Some(18));
+    assert_eq!(
+        calculation(&rt.workers).0,
+        "12 000 joins/s ÷ (990/s measured × 0.8) = 15.15 → 16 workers"
+    );
+    assert_eq!(
+        rt.notes,
+        [
+            "the capacity search was capped by `--max-rate`: one instance may hold more than \
+             measured, so the instance count is an upper bound",
+            "the generator completed all it was asked for, so it may do more: the worker count \
+             is an upper bound",
+        ]
+    );
+}
+
+#[test]
+fn the_typed_fields_win_over_words_that_say_otherwise() {
+    // Words that once meant "the reference service, capped": the typed fields say a target's
+    // service, not capped, and that is what counts.
+    let r = with_load(
+        &[steady("roundtrip", 2_000.0, 2_000.0, 3_000.0)],
+        "capacity",
+        typed_capacity(
+            "reference auth service lookalike; capped at 1000/s, the burst paced there",
+            json!({"kind": "target", "name": "vm"}),
+            None,
+            10_000.0,
+            3_400.0,
+            &[(3_400.0, 3_390.0, 0)],
+        ),
+    );
+    let m = figures(&r);
+    let c = m.capacity.as_ref().unwrap();
+    assert!(!c.of_reference_service() && !c.capped());
+    let answer = recommend(&inline(PLATFORM), &m);
+    let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+    assert_eq!(rt.instances.count(), Some(6));
+    assert!(
+        !rt.notes
+            .iter()
+            .any(|n| n.contains("reference auth service") || n.contains("--max-rate")),
+        "{:?}",
+        rt.notes
+    );
+
+    // And the reference service, named in other words.
+    let r = with_load(
+        &[steady("roundtrip", 5_000.0, 5_000.0, 3_000.0)],
+        "capacity",
+        typed_capacity(
+            "authbench's own auth service, POST /validateCredentials",
+            json!({"kind": "reference"}),
+            None,
+            10_000.0,
+            6_000.0,
+            &[(6_000.0, 6_000.0, 0)],
+        ),
+    );
+    let answer = recommend(&inline(PLATFORM), &figures(&r));
+    let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+    assert_eq!(
+        rt.notes[0],
+        "the capacity is that of authbench's reference auth service on the measuring machine, \
+         not of yours: run `authbench bench --target FILE --capacity` against one instance of \
+         your service"
+    );
+}
+
+#[test]
+fn a_locust_run_s_workers_are_read_from_the_typed_count_whatever_the_words() {
+    // The run of `a_locust_run_gives_the_rate_per_worker`, its words reworded: the entry's
+    // `workers` says 2.
+    let mut run = steady("roundtrip", 2_000.0, 1_800.0, 30_000.0);
+    run["workers"] = json!(2);
+    let r = with_load(
+        &[run],
+        "measured_by",
+        json!("Locust 2.47.0, two worker processes and 100 users, each a closed loop"),
+    );
+    let answer = recommend(&inline(PLATFORM), &figures(&r));
+    let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+    assert_eq!(
+        calculation(&rt.workers),
+        (
+            "12 000 joins/s ÷ (900/s measured × 0.8) = 16.67 → 17 workers",
+            "the Locust run in report.json: 1 800/s over 2 workers = 900/s per worker \
+             (2 000/s asked)"
+        )
+    );
+
+    // The typed count wins over words that give another; 0 (no workers) is one process.
+    for (typed, per_worker, count) in [(4, "450/s", "4 workers"), (0, "1 800/s", "1 worker")] {
+        let mut run = steady("roundtrip", 2_000.0, 1_800.0, 30_000.0);
+        run["workers"] = json!(typed);
+        let r = with_load(
+            &[run],
+            "measured_by",
+            json!("Locust 2.47.0 (2 workers, 100 users): each user is a closed loop"),
+        );
+        let answer = recommend(&inline(PLATFORM), &figures(&r));
+        let rt = plan(&answer, Choice::Mode(Mode::Roundtrip));
+        let source = calculation(&rt.workers).1;
+        assert!(
+            source.contains(&format!("over {count} = {per_worker} per worker")),
+            "{source}"
+        );
+    }
+}
