@@ -105,6 +105,19 @@ fn a_typo_anywhere_is_an_error_at_its_line_and_column() {
         7,
         "unknown field `scpe`",
     );
+    // A request's keys, in a control hook and in the http token source.
+    assert_error(
+        "name: t\nfile: {htpasswd: u}\ncontrol:\n  revoke:\n    http:\n      methd: PUT\n",
+        6,
+        7,
+        "unknown field `methd`, expected one of method, url, headers, body",
+    );
+    assert_error(
+        &format!("name: t\n{JWT}  tokens:\n    http:\n      url: http://h/\n      pointr: /t\n"),
+        8,
+        7,
+        "unknown field `pointr`, expected one of method, url, headers, body, pointer",
+    );
     assert_error(
         "name: t\nfile: {htpasswd: u}\ncontrol:\n  revoke: {http: {url: 'http://h/{usr}'}}\n",
         4,
