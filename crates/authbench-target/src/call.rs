@@ -309,18 +309,6 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
 }
 
-/// A URL template filled in and checked.
-pub(crate) fn fill_url(template: &Template, values: &Values<'_>) -> Result<url::Url, CallError> {
-    let shown = redact::url(template.as_written());
-    let text = template
-        .render_url(values)
-        .map_err(|source| CallError::Template {
-            template: shown.clone(),
-            source,
-        })?;
-    parse_http_url(&text).ok_or(CallError::Url { url: shown })
-}
-
 /// `text` as an absolute http(s) URL with a host.
 pub(crate) fn parse_http_url(text: &str) -> Option<url::Url> {
     let url = url::Url::parse(text).ok()?;
@@ -369,11 +357,23 @@ pub(crate) async fn exchange(
 }
 
 /// An HTTP request template: method, URL, headers and an optional JSON body.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HttpCall {
+///
+/// A control hook's `http:` is read straight into one (its schema and messages keep the name
+/// `HttpHookSpec`); a `tokens: {http: …}` source builds one when the source is made ready.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename = "HttpHookSpec", deny_unknown_fields)]
+#[schemars(description = "`control.<kind>: {http: …}`.")]
+pub struct HttpCall {
+    /// The method (default `POST`).
+    #[serde(default)]
     pub method: Method,
+    /// The URL; placeholders are percent-encoded.
     pub url: Template,
+    /// Request headers: plain text or `{env|file}` secrets.
+    #[serde(default)]
     pub headers: Headers,
+    /// A JSON body; placeholders are filled in inside its strings.
+    #[serde(default)]
     pub body: Option<JsonTemplate>,
 }
 
@@ -392,29 +392,42 @@ impl HttpCall {
         redact::url(self.url.as_written())
     }
 
-    /// Sends the request with `values` filled in.
-    pub async fn send(
+    /// Sends the request with `values` filled in. Every placeholder, in the URL and then in the
+    /// body, is filled in before the URL is checked, the headers' secrets are read or anything
+    /// is sent: a missing value is [`CallError::Template`] and nothing reaches the server.
+    pub(crate) async fn send(
         &self,
         client: &reqwest::Client,
         base_dir: &Path,
         values: &Values<'_>,
         timeout: Duration,
     ) -> Result<Answer, CallError> {
-        let url = fill_url(&self.url, values)?;
+        let shown = self.shown_url();
+        let url = self
+            .url
+            .render_url(values)
+            .map_err(|source| CallError::Template {
+                template: shown.clone(),
+                source,
+            })?;
+        let body = match &self.body {
+            Some(body) => Some(body.render(values).map_err(|source| CallError::Template {
+                template: "body".to_owned(),
+                source,
+            })?),
+            None => None,
+        };
+        let url = parse_http_url(&url).ok_or_else(|| CallError::Url { url: shown.clone() })?;
         let headers = self.headers.resolve(base_dir)?;
         let mut request = client
             .request(self.method.to_reqwest(), url)
             .headers(headers);
-        if let Some(body) = &self.body {
-            let json = body.render(values).map_err(|source| CallError::Template {
-                template: "body".to_owned(),
-                source,
-            })?;
+        if let Some(json) = body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(json.to_string());
         }
-        exchange(request, self.method, &self.shown_url(), timeout).await
+        exchange(request, self.method, &shown, timeout).await
     }
 }
 

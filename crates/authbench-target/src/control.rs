@@ -23,8 +23,8 @@ use std::time::Duration;
 use authbench_core::Secret;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
-use crate::call::{self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, Headers, HttpCall, Method};
-use crate::template::{JsonTemplate, Placeholder, Template, Values};
+use crate::call::{self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, HttpCall};
+use crate::template::{MissingValue, Placeholder, Values};
 
 /// An event a control hook carries to the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,29 +75,12 @@ impl fmt::Display for ControlKind {
     }
 }
 
-/// `control.<kind>: {http: …}`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HttpHookSpec {
-    /// The method (default `POST`).
-    #[serde(default)]
-    pub method: Method,
-    /// The URL; placeholders are percent-encoded.
-    pub url: Template,
-    /// Request headers: plain text or `{env|file}` secrets.
-    #[serde(default)]
-    pub headers: Headers,
-    /// A JSON body; placeholders are filled in inside its strings.
-    #[serde(default)]
-    pub body: Option<JsonTemplate>,
-}
-
 /// What a hook does, as written in the file.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum HookAction {
     /// An HTTP request.
-    Http(HttpHookSpec),
+    Http(HttpCall),
     /// A command.
     Command(Argv),
 }
@@ -139,11 +122,7 @@ impl<'de> Deserialize<'de> for HookSpec {
                             _ => HookAction::Command(map.next_value()?),
                         };
                         let used = match &action {
-                            HookAction::Http(h) => {
-                                let mut used: Vec<_> = h.url.placeholders().collect();
-                                used.extend(h.body.iter().flat_map(JsonTemplate::placeholders));
-                                used
-                            }
+                            HookAction::Http(call) => call.placeholders(),
                             HookAction::Command(argv) => argv.placeholders(),
                         };
                         if let Some(p) = used.iter().find(|p| !HOOK_PLACEHOLDERS.contains(p)) {
@@ -167,7 +146,7 @@ impl schemars::JsonSchema for HookSpec {
     }
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let http = generator.subschema_for::<HttpHookSpec>();
+        let http = generator.subschema_for::<HttpCall>();
         let command = generator.subschema_for::<Argv>();
         schemars::json_schema!({
             "description": "A control hook: an http request or a command (exactly one); timeout optional (default 10s).",
@@ -313,27 +292,19 @@ impl Hook {
         self.timeout
     }
 
-    /// Runs the hook: `Ok` on a 2xx answer or exit code 0.
+    /// Runs the hook: `Ok` on a 2xx answer or exit code 0. A placeholder the event gives no
+    /// value for is [`ControlError::Missing`], found while the templates are filled in, before
+    /// anything is sent or started.
     pub async fn run(&self, vars: &Vars) -> Result<(), ControlError> {
         let kind = self.kind;
         let values = vars.values();
-        let used = match &self.action {
-            Action::Http(call) => call.placeholders(),
-            Action::Command(argv) => argv.placeholders(),
+        let call_err = |source| match source {
+            CallError::Template {
+                source: MissingValue::Placeholder(placeholder),
+                ..
+            } => ControlError::Missing { kind, placeholder },
+            source => ControlError::Call { kind, source },
         };
-        for placeholder in used {
-            let missing = match placeholder {
-                Placeholder::Identity => vars.identity.is_none(),
-                Placeholder::User => vars.user.is_none(),
-                Placeholder::Password => vars.password.is_none(),
-                // Refused when the file is loaded.
-                _ => true,
-            };
-            if missing {
-                return Err(ControlError::Missing { kind, placeholder });
-            }
-        }
-        let call_err = |source| ControlError::Call { kind, source };
         match &self.action {
             Action::Http(call) => {
                 let answer = call
@@ -394,12 +365,7 @@ impl Control {
                 }
             };
             let action = match &hook.action {
-                HookAction::Http(h) => Action::Http(HttpCall {
-                    method: h.method,
-                    url: h.url.clone(),
-                    headers: h.headers.clone(),
-                    body: h.body.clone(),
-                }),
+                HookAction::Http(call) => Action::Http(call.clone()),
                 HookAction::Command(argv) => Action::Command(argv.clone()),
             };
             control.hooks[kind.index()] = Some(Hook {

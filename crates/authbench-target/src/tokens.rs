@@ -48,7 +48,7 @@ use serde_json::Value;
 use crate::call::{
     self, Argv, CallError, CommandRun, DEFAULT_TIMEOUT, Headers, HttpCall, Method, parse_http_url,
 };
-use crate::template::{JsonTemplate, Placeholder, Template, Values};
+use crate::template::{JsonTemplate, MissingValue, Template, Values};
 
 /// The OAuth2 grant used to get a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
@@ -389,7 +389,8 @@ pub enum TokenError {
 
 /// A ready token source (from [`LoadedTarget::token_source`](crate::LoadedTarget::token_source)).
 pub struct TokenSource {
-    spec: TokenSourceSpec,
+    kind: &'static str,
+    source: Source,
     timeout: Duration,
     base_dir: PathBuf,
     /// `jwt.oidc_discovery`, for an `oauth2` source without `token_url`.
@@ -398,10 +399,18 @@ pub struct TokenSource {
     token_endpoint: tokio::sync::OnceCell<url::Url>,
 }
 
+/// A source made ready: an `http` source's request is built once, here.
+enum Source {
+    OAuth2(OAuth2Spec),
+    Http { call: HttpCall, pointer: String },
+    Command(Argv),
+    Static,
+}
+
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenSource")
-            .field("kind", &self.spec.kind())
+            .field("kind", &self.kind)
             .field("timeout", &self.timeout)
             .field("discovery", &self.discovery.as_deref().map(redact::url))
             .finish_non_exhaustive()
@@ -418,8 +427,26 @@ impl TokenSource {
     ) -> Result<TokenSource, TokenError> {
         let kind = spec.source.kind();
         let client = call::client().map_err(|source| TokenError::Call { kind, source })?;
+        let source = match &spec.source {
+            TokenSourceSpec::OAuth2(spec) => Source::OAuth2(spec.clone()),
+            TokenSourceSpec::Http(spec) => Source::Http {
+                call: HttpCall {
+                    method: spec.method,
+                    url: spec.url.clone(),
+                    headers: spec.headers.clone(),
+                    body: spec.body.clone(),
+                },
+                pointer: spec
+                    .pointer
+                    .clone()
+                    .unwrap_or_else(|| "/access_token".to_owned()),
+            },
+            TokenSourceSpec::Command(argv) => Source::Command(argv.clone()),
+            TokenSourceSpec::Static(_) => Source::Static,
+        };
         Ok(TokenSource {
-            spec: spec.source.clone(),
+            kind,
+            source,
             timeout: spec.timeout.unwrap_or(DEFAULT_TIMEOUT),
             base_dir: base_dir.to_owned(),
             discovery: discovery.map(str::to_owned),
@@ -430,7 +457,7 @@ impl TokenSource {
 
     /// The source's key in the file: `oauth2`, `http`, `command`, `static`.
     pub fn kind(&self) -> &'static str {
-        self.spec.kind()
+        self.kind
     }
 
     /// The time allowed for one fetch.
@@ -440,12 +467,11 @@ impl TokenSource {
 
     /// Gets a token for `who`.
     pub async fn fetch(&self, who: &Account) -> Result<Secret, TokenError> {
-        let kind = self.kind();
-        match &self.spec {
-            TokenSourceSpec::OAuth2(spec) => self.oauth2(spec, who).await,
-            TokenSourceSpec::Http(spec) => self.http(spec, who).await,
-            TokenSourceSpec::Command(argv) => {
-                require(kind, who, &argv.placeholders())?;
+        let kind = self.kind;
+        match &self.source {
+            Source::OAuth2(spec) => self.oauth2(spec, who).await,
+            Source::Http { call, pointer } => self.http(call, pointer, who).await,
+            Source::Command(argv) => {
                 let out = argv
                     .run(
                         &self.base_dir,
@@ -468,7 +494,7 @@ impl TokenSource {
                         },
                     )
                     .await
-                    .map_err(|source| TokenError::Call { kind, source })?;
+                    .map_err(call_error(kind, who))?;
                 let from = call::resolve_program(&self.base_dir, argv.program())
                     .display()
                     .to_string();
@@ -489,7 +515,7 @@ impl TokenSource {
                 }
                 Ok(Secret::new(token))
             }
-            TokenSourceSpec::Static(_) => who.token.clone().ok_or_else(|| TokenError::Missing {
+            Source::Static => who.token.clone().ok_or_else(|| TokenError::Missing {
                 kind,
                 identity: who.identity.clone(),
                 what: "token",
@@ -497,29 +523,28 @@ impl TokenSource {
         }
     }
 
-    async fn http(&self, spec: &HttpTokenSpec, who: &Account) -> Result<Secret, TokenError> {
+    async fn http(
+        &self,
+        call: &HttpCall,
+        pointer: &str,
+        who: &Account,
+    ) -> Result<Secret, TokenError> {
         const KIND: &str = "http";
-        let call = HttpCall {
-            method: spec.method,
-            url: spec.url.clone(),
-            headers: spec.headers.clone(),
-            body: spec.body.clone(),
-        };
-        require(KIND, who, &call.placeholders())?;
-        let call_err = |source| TokenError::Call { kind: KIND, source };
         let answer = call
             .send(&self.client, &self.base_dir, &who.values(), self.timeout)
             .await
-            .map_err(call_err)?;
+            .map_err(call_error(KIND, who))?;
         let shown = call.shown_url();
         if !(200..300).contains(&answer.status) {
-            return Err(call_err(CallError::Status {
-                method: spec.method,
-                url: shown,
-                status: answer.status,
-            }));
+            return Err(TokenError::Call {
+                kind: KIND,
+                source: CallError::Status {
+                    method: call.method,
+                    url: shown,
+                    status: answer.status,
+                },
+            });
         }
-        let pointer = spec.pointer.as_deref().unwrap_or("/access_token");
         let problem = |problem: String| TokenError::Answer {
             kind: KIND,
             from: shown.clone(),
@@ -772,22 +797,20 @@ fn clean(text: &str, secrets: &[&str]) -> String {
         .collect()
 }
 
-/// Checks that `who` has a value for every placeholder the source uses.
-fn require(kind: &'static str, who: &Account, used: &[Placeholder]) -> Result<(), TokenError> {
-    for p in used {
-        let what = match p {
-            Placeholder::Password if who.password.is_none() => "password",
-            Placeholder::ClientId if who.client_id.is_none() => "client_id",
-            Placeholder::ClientSecret if who.client_secret.is_none() => "client_secret",
-            _ => continue,
-        };
-        return Err(TokenError::Missing {
+/// A call's error as a token error: a placeholder `who` has no value for (found while the
+/// templates are filled in, before anything is sent or started) is [`TokenError::Missing`].
+fn call_error<'a>(kind: &'static str, who: &'a Account) -> impl Fn(CallError) -> TokenError + 'a {
+    move |source| match source {
+        CallError::Template {
+            source: MissingValue::Placeholder(p),
+            ..
+        } => TokenError::Missing {
             kind,
             identity: who.identity.clone(),
-            what,
-        });
+            what: p.as_str(),
+        },
+        source => TokenError::Call { kind, source },
     }
-    Ok(())
 }
 
 #[cfg(test)]

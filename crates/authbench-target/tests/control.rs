@@ -141,6 +141,40 @@ async fn a_hook_needing_a_value_the_event_lacks_sends_nothing() {
 }
 
 #[tokio::test]
+async fn a_missing_value_is_found_before_a_request_is_sent_or_a_command_started() {
+    let server = Server::start(|_| Reply::status(200)).await;
+    let dir = Dir::new();
+    let ran = dir.path().join("ran");
+    dir.script(
+        "set-password",
+        &format!("touch '{}'\nexit 0", ran.display()),
+    );
+    // In the body, with a header whose secret cannot be read: the missing value is named.
+    let url = server.url("/users/{user}/password");
+    let t = target(
+        &dir,
+        &format!(
+            "  set_password: {{http: {{url: \"{url}\", headers: {{Authorization: {{env: AUTHBENCH_TEST_UNSET_ADMIN}}}}, body: {{p: \"{{password}}\"}}}}}}\n  \
+             restore: {{command: [./set-password, \"{{user}}\", \"{{password}}\"]}}"
+        ),
+    );
+    let control = control(&t);
+    for kind in [ControlKind::SetPassword, ControlKind::Restore] {
+        let e = control.hook(kind).unwrap().run(&vars()).await.unwrap_err();
+        assert!(
+            matches!(&e, ControlError::Missing { kind: k, placeholder } if *k == kind && placeholder.as_str() == "password"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("control.{kind}: the event gives no value for {{password}}")
+        );
+    }
+    assert!(server.requests().is_empty());
+    assert!(!ran.exists(), "the command ran");
+}
+
+#[tokio::test]
 async fn a_command_hook_succeeds_on_exit_0_and_reports_other_codes() {
     let dir = Dir::new();
     let log = dir.path().join("log");

@@ -125,11 +125,38 @@ async fn the_http_source_reports_the_status_only_and_a_missing_token() {
         &dir,
         &format!("    http: {{url: \"{url}\", body: {{p: \"{{password}}\"}}}}"),
     );
+    let sent = server.requests().len();
     let e = fetch(&t, "bob").await.unwrap_err();
     assert_eq!(
         e.to_string(),
         "jwt.tokens.http: identity `bob` has no password (set identities.bob.password)"
     );
+    assert!(
+        matches!(&e, TokenError::Missing { kind: "http", identity, what: "password" } if identity == "bob"),
+        "{e:?}"
+    );
+    assert_eq!(server.requests().len(), sent, "a request was sent");
+}
+
+#[tokio::test]
+async fn a_command_needing_a_value_the_identity_lacks_is_not_started() {
+    let dir = Dir::new();
+    let ran = dir.path().join("ran");
+    dir.script("mint", &format!("touch '{}'\necho tok", ran.display()));
+    let t = target(
+        &dir,
+        "    command: [./mint, \"{user}\", \"{client_secret}\"]",
+    );
+    let e = fetch(&t, "bob").await.unwrap_err();
+    assert!(
+        matches!(&e, TokenError::Missing { kind: "command", identity, what: "client_secret" } if identity == "bob"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "jwt.tokens.command: identity `bob` has no client_secret (set identities.bob.client_secret)"
+    );
+    assert!(!ran.exists(), "the command ran");
 }
 
 #[tokio::test]
